@@ -1,0 +1,183 @@
+// `paperboy` command line. Reads the environment (and ./.env) once, wires the
+// dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed.
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { Command, InvalidArgumentError } from "commander";
+import { loadConfig, type Config } from "./config.ts";
+import { openContext, type AppContext } from "./context.ts";
+import { DEMO_DATE, runDemo } from "./demo.ts";
+import { parseDay } from "./digest/candidates.ts";
+import { formatRunReport } from "./digest/format-report.ts";
+import { previewDigest } from "./digest/preview-digest.ts";
+import { runDigest } from "./digest/run-digest.ts";
+import { AppError, describeError, isAppError } from "./errors.ts";
+import { createLog, type Log } from "./log.ts";
+import { formatTopic } from "./matching/topics.ts";
+import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
+import { createJsonFileSource } from "./sources/json-file.ts";
+import { addSubscriber, listSubscribers } from "./subscriptions/subscriptions.ts";
+
+const EXIT_SEND_FAILURES = 3;
+
+function readConfig(): Config {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  return loadConfig(process.env);
+}
+
+/** Opens the context, runs `action`, always closes (stopping an embedded database). */
+async function withContext<T>(action: (ctx: AppContext) => Promise<T>, override: Partial<Config> = {}): Promise<T> {
+  const config = { ...readConfig(), ...override };
+  const log = createLog(config.logLevel);
+  const ctx = await openContext(config, log);
+  try {
+    return await action(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+function day(value: string): string {
+  try {
+    return parseDay(value);
+  } catch (error) {
+    throw new InvalidArgumentError(describeError(error));
+  }
+}
+
+function positiveInt(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return number;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function printIngest(result: IngestResult, log: Log): void {
+  log.info(`Ingested ${result.fetched} papers from ${result.source}: ${result.created} new, ${result.updated} updated, ${result.rejected.length} rejected`);
+  for (const record of result.rejected) log.warn(`  rejected ${record.id ?? `#${record.index}`}: ${record.reason}`);
+}
+
+const program = new Command()
+  .name("paperboy")
+  .description("Mails subscribers a daily digest of new research papers matched to their topics.")
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command("demo")
+  .description(`ingest the bundled sample of Hugging Face Daily Papers, add demo subscribers and mail the ${DEMO_DATE} digest to the outbox`)
+  .option("--reset", "delete the demo subscribers, their ledger rows and emails first, so the demo sends again")
+  .action(async (options: { reset?: boolean }) => {
+    await withContext(
+      async (ctx) => {
+        const result = await runDemo(ctx, { reset: options.reset });
+        printIngest(result.ingest, ctx.log);
+        if (result.created > 0) ctx.log.info(`Created ${result.created} demo subscribers`);
+        console.log(formatRunReport(result.report));
+        if (result.report.counts.sent > 0) console.log(`\nEmails (.eml to import, .html to open in a browser): ${result.outbox}`);
+        else console.log(`\nRun \`npm run demo -- --reset\` to start the demo over. Earlier emails: ${result.outbox}`);
+        if (result.report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
+      },
+      { smtpUrl: undefined }, // the demo's addresses are examples: always the outbox
+    );
+  });
+
+program
+  .command("ingest")
+  .description("load papers from saved Hugging Face Daily Papers API responses")
+  .requiredOption("--file <path...>", "JSON file(s) as returned by https://huggingface.co/api/daily_papers")
+  .option("--date <YYYY-MM-DD>", "listing day to record (default: read from each entry)", day)
+  .action(async (options: { file: string[]; date?: string }) => {
+    await withContext(async (ctx) => {
+      const batch = await createJsonFileSource(options.file, { listingDate: options.date }).fetchPapers();
+      printIngest(await ingestBatch(ctx.db, batch), ctx.log);
+    });
+  });
+
+const subscribers = program.command("subscribers").description("manage subscribers");
+
+subscribers
+  .command("add <email>")
+  .description('add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic \'"mixture of experts"\'')
+  .option("--topic <topic>", "a topic: words that must all appear, or a \"quoted phrase\" (repeatable)", collect, [])
+  .option("--max-papers <n>", "papers per digest", positiveInt)
+  .action(async (email: string, options: { topic: string[]; maxPapers?: number }) => {
+    await withContext(async (ctx) => {
+      const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers: options.maxPapers, source: "cli" }, ctx.now());
+      const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
+      console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
+    });
+  });
+
+subscribers
+  .command("list")
+  .description("list subscribers and their topics")
+  .option("--json", "print JSON")
+  .action(async (options: { json?: boolean }) => {
+    await withContext(async (ctx) => {
+      const rows = await listSubscribers(ctx.db);
+      if (options.json) return console.log(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return console.log("No subscribers yet. Add one with: paperboy subscribers add <email> --topic <topic>");
+      for (const row of rows) {
+        const topics = row.topics.map(formatTopic).join(", ") || "(trending)";
+        console.log(`${String(row.id).padStart(5)}  ${row.status.padEnd(12)} ${row.email}  —  ${topics}`);
+      }
+    });
+  });
+
+program
+  .command("run")
+  .description("run the daily digest now: match, render, send and record")
+  .option("--date <YYYY-MM-DD>", "digest date (default: today, UTC)", day)
+  .option("--dry-run", "match and report only: send nothing, record nothing")
+  .option("--json", "print the report as JSON (per subscriber: picked paper ids in order, scores, reasons)")
+  .action(async (options: { date?: string; dryRun?: boolean; json?: boolean }) => {
+    await withContext(async (ctx) => {
+      const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun });
+      console.log(options.json ? JSON.stringify(report, null, 2) : formatRunReport(report));
+      if (report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
+    });
+  });
+
+program
+  .command("preview <email>")
+  .description("render a subscriber's digest without sending or recording it")
+  .option("--date <YYYY-MM-DD>", "digest date (default: today, UTC)", day)
+  .option("--format <format>", "text or html", "text")
+  .option("--out <file>", "write the rendered part to a file instead of stdout")
+  .option("--json", "print the picks as JSON instead")
+  .action(async (email: string, options: { date?: string; format: string; out?: string; json?: boolean }) => {
+    if (!["text", "html"].includes(options.format)) throw new AppError("INVALID_ARGUMENT", `--format must be text or html, not ${options.format}`);
+    await withContext(async (ctx) => {
+      const preview = await previewDigest(ctx, { email, date: options.date ?? today() });
+      if (options.json) return console.log(JSON.stringify({ ...preview, message: undefined }, null, 2));
+      if (!preview.message) return console.log(`No digest for ${preview.email} on ${preview.date}: nothing matched or everything was already sent.`);
+      const body = options.format === "html" ? preview.message.html : `Subject: ${preview.message.subject}\n\n${preview.message.text}`;
+      if (options.out) {
+        await writeFile(options.out, body);
+        console.log(`Wrote ${preview.picks.length} papers for ${preview.email} to ${options.out}`);
+      } else {
+        console.log(body);
+      }
+    });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const code = (error as { code?: string }).code ?? "";
+  if (code.startsWith("commander.")) {
+    // commander has printed the problem; help and version exit 0.
+    process.exitCode = code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help" ? 0 : 2;
+  } else {
+    console.error(`error: ${isAppError(error) ? error.message : describeError(error)}`);
+    if (!isAppError(error) && process.env.PAPERBOY_LOG_LEVEL === "debug") console.error(error);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,72 @@
+// The delivery ledger: one row per (subscriber, digest key). A row is claimed
+// ("sending") before the message goes out and its outcome recorded after, so a
+// re-run or a second worker never sends the same digest twice.
+import type { Db } from "../db/client.ts";
+import type { AppError } from "../errors.ts";
+
+export type Claim = { deliveryId: number; attempts: number; possibleDuplicate: boolean };
+
+/** How long a claim protects a send; after that the row counts as abandoned by a dead worker. */
+export const CLAIM_LEASE_MS = 10 * 60 * 1000;
+const RETRY_BASE_MS = 5 * 60 * 1000;
+const RETRY_MAX_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * Atomically claims the digest for sending: creates the row, or takes over a
+ * failed row that is due for retry or a "sending" row whose lease has expired
+ * (then the earlier attempt may have gone out: possibleDuplicate). Returns
+ * undefined when the row is sent, skipped, permanently failed or held by another worker.
+ */
+export async function claimDelivery(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, now: Date): Promise<Claim | undefined> {
+  const lease = new Date(now.getTime() + CLAIM_LEASE_MS);
+  const rows = await db.$queryRaw<Array<{ id: number; attempts: number; possibleDuplicate: boolean }>>`
+    INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "attempts", "leaseUntil", "runId", "createdAt", "updatedAt")
+    VALUES (${key.subscriberId}, ${key.digestKey}, 'sending', 1, ${lease}, ${key.runId ?? null}, ${now}, ${now})
+    ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
+      "status" = 'sending',
+      "attempts" = "Delivery"."attempts" + 1,
+      "leaseUntil" = EXCLUDED."leaseUntil",
+      "runId" = EXCLUDED."runId",
+      "possibleDuplicate" = "Delivery"."possibleDuplicate" OR "Delivery"."status" = 'sending',
+      "updatedAt" = EXCLUDED."updatedAt"
+    WHERE ("Delivery"."status" = 'failed' AND "Delivery"."nextAttemptAt" <= ${now})
+       OR ("Delivery"."status" = 'sending' AND "Delivery"."leaseUntil" < ${now})
+    RETURNING "id", "attempts", "possibleDuplicate"`;
+  const row = rows[0];
+  return row && { deliveryId: row.id, attempts: row.attempts, possibleDuplicate: row.possibleDuplicate };
+}
+
+/** Marks the claim sent and remembers its papers so they never go to this subscriber again. */
+export async function recordSent(
+  db: Db,
+  claim: Claim,
+  outcome: { subscriberId: number; messageId: string; paperIds: number[] },
+  now: Date,
+): Promise<void> {
+  await db.$transaction([
+    db.delivery.update({
+      where: { id: claim.deliveryId },
+      data: { status: "sent", messageId: outcome.messageId, paperIds: outcome.paperIds, sentAt: now, leaseUntil: null, errorClass: null, error: null, nextAttemptAt: null },
+    }),
+    db.sentPaper.createMany({ data: outcome.paperIds.map((paperId) => ({ subscriberId: outcome.subscriberId, paperId, sentAt: now })), skipDuplicates: true }),
+  ]);
+}
+
+/** Marks the claim failed; temporary errors get a next attempt with exponential backoff, permanent ones none. */
+export async function recordFailure(db: Db, claim: Claim, error: AppError, now: Date): Promise<Date | undefined> {
+  const nextAttemptAt = error.permanent ? undefined : new Date(now.getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (claim.attempts - 1)));
+  await db.delivery.update({
+    where: { id: claim.deliveryId },
+    data: { status: "failed", errorClass: error.code, error: error.message.slice(0, 1000), nextAttemptAt: nextAttemptAt ?? null, leaseUntil: null },
+  });
+  return nextAttemptAt;
+}
+
+/** Records that there was nothing to send (and why), unless the digest already has a row. */
+export async function recordSkipped(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, reason: string, now: Date): Promise<boolean> {
+  const inserted = await db.$executeRaw`
+    INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "error", "runId", "createdAt", "updatedAt")
+    VALUES (${key.subscriberId}, ${key.digestKey}, 'skipped', ${reason}, ${key.runId ?? null}, ${now}, ${now})
+    ON CONFLICT ("subscriberId", "digestKey") DO NOTHING`;
+  return inserted === 1;
+}

@@ -1,0 +1,38 @@
+// The default mailer when no SMTP server is configured: each message becomes an
+// .eml file (the exact bytes SMTP would carry) plus an .html file to open in a browser.
+import { createHash } from "node:crypto";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import nodemailer from "nodemailer";
+import { toMailOptions, type Mailer, type OutgoingMessage, type SendResult } from "./mailer.ts";
+
+/** Writes to `<dir>/<tag>/<recipient>.<id>.{eml,html}`; each file appears whole or not at all. */
+export function createOutboxMailer(dir: string): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  return {
+    description: path.resolve(dir),
+    async send(message: OutgoingMessage): Promise<SendResult> {
+      const info = await transport.sendMail(toMailOptions(message));
+      const folder = path.join(dir, safeName(message.tag ?? "messages"));
+      await mkdir(folder, { recursive: true });
+      const id = createHash("sha256").update(message.messageId).digest("hex").slice(0, 8);
+      const base = path.join(folder, `${safeName(message.to)}.${id}`);
+      await writeAtomically(`${base}.eml`, info.message as Buffer);
+      await writeAtomically(`${base}.html`, message.html);
+      return { messageId: info.messageId, response: `written to ${base}.eml` };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, data);
+  await rename(temporary, file);
+}
+
+function safeName(value: string): string {
+  return value.replace(/[^A-Za-z0-9@._+-]/g, "_").slice(0, 120);
+}

@@ -1,0 +1,31 @@
+// Sends one digest under the ledger's protection: claim, send, record.
+import type { Db } from "../db/client.ts";
+import { AppError, describeError } from "../errors.ts";
+import { claimDelivery, recordFailure, recordSent } from "./ledger.ts";
+import type { Mailer, OutgoingMessage } from "./mailer.ts";
+
+export type DeliveryOutcome =
+  | { status: "sent"; messageId: string; possibleDuplicate: boolean }
+  | { status: "failed"; error: AppError; retryAt?: Date }
+  /** Another run or worker holds or finished this digest. */
+  | { status: "not-claimed" };
+
+export type SendJob = { subscriberId: number; digestKey: string; runId?: number; message: OutgoingMessage; paperIds: number[] };
+
+/**
+ * Claims the ledger row, sends, and records the outcome. Never throws for a
+ * send failure: the failure is recorded on the row and returned.
+ */
+export async function sendDigest(deps: { db: Db; mailer: Mailer; now: () => Date }, job: SendJob): Promise<DeliveryOutcome> {
+  const claim = await claimDelivery(deps.db, job, deps.now());
+  if (!claim) return { status: "not-claimed" };
+  try {
+    await deps.mailer.send(job.message);
+  } catch (thrown) {
+    const error = thrown instanceof AppError ? thrown : new AppError("SEND_FAILED", describeError(thrown), { cause: thrown, permanent: false });
+    const retryAt = await recordFailure(deps.db, claim, error, deps.now());
+    return { status: "failed", error, retryAt };
+  }
+  await recordSent(deps.db, claim, { subscriberId: job.subscriberId, messageId: job.message.messageId, paperIds: job.paperIds }, deps.now());
+  return { status: "sent", messageId: job.message.messageId, possibleDuplicate: claim.possibleDuplicate };
+}

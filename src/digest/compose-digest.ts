@@ -1,0 +1,68 @@
+// Turns one subscriber's picks into a ready-to-send message: rendered parts,
+// signed links and the bulk-mail headers.
+import { createHash } from "node:crypto";
+import type { OutgoingMessage } from "../delivery/mailer.ts";
+import type { Pick } from "../matching/rank.ts";
+import { formatTopic, type TopicSpec } from "../matching/topics.ts";
+import { renderDigest } from "../rendering/render-digest.ts";
+import type { Templates } from "../rendering/templates.ts";
+import { signToken } from "../subscriptions/tokens.ts";
+import type { CandidatePaper } from "./candidates.ts";
+
+export type MailSettings = {
+  secret: string;
+  /** Base URL of the web app, without trailing slash. */
+  publicUrl: string;
+  /** From header, e.g. "paperboy <digest@example.org>". */
+  from: string;
+  listName: string;
+};
+
+export type DigestRecipient = { id: number; email: string; tokenVersion: number; topics: TopicSpec[] };
+
+/** Builds the message for `recipient`; pure apart from reading `now` for token expiry. */
+export function composeDigest(
+  templates: Templates,
+  settings: MailSettings,
+  recipient: DigestRecipient,
+  digest: { key: string; date: string; picks: Pick[]; papers: Map<number, CandidatePaper> },
+  now: Date,
+): OutgoingMessage {
+  const link = (path: string, purpose: "manage" | "unsubscribe") =>
+    `${settings.publicUrl}/${path}?token=${signToken(settings.secret, purpose, { subscriberId: recipient.id, tokenVersion: recipient.tokenVersion }, now)}`;
+  const unsubscribeUrl = link("unsubscribe", "unsubscribe");
+  const rendered = renderDigest(templates, {
+    listName: settings.listName,
+    email: recipient.email,
+    date: digest.date,
+    topics: recipient.topics.map(formatTopic),
+    papers: digest.picks.flatMap((pick) => {
+      const paper = digest.papers.get(pick.paperId);
+      return paper ? [{ ...paper, reason: pick.reason }] : [];
+    }),
+    manageUrl: link("manage", "manage"),
+    unsubscribeUrl,
+  });
+  const domain = mailDomain(settings.from);
+  return {
+    from: settings.from,
+    to: recipient.email,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    messageId: digestMessageId(recipient.id, digest.key, domain),
+    unsubscribeUrl,
+    listId: `digest.${domain}`,
+    listName: settings.listName,
+    tag: digest.date,
+  };
+}
+
+/** The same (subscriber, digest) always gets the same Message-ID, so receivers can drop a duplicate. */
+export function digestMessageId(subscriberId: number, digestKey: string, domain: string): string {
+  return `<${createHash("sha256").update(`${subscriberId}:${digestKey}`).digest("hex").slice(0, 32)}@${domain}>`;
+}
+
+function mailDomain(from: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1]?.toLowerCase() ?? "localhost";
+}

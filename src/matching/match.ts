@@ -1,0 +1,99 @@
+// Full-text matching of compiled topics against the candidate papers (pure).
+// Papers are indexed once per run; each distinct topic is then matched once.
+import type { CompiledTopic } from "./topics.ts";
+import { toTerms } from "./tokens.ts";
+
+export type MatchablePaper = {
+  id: number;
+  title: string;
+  abstract: string;
+  authors: string[];
+  aiKeywords: string[];
+};
+
+export type Field = "title" | "keywords" | "abstract" | "authors";
+
+/** How much one occurrence counts, by where it occurs. */
+export const FIELD_WEIGHTS: Record<Field, number> = { title: 3, keywords: 2, abstract: 1, authors: 3 };
+const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
+
+export type TopicHit = {
+  paperId: number;
+  /** 0..1: how strongly the paper is about the topic. */
+  relevance: number;
+  /** Fields where the topic matched, most important first. */
+  fields: Field[];
+};
+
+/** term → paper id → field → positions of the term in that field. */
+export type PaperIndex = Map<string, Map<number, Partial<Record<Field, number[]>>>>;
+
+/** Builds the inverted index over title, abstract, AI keywords and authors. */
+export function indexPapers(papers: MatchablePaper[]): PaperIndex {
+  const index: PaperIndex = new Map();
+  for (const paper of papers) {
+    const texts: Record<Field, string[]> = { title: [paper.title], keywords: paper.aiKeywords, abstract: [paper.abstract], authors: paper.authors };
+    for (const field of FIELDS) {
+      // Separate keywords/authors by a gap in positions so a phrase never spans two of them.
+      let position = 0;
+      for (const text of texts[field]) {
+        for (const term of toTerms(text)) {
+          let byPaper = index.get(term);
+          if (!byPaper) index.set(term, (byPaper = new Map()));
+          let byField = byPaper.get(paper.id);
+          if (!byField) byPaper.set(paper.id, (byField = {}));
+          (byField[field] ??= []).push(position++);
+        }
+        position += 2;
+      }
+    }
+  }
+  return index;
+}
+
+/** Papers where every clause of the topic occurs, with relevance and fields. */
+export function matchTopic(index: PaperIndex, topic: CompiledTopic): TopicHit[] {
+  if (topic.clauses.length === 0) return [];
+  let scores: Map<number, { score: number; fields: Set<Field> }> | undefined;
+  for (const clause of topic.clauses) {
+    const found = findClause(index, clause.terms);
+    const next = new Map<number, { score: number; fields: Set<Field> }>();
+    for (const [paperId, counts] of found) {
+      const previous = scores ? scores.get(paperId) : { score: 0, fields: new Set<Field>() };
+      if (!previous) continue;
+      let score = previous.score;
+      for (const [field, count] of counts) {
+        score += FIELD_WEIGHTS[field] * (1 + Math.log(count));
+        previous.fields.add(field);
+      }
+      next.set(paperId, { score, fields: previous.fields });
+    }
+    scores = next;
+  }
+  const perClause = FIELD_WEIGHTS.title * topic.clauses.length;
+  return [...(scores ?? [])].map(([paperId, { score, fields }]) => ({
+    paperId,
+    relevance: 1 - Math.exp(-score / perClause),
+    fields: FIELDS.filter((field) => fields.has(field)),
+  }));
+}
+
+/** Occurrence counts per paper and field of consecutive `terms`. */
+function findClause(index: PaperIndex, terms: string[]): Map<number, Map<Field, number>> {
+  const result = new Map<number, Map<Field, number>>();
+  const [first, ...rest] = terms;
+  const starts = first === undefined ? undefined : index.get(first);
+  if (!starts) return result;
+  for (const [paperId, byField] of starts) {
+    for (const field of FIELDS) {
+      const positions = byField[field];
+      if (!positions) continue;
+      const count = positions.filter((start) => rest.every((term, i) => index.get(term)?.get(paperId)?.[field]?.includes(start + i + 1))).length;
+      if (count === 0) continue;
+      let counts = result.get(paperId);
+      if (!counts) result.set(paperId, (counts = new Map()));
+      counts.set(field, count);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,104 @@
+// Builds one subscriber's digest from the topic hits of a run (pure).
+import type { Field, TopicHit } from "./match.ts";
+import type { CompiledTopic } from "./topics.ts";
+
+export type RankablePaper = { id: number; arxivId: string; upvotes: number; comments: number };
+
+export type Pick = {
+  paperId: number;
+  /** Final score used for ordering, 0..1. */
+  score: number;
+  /** Topic relevance, 0..1 (0 for trending picks). */
+  relevance: number;
+  /** One line saying why the paper is in the digest. */
+  reason: string;
+};
+
+export type RankOptions = {
+  /** Papers in the candidate window, by id. */
+  papers: Map<number, RankablePaper>;
+  /** Hits of every distinct topic of the run, by topic key. */
+  hitsByTopic: Map<string, Map<number, TopicHit>>;
+  /** The subscriber's topics; none means the plain trending list. */
+  topics: CompiledTopic[];
+  /** Papers already sent to this subscriber. */
+  sentPaperIds: ReadonlySet<number>;
+  cap: number;
+  /** Share of the score given to community interest (upvotes, comments). */
+  communityWeight?: number;
+};
+
+const DEFAULT_COMMUNITY_WEIGHT = 0.3;
+const EXTRA_TOPIC_BONUS = 0.1;
+const FIELD_NAMES: Record<Field, string> = { title: "title", keywords: "keywords", abstract: "abstract", authors: "authors" };
+
+/**
+ * Ranks the subscriber's matching papers by relevance blended with community
+ * interest, drops those already sent, and keeps at most `cap`. Ties go to more
+ * upvotes, then the smaller arXiv id, so the order is stable.
+ */
+export function rankDigest(options: RankOptions): Pick[] {
+  const { papers, topics, sentPaperIds, cap } = options;
+  const weight = options.communityWeight ?? DEFAULT_COMMUNITY_WEIGHT;
+  const interest = communityScale(papers);
+  const picks: Array<Pick & { paper: RankablePaper }> = [];
+
+  if (topics.length === 0) {
+    for (const paper of papers.values()) {
+      if (sentPaperIds.has(paper.id)) continue;
+      picks.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper), reason: trendingReason(paper) });
+    }
+  } else {
+    for (const [paperId, matched] of collectMatches(options)) {
+      const paper = papers.get(paperId);
+      if (!paper || sentPaperIds.has(paperId)) continue;
+      const best = Math.max(...matched.map(({ hit }) => hit.relevance));
+      const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1));
+      picks.push({ paper, paperId, relevance, score: (1 - weight) * relevance + weight * interest(paper), reason: matchReason(matched) });
+    }
+  }
+
+  picks.sort((a, b) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId));
+  return picks.slice(0, cap).map(({ paper: _, ...pick }) => pick);
+}
+
+type Matched = { topic: CompiledTopic; hit: TopicHit };
+
+function collectMatches({ topics, hitsByTopic }: RankOptions): Map<number, Matched[]> {
+  const byPaper = new Map<number, Matched[]>();
+  for (const topic of topics) {
+    for (const hit of hitsByTopic.get(topic.key)?.values() ?? []) {
+      const list = byPaper.get(hit.paperId) ?? [];
+      list.push({ topic, hit });
+      byPaper.set(hit.paperId, list);
+    }
+  }
+  return byPaper;
+}
+
+/** log-scaled upvotes (plus a little for comments) relative to the busiest paper of the window. */
+function communityScale(papers: Map<number, RankablePaper>): (paper: RankablePaper) => number {
+  const raw = (paper: RankablePaper) => Math.log1p(paper.upvotes + 0.5 * paper.comments);
+  const max = Math.max(0, ...[...papers.values()].map(raw));
+  return (paper) => (max === 0 ? 0 : raw(paper) / max);
+}
+
+function matchReason(matched: Matched[]): string {
+  const strongest = [...matched].sort((a, b) => b.hit.relevance - a.hit.relevance);
+  const parts = strongest.slice(0, 2).map(({ topic, hit }) => `${quote(topic.label)} in the ${listFields(hit.fields)}`);
+  const more = strongest.length > 2 ? ` (+${strongest.length - 2} more topics)` : "";
+  return `Matched ${parts.join("; ")}${more}`;
+}
+
+function trendingReason(paper: RankablePaper): string {
+  return `Trending: ${paper.upvotes} upvote${paper.upvotes === 1 ? "" : "s"}${paper.comments > 0 ? `, ${paper.comments} comment${paper.comments === 1 ? "" : "s"}` : ""}`;
+}
+
+function quote(label: string): string {
+  return `“${label.replace(/^"(.*)"$/, "$1")}”`;
+}
+
+function listFields(fields: Field[]): string {
+  const names = fields.map((field) => FIELD_NAMES[field]);
+  return names.length <= 1 ? (names[0] ?? "text") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}

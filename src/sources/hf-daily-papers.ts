@@ -1,0 +1,134 @@
+// Parses the Hugging Face Daily Papers API format
+// (GET https://huggingface.co/api/daily_papers?date=YYYY-MM-DD), one record at a time:
+// a bad record is rejected with its reason, the others are kept.
+import { z } from "zod";
+import { AppError } from "../errors.ts";
+import type { PaperInput, RejectedRecord } from "./source.ts";
+
+const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?\/\d{7})(v\d+)?$/;
+const MAX_TEXT = 20_000;
+
+const text = (max: number) =>
+  z
+    .string()
+    .transform((value) => value.replace(/\s+/g, " ").trim())
+    .pipe(z.string().min(1, "is empty").max(max, `is longer than ${max} characters`));
+
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => value?.replace(/\s+/g, " ").trim() || undefined);
+
+const count = z.number().int().nonnegative().nullish();
+
+const webUrl = z
+  .string()
+  .nullish()
+  .transform((value) => {
+    if (!value) return undefined;
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+
+const timestamp = z
+  .string()
+  .nullish()
+  .transform((value) => {
+    const date = value ? new Date(value) : undefined;
+    return date && !Number.isNaN(date.getTime()) ? date : undefined;
+  });
+
+// `upvotes` and the ai_* fields live inside `paper`; older responses lack
+// summary/submittedOnDailyAt/githubRepo/ai_* (see data/sample/README.md).
+const entrySchema = z.object({
+  paper: z.object({
+    id: z.string().trim().regex(ARXIV_ID, "is not an arXiv identifier"),
+    title: text(1_000),
+    summary: text(MAX_TEXT),
+    authors: z
+      .array(z.object({ name: z.string().trim(), hidden: z.boolean().optional() }))
+      .transform((authors) => authors.filter((author) => !author.hidden && author.name !== "").map((author) => author.name.replace(/\s+/g, " "))),
+    upvotes: count,
+    publishedAt: timestamp,
+    submittedOnDailyAt: timestamp,
+    ai_summary: optionalText,
+    ai_keywords: z.array(z.string()).nullish(),
+    githubRepo: webUrl,
+    githubStars: count,
+    projectPage: webUrl,
+  }),
+  publishedAt: timestamp,
+  numComments: count,
+  thumbnail: webUrl,
+});
+
+export type ParsedDailyPapers = { papers: PaperInput[]; rejected: RejectedRecord[] };
+
+/**
+ * Normalises a Daily Papers response. `listingDate` (YYYY-MM-DD) is the day the
+ * response was asked for; without it the featured day is read from each entry.
+ * Throws SOURCE_MALFORMED when the response is not an array of entries.
+ */
+export function parseDailyPapers(body: unknown, listingDate?: string): ParsedDailyPapers {
+  if (!Array.isArray(body)) throw new AppError("SOURCE_MALFORMED", "expected a JSON array of daily-paper entries");
+  const papers: PaperInput[] = [];
+  const rejected: RejectedRecord[] = [];
+  const seen = new Set<string>();
+
+  body.forEach((entry: unknown, index) => {
+    const id = readId(entry);
+    const parsed = entrySchema.safeParse(entry);
+    if (!parsed.success) {
+      rejected.push({ index, id, reason: describeIssues(parsed.error.issues) });
+      return;
+    }
+    const paper = toPaperInput(parsed.data, listingDate);
+    if (!paper.featuredOn) {
+      rejected.push({ index, id, reason: "no listing date: neither submittedOnDailyAt nor publishedAt is a date" });
+    } else if (seen.has(paper.arxivId)) {
+      rejected.push({ index, id, reason: `duplicate of an earlier entry for ${paper.arxivId}` });
+    } else {
+      seen.add(paper.arxivId);
+      papers.push(paper);
+    }
+  });
+  return { papers, rejected };
+}
+
+function toPaperInput(entry: z.infer<typeof entrySchema>, listingDate: string | undefined): PaperInput {
+  const { paper } = entry;
+  const listedAt = paper.submittedOnDailyAt ?? entry.publishedAt;
+  return {
+    arxivId: paper.id.replace(/v\d+$/, ""),
+    title: paper.title,
+    abstract: paper.summary,
+    authors: paper.authors,
+    categories: [],
+    aiSummary: paper.ai_summary,
+    aiKeywords: (paper.ai_keywords ?? []).map((keyword) => keyword.trim()).filter((keyword) => keyword !== ""),
+    upvotes: paper.upvotes ?? 0,
+    comments: entry.numComments ?? 0,
+    githubUrl: paper.githubRepo,
+    githubStars: paper.githubStars ?? undefined,
+    projectUrl: paper.projectPage,
+    thumbnailUrl: entry.thumbnail,
+    publishedAt: paper.publishedAt,
+    featuredOn: listingDate ?? listedAt?.toISOString().slice(0, 10) ?? "",
+  };
+}
+
+function readId(entry: unknown): string | undefined {
+  const id = (entry as { paper?: { id?: unknown } } | null)?.paper?.id;
+  return typeof id === "string" ? id.slice(0, 40) : undefined;
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join(".") || "entry"} ${issue.message}`)
+    .join("; ");
+}

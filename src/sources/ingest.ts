@@ -1,0 +1,66 @@
+// Writes a source batch to the Paper table in one transaction.
+import type { Db } from "../db/client.ts";
+import type { PaperInput, RejectedRecord, SourceBatch } from "./source.ts";
+
+export type IngestResult = {
+  source: string;
+  fetched: number;
+  created: number;
+  updated: number;
+  rejected: RejectedRecord[];
+};
+
+/**
+ * Upserts the batch's papers keyed by arXiv id: new papers are created, known ones
+ * get fresh community counts and metadata but keep the day they were first
+ * featured. All or nothing; safe to run again with the same batch.
+ */
+export async function ingestBatch(db: Db, batch: SourceBatch): Promise<IngestResult> {
+  const papers = mergeById(batch.papers);
+  const known = await db.paper.findMany({ where: { arxivId: { in: papers.map((paper) => paper.arxivId) } }, select: { arxivId: true } });
+  const knownIds = new Set(known.map((paper) => paper.arxivId));
+  const fresh = papers.filter((paper) => !knownIds.has(paper.arxivId));
+  const seen = papers.filter((paper) => knownIds.has(paper.arxivId));
+
+  await db.$transaction([
+    db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ ...toRow(paper, batch.source), featuredOn: toDay(paper.featuredOn) })) }),
+    ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, batch.source) })),
+  ]);
+
+  return { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen.length, rejected: batch.rejected };
+}
+
+// The same paper listed twice in one batch (two days' files): keep the first
+// listing day and the latest counts.
+function mergeById(papers: PaperInput[]): PaperInput[] {
+  const byId = new Map<string, PaperInput>();
+  for (const paper of papers) {
+    const earlier = byId.get(paper.arxivId);
+    byId.set(paper.arxivId, earlier ? { ...paper, featuredOn: earlier.featuredOn < paper.featuredOn ? earlier.featuredOn : paper.featuredOn } : paper);
+  }
+  return [...byId.values()];
+}
+
+function toRow(paper: PaperInput, source: string) {
+  return {
+    arxivId: paper.arxivId,
+    title: paper.title,
+    abstract: paper.abstract,
+    authors: paper.authors,
+    categories: paper.categories,
+    aiSummary: paper.aiSummary ?? null,
+    aiKeywords: paper.aiKeywords,
+    upvotes: paper.upvotes,
+    comments: paper.comments,
+    githubUrl: paper.githubUrl ?? null,
+    githubStars: paper.githubStars ?? null,
+    projectUrl: paper.projectUrl ?? null,
+    thumbnailUrl: paper.thumbnailUrl ?? null,
+    publishedAt: paper.publishedAt ?? null,
+    source,
+  };
+}
+
+function toDay(day: string): Date {
+  return new Date(`${day}T00:00:00.000Z`);
+}

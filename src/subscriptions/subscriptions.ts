@@ -1,0 +1,127 @@
+// Subscribers and their topics: validation, creation and lookup.
+import { createHash } from "node:crypto";
+import type { Db } from "../db/client.ts";
+import { AppError } from "../errors.ts";
+import { parseTopic, type TopicSpec } from "../matching/topics.ts";
+
+export const MAX_TOPICS = 50;
+const MAX_EMAIL_LENGTH = 254;
+// Deliberately strict: one plain address, no display name, comments, quotes or lists.
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** Trims and lower-cases an address; throws INVALID_EMAIL saying what is wrong with it. */
+export function normaliseEmail(input: string): string {
+  const email = input.trim();
+  const fail = (why: string) => new AppError("INVALID_EMAIL", `${JSON.stringify(input.slice(0, 80))} is not a valid email address: ${why}`, { field: "email" });
+  if (email === "") throw fail("it is empty");
+  if (/[\r\n]/.test(email)) throw fail("it contains a line break");
+  if (email.length > MAX_EMAIL_LENGTH) throw fail(`it is longer than ${MAX_EMAIL_LENGTH} characters`);
+  if (/[,;\s]/.test(email) || (email.match(/@/g) ?? []).length > 1) throw fail("give exactly one address");
+  if (!EMAIL.test(email)) throw fail("expected the form name@example.org");
+  return email.toLowerCase();
+}
+
+/** Hash under which an address is kept on the suppression list. */
+export function hashAddress(email: string): string {
+  return createHash("sha256").update(email.toLowerCase()).digest("hex");
+}
+
+/** Parses every topic first, so that one bad topic changes nothing. Duplicates are dropped. */
+export function parseTopics(inputs: string[]): TopicSpec[] {
+  const specs = inputs.map(parseTopic);
+  const unique = [...new Map(specs.map((spec) => [`${spec.kind}:${spec.query}`, spec])).values()];
+  if (unique.length > MAX_TOPICS) throw new AppError("INVALID_TOPIC", `at most ${MAX_TOPICS} topics (got ${unique.length})`, { field: "topics" });
+  return unique;
+}
+
+export type NewSubscriber = {
+  email: string;
+  topics: string[];
+  maxPapers?: number;
+  timezone?: string;
+  sendHour?: number;
+  /** Where consent was given: "cli", "demo", "web", … */
+  source: string;
+};
+
+export type SubscriberWithTopics = {
+  id: number;
+  email: string;
+  status: string;
+  maxPapers: number;
+  timezone: string;
+  sendHour: number;
+  topics: TopicSpec[];
+};
+
+/**
+ * Adds an active subscriber (added by an operator, so no confirmation email) with
+ * topics. Validates everything before writing; throws INVALID_EMAIL, INVALID_TOPIC,
+ * or INVALID_ARGUMENT when the address is already subscribed.
+ */
+export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Promise<SubscriberWithTopics> {
+  const email = normaliseEmail(input.email);
+  const topics = parseTopics(input.topics);
+  if (input.maxPapers !== undefined && !(Number.isInteger(input.maxPapers) && input.maxPapers >= 1 && input.maxPapers <= 50)) {
+    throw new AppError("INVALID_ARGUMENT", "papers per digest must be a whole number from 1 to 50", { field: "maxPapers" });
+  }
+  const existing = await db.subscriber.findUnique({ where: { email }, select: { id: true } });
+  if (existing) throw new AppError("INVALID_ARGUMENT", `${email} is already subscribed (id ${existing.id})`, { field: "email" });
+
+  const id = await db.$transaction(async (tx) => {
+    const subscriber = await tx.subscriber.create({
+      data: {
+        email,
+        status: "active",
+        maxPapers: input.maxPapers,
+        timezone: input.timezone,
+        sendHour: input.sendHour,
+        consentAt: now,
+        consentSource: input.source,
+        confirmedAt: now,
+        createdAt: now,
+      },
+    });
+    for (const topic of topics) {
+      const row = await tx.topic.upsert({ where: { kind_query: topic }, create: topic, update: {} });
+      await tx.subscriberTopic.create({ data: { subscriberId: subscriber.id, topicId: row.id } });
+    }
+    return subscriber.id;
+  });
+  return (await findSubscriber(db, { id })) as SubscriberWithTopics;
+}
+
+/** One subscriber with topics, by id or address; undefined when unknown. */
+export async function findSubscriber(db: Db, where: { id: number } | { email: string }): Promise<SubscriberWithTopics | undefined> {
+  const row = await db.subscriber.findUnique({ where, include: { topics: { include: { topic: true }, orderBy: { createdAt: "asc" } } } });
+  return row ? toSubscriber(row) : undefined;
+}
+
+/** Every subscriber, oldest first (operator listing; not for the send path). */
+export async function listSubscribers(db: Db): Promise<SubscriberWithTopics[]> {
+  const rows = await db.subscriber.findMany({ orderBy: { id: "asc" }, include: { topics: { include: { topic: true }, orderBy: { createdAt: "asc" } } } });
+  return rows.map(toSubscriber);
+}
+
+type SubscriberRow = {
+  id: number;
+  email: string;
+  status: string;
+  maxPapers: number;
+  timezone: string;
+  sendHour: number;
+  topics: Array<{ topic: { kind: string; query: string } }>;
+};
+
+export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
+  return {
+    id: row.id,
+    email: row.email,
+    status: row.status,
+    maxPapers: row.maxPapers,
+    timezone: row.timezone,
+    sendHour: row.sendHour,
+    topics: row.topics.map(({ topic }) => ({ kind: topic.kind as TopicSpec["kind"], query: topic.query })),
+  };
+}
+
