@@ -23,6 +23,8 @@ export type EmbeddedDatabase = {
 type Credentials = { password: string };
 
 const START_TIMEOUT_MS = 30_000;
+const ROOT_HINT =
+  "\nPostgreSQL refuses to run as root, so it runs as the user 'postgres': every folder above the data directory must be searchable by it (chmod o+x), or set PAPERBOY_DATA_DIR to a folder that is.";
 const DATABASE = "paperboy";
 const USER = "postgres";
 
@@ -61,7 +63,8 @@ export async function startEmbeddedPostgres(dir: string, log: Log = silentLog): 
     log.info(`Initialising a private PostgreSQL in ${dataDir}`);
     await rm(dataDir, { recursive: true, force: true });
     await server.initialise().catch((cause: unknown) => {
-      throw new AppError("DATABASE_UNAVAILABLE", `Could not initialise PostgreSQL in ${dataDir}: ${describeError(cause)}`, { cause });
+      const hint = /Permission denied/.test(describeError(cause)) && userInfo().uid === 0 ? ROOT_HINT : "";
+      throw new AppError("DATABASE_UNAVAILABLE", `Could not initialise PostgreSQL in ${dataDir}: ${describeError(cause)}${hint}`, { cause });
     });
     await writeFile(credentialsFile(dataDir), JSON.stringify(credentials), { mode: 0o600 });
   }

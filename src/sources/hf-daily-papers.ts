@@ -8,16 +8,21 @@ import type { PaperInput, RejectedRecord } from "./source.ts";
 const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?\/\d{7})(v\d+)?$/;
 const MAX_TEXT = 20_000;
 
+/** Collapses white space and drops control characters (PostgreSQL refuses NUL in text). */
+function clean(value: string): string {
+  return value.replace(/[\u0000-\u0008\u000E-\u001F\u007F]/g, "").replace(/\s+/g, " ").trim();
+}
+
 const text = (max: number) =>
   z
     .string()
-    .transform((value) => value.replace(/\s+/g, " ").trim())
+    .transform(clean)
     .pipe(z.string().min(1, "is empty").max(max, `is longer than ${max} characters`));
 
 const optionalText = z
   .string()
   .nullish()
-  .transform((value) => value?.replace(/\s+/g, " ").trim() || undefined);
+  .transform((value) => (value ? clean(value) : "") || undefined);
 
 const count = z.number().int().nonnegative().nullish();
 
@@ -51,7 +56,7 @@ const entrySchema = z.object({
     summary: text(MAX_TEXT),
     authors: z
       .array(z.object({ name: z.string().trim(), hidden: z.boolean().optional() }))
-      .transform((authors) => authors.filter((author) => !author.hidden && author.name !== "").map((author) => author.name.replace(/\s+/g, " "))),
+      .transform((authors) => authors.filter((author) => !author.hidden && author.name !== "").map((author) => clean(author.name))),
     upvotes: count,
     publishedAt: timestamp,
     submittedOnDailyAt: timestamp,
@@ -109,7 +114,7 @@ function toPaperInput(entry: z.infer<typeof entrySchema>, listingDate: string | 
     authors: paper.authors,
     categories: [],
     aiSummary: paper.ai_summary,
-    aiKeywords: (paper.ai_keywords ?? []).map((keyword) => keyword.trim()).filter((keyword) => keyword !== ""),
+    aiKeywords: (paper.ai_keywords ?? []).map(clean).filter((keyword) => keyword !== ""),
     upvotes: paper.upvotes ?? 0,
     comments: entry.numComments ?? 0,
     githubUrl: paper.githubRepo,

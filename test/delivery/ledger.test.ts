@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLAIM_LEASE_MS, claimDelivery, recordFailure, recordSent, recordSkipped } from "../../src/delivery/ledger.ts";
+import { AppError } from "../../src/errors.ts";
+import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+let test: TestDatabase;
+let subscriberId: number;
+const t0 = new Date("2026-05-14T08:00:00Z");
+const later = (ms: number) => new Date(t0.getTime() + ms);
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  subscriberId = (await addSubscriber(test.db, { email: "ada@example.org", topics: [], source: "cli" }, t0)).id;
+});
+afterAll(async () => {
+  await test.drop();
+});
+
+const key = (digestKey: string) => ({ subscriberId, digestKey });
+
+describe("delivery ledger", () => {
+  it("lets exactly one caller claim a digest, and nobody once it is sent", async () => {
+    const claims = await Promise.all(Array.from({ length: 5 }, () => claimDelivery(test.db, key("daily:a"), t0)));
+    const won = claims.filter((claim) => claim !== undefined);
+    expect(won).toHaveLength(1);
+    const paper = await test.db.paper.create({ data: { arxivId: "2605.00001", title: "t", abstract: "a", source: "file", featuredOn: t0 } });
+    await recordSent(test.db, won[0]!, { subscriberId, messageId: "<m@x>", paperIds: [paper.id] }, t0);
+    expect(await claimDelivery(test.db, key("daily:a"), later(CLAIM_LEASE_MS * 10))).toBeUndefined();
+    expect(await test.db.delivery.findUniqueOrThrow({ where: { subscriberId_digestKey: key("daily:a") } })).toMatchObject({ status: "sent", messageId: "<m@x>", paperIds: [paper.id], attempts: 1 });
+    expect(await test.db.sentPaper.count({ where: { subscriberId, paperId: paper.id } })).toBe(1);
+  });
+
+  it("retries a temporary failure only after its backoff, and a permanent one never", async () => {
+    const first = await claimDelivery(test.db, key("daily:b"), t0);
+    const retryAt = await recordFailure(test.db, first!, new AppError("SMTP_TEMPORARY", "421 busy", { permanent: false }), t0);
+    expect(retryAt!.getTime()).toBeGreaterThan(t0.getTime());
+    expect(await claimDelivery(test.db, key("daily:b"), t0)).toBeUndefined();
+    const second = await claimDelivery(test.db, key("daily:b"), retryAt!);
+    expect(second).toMatchObject({ attempts: 2, possibleDuplicate: false });
+    const nextRetry = await recordFailure(test.db, second!, new AppError("SMTP_TEMPORARY", "421 busy", { permanent: false }), retryAt!);
+    expect(nextRetry!.getTime() - retryAt!.getTime()).toBeGreaterThan(retryAt!.getTime() - t0.getTime());
+
+    const third = await claimDelivery(test.db, key("daily:b"), nextRetry!);
+    expect(await recordFailure(test.db, third!, new AppError("RECIPIENT_REJECTED", "550 no such user"), nextRetry!)).toBeUndefined();
+    expect(await claimDelivery(test.db, key("daily:b"), later(365 * 86_400_000))).toBeUndefined();
+    expect(await test.db.delivery.findUniqueOrThrow({ where: { subscriberId_digestKey: key("daily:b") } })).toMatchObject({ status: "failed", errorClass: "RECIPIENT_REJECTED", attempts: 3 });
+  });
+
+  it("takes over a claim abandoned by a dead worker after its lease, flagged as a possible duplicate", async () => {
+    await claimDelivery(test.db, key("daily:c"), t0);
+    expect(await claimDelivery(test.db, key("daily:c"), later(CLAIM_LEASE_MS - 1))).toBeUndefined();
+    expect(await claimDelivery(test.db, key("daily:c"), later(CLAIM_LEASE_MS + 1))).toMatchObject({ attempts: 2, possibleDuplicate: true });
+  });
+
+  it("records a skip only when the digest has no row yet", async () => {
+    expect(await recordSkipped(test.db, key("daily:d"), "nothing matched", t0)).toBe(true);
+    expect(await recordSkipped(test.db, key("daily:d"), "nothing matched", t0)).toBe(false);
+    expect(await recordSkipped(test.db, key("daily:a"), "nothing matched", t0)).toBe(false);
+    expect(await claimDelivery(test.db, key("daily:d"), t0)).toBeUndefined();
+  });
+});

@@ -1,0 +1,63 @@
+// A real SMTP server on a loopback port that keeps what it receives and can be
+// told to refuse: the far side of every mail test.
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer, type SMTPServerAddress } from "smtp-server";
+
+export type ReceivedMessage = { from: string; to: string[]; raw: string; parsed: ParsedMail };
+
+export type SmtpSink = {
+  url: string;
+  port: number;
+  messages: ReceivedMessage[];
+  close(): Promise<void>;
+};
+
+export type SmtpScript = {
+  /** Reply to RCPT TO for this address with this code (e.g. 550, 450), or undefined to accept. */
+  rejectRecipient?: (address: string) => number | undefined;
+};
+
+export async function startSmtpSink(script: SmtpScript = {}): Promise<SmtpSink> {
+  const messages: ReceivedMessage[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onRcptTo(address: SMTPServerAddress, _session, callback) {
+      const code = script.rejectRecipient?.(address.address);
+      if (code === undefined) return callback();
+      const error = new Error(`${code === 550 ? "mailbox unavailable" : "try again later"}: ${address.address}`) as Error & { responseCode: number };
+      error.responseCode = code;
+      callback(error);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", async () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          raw,
+          parsed: await simpleParser(raw),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as { port: number }).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    messages,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A header's value as sent (unfolded), read from the raw message rather than a parser's interpretation. */
+export function rawHeader(raw: string, name: string): string | undefined {
+  const head = raw.split(/\r?\n\r?\n/)[0]?.replace(/\r?\n[ \t]+/g, " ") ?? "";
+  const line = head.split(/\r?\n/).find((candidate) => candidate.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(name.length + 1).trim();
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { indexPapers, matchTopic, type TopicHit } from "../../src/matching/match.ts";
+import { rankDigest, type RankablePaper } from "../../src/matching/rank.ts";
+import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
+
+const rows = [
+  { id: 1, arxivId: "2605.00001", title: "Agents everywhere", abstract: "agents", authors: [], aiKeywords: ["agents"], upvotes: 2, comments: 0 },
+  { id: 2, arxivId: "2605.00002", title: "A note", abstract: "We mention agents once.", authors: [], aiKeywords: [], upvotes: 300, comments: 10 },
+  { id: 3, arxivId: "2605.00003", title: "Agents for robots", abstract: "agents", authors: [], aiKeywords: [], upvotes: 40, comments: 1 },
+  { id: 4, arxivId: "2605.00004", title: "Diffusion", abstract: "images", authors: [], aiKeywords: [], upvotes: 90, comments: 0 },
+];
+const papers = new Map<number, RankablePaper>(rows.map((row) => [row.id, row]));
+const index = indexPapers(rows);
+const topics = ["agents", "diffusion"].map((text) => compileTopic(parseTopic(text)));
+const hitsByTopic = new Map<string, Map<number, TopicHit>>(topics.map((topic) => [topic.key, new Map(matchTopic(index, topic).map((hit) => [hit.paperId, hit]))]));
+const rank = (options: { topics?: typeof topics; sent?: number[]; cap?: number; communityWeight?: number }) =>
+  rankDigest({ papers, hitsByTopic, topics: options.topics ?? [], sentPaperIds: new Set(options.sent ?? []), cap: options.cap ?? 10, communityWeight: options.communityWeight });
+
+describe("rankDigest", () => {
+  it("gives a subscriber without topics the trending list, most upvoted first", () => {
+    expect(rank({}).map((pick) => pick.paperId)).toEqual([2, 4, 3, 1]);
+    expect(rank({})[0]?.reason).toBe("Trending: 300 upvotes, 10 comments");
+  });
+
+  it("keeps only papers matching the subscriber's topics, blending relevance with upvotes", () => {
+    const picks = rank({ topics: [topics[0]!] });
+    expect(picks.map((pick) => pick.paperId)).toEqual([3, 1, 2]);
+    expect(rank({ topics: [topics[0]!], communityWeight: 0 }).map((pick) => pick.paperId)).toEqual([1, 3, 2]);
+    expect(rank({ topics: [topics[0]!], communityWeight: 1 }).map((pick) => pick.paperId)).toEqual([2, 3, 1]);
+  });
+
+  it("merges several topics and says which one matched where", () => {
+    const picks = rank({ topics });
+    expect(picks.map((pick) => pick.paperId).sort()).toEqual([1, 2, 3, 4]);
+    expect(picks.find((pick) => pick.paperId === 4)?.reason).toBe("Matched “diffusion” in the title");
+    expect(picks.find((pick) => pick.paperId === 1)?.reason).toBe("Matched “agents” in the title, keywords and abstract");
+  });
+
+  it("never repeats a paper already sent and respects the cap", () => {
+    expect(rank({ topics, sent: [3, 4] }).map((pick) => pick.paperId).sort()).toEqual([1, 2]);
+    expect(rank({ topics, cap: 2 })).toHaveLength(2);
+    expect(rank({ sent: [1, 2, 3, 4] })).toEqual([]);
+  });
+
+  it("is deterministic for equal scores", () => {
+    const twins = new Map<number, RankablePaper>([
+      [1, { id: 1, arxivId: "2605.00009", upvotes: 5, comments: 0 }],
+      [2, { id: 2, arxivId: "2605.00001", upvotes: 5, comments: 0 }],
+    ]);
+    const picks = rankDigest({ papers: twins, hitsByTopic: new Map(), topics: [], sentPaperIds: new Set(), cap: 5 });
+    expect(picks.map((pick) => pick.paperId)).toEqual([2, 1]);
+  });
+});

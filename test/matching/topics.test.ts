@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
+
+describe("parseTopic", () => {
+  it.each([
+    ["agents", { kind: "keyword", query: "agents" }],
+    ["  Diffusion   Video ", { kind: "keyword", query: "diffusion video" }],
+    ['"Mixture of Experts"', { kind: "phrase", query: "mixture of experts" }],
+    ['video "flow matching"', { kind: "keyword", query: 'video "flow matching"' }],
+    ["大语言模型", { kind: "keyword", query: "大语言模型" }],
+    ["vision-language", { kind: "keyword", query: "vision-language" }],
+  ])("parses %j", (input, expected) => {
+    expect(parseTopic(input)).toEqual(expected);
+  });
+
+  it.each([
+    ["", /empty/],
+    ["   ", /empty/],
+    ['"unbalanced', /unbalanced quote at character 1/],
+    ["a".repeat(201), /at most 200 characters/],
+    ["agents\u0000", /control characters/],
+    ["!!! ???", /no words/],
+    ['""', /no words/],
+  ])("rejects %j", (input, message) => {
+    expect(() => parseTopic(input)).toThrow(message);
+  });
+});
+
+describe("compileTopic", () => {
+  it("turns each word into a clause and a phrase into one clause of consecutive terms", () => {
+    expect(compileTopic({ kind: "keyword", query: 'video "flow matching"' }).clauses).toEqual([
+      { text: "video", terms: ["video"] },
+      { text: "flow matching", terms: ["flow", "matching"] },
+    ]);
+    expect(compileTopic({ kind: "phrase", query: "mixture of experts" }).clauses).toEqual([{ text: "mixture of experts", terms: ["mixture", "of", "expert"] }]);
+  });
+
+  it("gives identical topics the same key, so they are matched once per run", () => {
+    const a = compileTopic(parseTopic("Agents"));
+    const b = compileTopic(parseTopic(" agents "));
+    expect(a.key).toBe(b.key);
+  });
+});

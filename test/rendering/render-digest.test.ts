@@ -1,0 +1,92 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { renderDigest, type DigestInput, type DigestPaper } from "../../src/rendering/render-digest.ts";
+import { loadTemplates, type Templates } from "../../src/rendering/templates.ts";
+
+let templates: Templates;
+beforeAll(async () => {
+  templates = await loadTemplates();
+});
+
+const paper = (n: number, overrides: Partial<DigestPaper> = {}): DigestPaper => ({
+  arxivId: `2605.1000${n}`,
+  title: `Paper number ${n}`,
+  abstract: `First sentence of paper ${n}. Second sentence. Third sentence that should not appear.`,
+  authors: ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson"],
+  upvotes: 10 * n,
+  comments: n,
+  source: "hf",
+  reason: `Matched “agents” in the title ${n}`,
+  ...overrides,
+});
+
+const input = (papers: DigestPaper[], overrides: Partial<DigestInput> = {}): DigestInput => ({
+  listName: "paperboy",
+  email: "ada@example.org",
+  date: "2026-05-14",
+  topics: ["agents", '"video generation"'],
+  papers,
+  manageUrl: "https://paperboy.example/manage?token=m",
+  unsubscribeUrl: "https://paperboy.example/unsubscribe?token=u",
+  ...overrides,
+});
+
+const countCards = (html: string) => (html.match(/class="title"/g) ?? []).length;
+
+describe("renderDigest", () => {
+  it.each([1, 3, 10])("renders every one of %i papers (MJML drops loops outside mj-raw)", (n) => {
+    const papers = Array.from({ length: n }, (_, i) => paper(i + 1));
+    const email = renderDigest(templates, input(papers));
+    expect(countCards(email.html)).toBe(n);
+    for (const p of papers) {
+      expect(email.html).toContain(p.title);
+      expect(email.text).toContain(p.title);
+      expect(email.html).toContain(p.reason);
+      expect(email.text).toContain(`https://huggingface.co/papers/${p.arxivId}`);
+    }
+    expect(email.subject).toBe(`${n} ${n === 1 ? "paper" : "papers"} on agents and "video generation" · Thursday, 14 May 2026`);
+  });
+
+  it("shows short authors, a 1–2 sentence summary (AI summary when present) and GitHub links", () => {
+    const email = renderDigest(templates, input([paper(1, { githubUrl: "https://github.com/acme/agent", githubStars: 42 }), paper(2, { aiSummary: "An AI summary." })]));
+    expect(email.text).toContain("Ada Lovelace, Grace Hopper, Alan Turing et al.");
+    expect(email.text).toContain("First sentence of paper 1. Second sentence.");
+    expect(email.text).not.toContain("Third sentence");
+    expect(email.text).toContain("An AI summary.");
+    expect(email.html).toContain('href="https://github.com/acme/agent"');
+    expect(email.html).toContain("★ 42");
+  });
+
+  it("escapes HTML from the data and never links anything but https", () => {
+    const hostile = paper(1, {
+      title: `<script>alert("x")</script> Tom & Jerry`,
+      authors: ["<b>Bold</b>"],
+      githubUrl: "javascript:alert(1)",
+      projectUrl: "http://insecure.example/",
+      reason: "<img src=x onerror=alert(1)>",
+    });
+    const email = renderDigest(templates, input([hostile]));
+    expect(email.html).not.toContain("<script>alert");
+    expect(email.html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Tom &amp; Jerry");
+    expect(email.html).not.toContain("<b>Bold</b>");
+    expect(email.html).not.toContain("<img src=x");
+    expect(email.html).not.toMatch(/javascript:/i);
+    expect(email.html).not.toContain("insecure.example");
+    // The plain-text part is not HTML: it carries the title as written.
+    expect(email.text).toContain(`<script>alert("x")</script> Tom & Jerry`);
+  });
+
+  it("says 'trending' for a subscriber without topics and names every link in the footer", () => {
+    const email = renderDigest(templates, input([paper(1)], { topics: [] }));
+    expect(email.subject).toBe("1 paper trending today · Thursday, 14 May 2026");
+    // Handlebars writes "=" as &#x3D; in attributes, which every HTML parser decodes.
+    const html = email.html.replaceAll("&#x3D;", "=");
+    expect(html).toContain('href="https://paperboy.example/unsubscribe?token=u"');
+    expect(html).toContain('href="https://paperboy.example/manage?token=m"');
+    expect(email.text).toContain("Unsubscribe: https://paperboy.example/unsubscribe?token=u");
+  });
+
+  it("keeps the subject on one line whatever the topics contain", () => {
+    const email = renderDigest(templates, input([paper(1)], { topics: ["a\r\nBcc: victim@example.org"] }));
+    expect(email.subject).not.toMatch(/[\r\n]/);
+  });
+});
