@@ -4,7 +4,11 @@
 //
 // 1. engine "js" + a driver adapter: the Rust schema engine would be downloaded
 //    from the internet, which these machines cannot reach.
-// 2. adapter-pg 6.19 cannot decode the catalog types `name` (OID 19) and `"char"`
+// 2. adapter-pg 6.19 creates the shadow database (migrate diff/dev) by overriding
+//    `database` in its pool config, which a connectionString silently wins over —
+//    so the config is given as separate fields. It also drops the shadow database
+//    while its own pool is still connected; we close the pool first.
+// 3. adapter-pg 6.19 cannot decode the catalog types `name` (OID 19) and `"char"`
 //    (OID 18), which `migrate deploy` reads ("Column type 'name' could not be
 //    deserialized"). We present them, and their arrays, as text / text[].
 import pg from "pg";
@@ -24,6 +28,24 @@ result.addFields = function (this: unknown, fields: FieldDescription[]) {
   return addFields.call(this, fields);
 };
 
+function withShadowPoolClosedFirst(factory: PrismaPg): PrismaPg {
+  const connectToShadowDb = factory.connectToShadowDb.bind(factory);
+  factory.connectToShadowDb = async () => {
+    const shadow = await connectToShadowDb();
+    const pool = shadow.underlyingDriver() as pg.Pool;
+    const dispose = shadow.dispose.bind(shadow);
+    const end = pool.end.bind(pool);
+    let ended: Promise<void> | undefined;
+    pool.end = () => (ended ??= end()); // dispose() ends it again after the DROP; once is enough
+    shadow.dispose = async () => {
+      await pool.end();
+      await dispose();
+    };
+    return shadow;
+  };
+  return factory;
+}
+
 export default defineConfig({
   schema: "prisma/schema.prisma",
   migrations: { path: "prisma/migrations" },
@@ -32,7 +54,17 @@ export default defineConfig({
   async adapter() {
     const connectionString = process.env.DATABASE_URL;
     if (!connectionString) throw new Error("DATABASE_URL is not set (paperboy sets it before calling the Prisma CLI)");
-    // allowExitOnIdle: idle pooled connections must not keep the CLI alive (10 s by default).
-    return new PrismaPg({ connectionString, allowExitOnIdle: true });
+    const url = new URL(connectionString);
+    const factory = new PrismaPg({
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: decodeURIComponent(url.pathname.slice(1)),
+      ssl: ["require", "verify-ca", "verify-full"].includes(url.searchParams.get("sslmode") ?? "") ? { rejectUnauthorized: url.searchParams.get("sslmode") !== "require" } : undefined,
+      // Idle pooled connections must not keep the CLI alive (10 s by default).
+      allowExitOnIdle: true,
+    });
+    return withShadowPoolClosedFirst(factory);
   },
 });

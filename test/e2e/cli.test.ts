@@ -1,0 +1,101 @@
+// The `paperboy` command as a user runs it: a child process against a real database.
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { HF_DAILY_FILES } from "../helpers/fixtures.ts";
+import { runCli } from "../helpers/run-cli.ts";
+
+let test: TestDatabase;
+let env: Record<string, string>;
+let dir: string;
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  dir = await mkdtemp(path.join(tmpdir(), "paperboy-cli-"));
+  env = { DATABASE_URL: test.url, PAPERBOY_DATA_DIR: dir, PAPERBOY_SECRET: "cli-test-secret".padEnd(40, "z") };
+});
+afterAll(async () => {
+  await test.drop();
+});
+
+describe("paperboy CLI", () => {
+  it("ingests a file, adds subscribers, and prints the plan as JSON without sending", async () => {
+    const ingest = await runCli(["ingest", "--file", HF_DAILY_FILES["2026-05-14"]], { ...env, PAPERBOY_LOG_LEVEL: "info" });
+    expect(ingest.stderr).toContain("Ingested 37 papers from file: 37 new, 0 updated, 0 rejected");
+    expect(ingest.code).toBe(0);
+
+    const add = await runCli(["subscribers", "add", "Ada@Example.org", "--topic", "agents", "--topic", '"video generation"', "--max-papers", "3"], env);
+    expect(add).toMatchObject({ code: 0, stdout: expect.stringContaining('Added ada@example.org (id 1); topics: agents, "video generation"; 3 papers per digest') });
+
+    const list = await runCli(["subscribers", "list", "--json"], env);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ email: "ada@example.org", topics: [{ kind: "keyword", query: "agents" }, { kind: "phrase", query: "video generation" }] })]);
+
+    const plan = await runCli(["run", "--date", "2026-05-14", "--dry-run", "--json"], env);
+    expect(plan.code).toBe(0);
+    const report = JSON.parse(plan.stdout);
+    expect(report).toMatchObject({ dryRun: true, digestKey: "daily:2026-05-14", counts: { planned: 1, sent: 0 } });
+    expect(report.outcomes[0].picks).toHaveLength(3);
+    expect(report.outcomes[0].picks[0]).toEqual({
+      paperId: expect.any(Number),
+      arxivId: expect.stringMatching(/^2605\./),
+      title: expect.any(String),
+      score: expect.any(Number),
+      relevance: expect.any(Number),
+      reason: expect.stringMatching(/^Matched /),
+    });
+
+    const preview = await runCli(["preview", "ada@example.org", "--date", "2026-05-14", "--json"], env);
+    expect(JSON.parse(preview.stdout).picks.map((pick: { arxivId: string }) => pick.arxivId)).toEqual(report.outcomes[0].picks.map((pick: { arxivId: string }) => pick.arxivId));
+    const html = path.join(dir, "preview.html");
+    const written = await runCli(["preview", "ada@example.org", "--date", "2026-05-14", "--format", "html", "--out", html], env);
+    expect(written.stdout).toContain(`Wrote 3 papers for ada@example.org to ${html}`);
+    expect(await readFile(html, "utf8")).toContain("<!doctype html>");
+    expect(await test.db.delivery.count()).toBe(0);
+  });
+
+  it("sends to the outbox by default and only once per date", async () => {
+    const run = await runCli(["run", "--date", "2026-05-14"], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("ada@example.org — sent 3 papers");
+    const files = await readdir(path.join(dir, "outbox", "2026-05-14"));
+    expect(files.filter((file) => file.endsWith(".eml"))).toHaveLength(1);
+    expect(files.filter((file) => file.endsWith(".html"))).toHaveLength(1);
+    const again = await runCli(["run", "--date", "2026-05-14"], env);
+    expect(again.stdout).toContain("Nothing new to send: 1 subscriber already has daily:2026-05-14 in the ledger.");
+  });
+
+  it.each([
+    [["subscribers", "add", "not-an-email", "--topic", "agents"], 1, /error: "not-an-email" is not a valid email address/],
+    [["subscribers", "add", "eve@example.org", "--topic", '"unbalanced'], 1, /error: unbalanced quote/],
+    [["subscribers", "add", "ada@example.org"], 1, /error: ada@example\.org is already subscribed/],
+    [["run", "--date", "2026-13-45"], 2, /"2026-13-45" is not a date in the form YYYY-MM-DD/],
+    [["ingest", "--file", "/nonexistent/papers.json"], 1, /error: cannot read \/nonexistent\/papers\.json/],
+    [["preview", "nobody@example.org", "--date", "2026-05-14"], 1, /error: no subscriber with address nobody@example\.org/],
+    [["frobnicate"], 2, /unknown command 'frobnicate'/],
+  ])("%j exits %i with a clear message and changes nothing", async (args, code, message) => {
+    const before = { subscribers: await test.db.subscriber.count(), papers: await test.db.paper.count() };
+    const result = await runCli(args, env);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect({ subscribers: await test.db.subscriber.count(), papers: await test.db.paper.count() }).toEqual(before);
+  });
+
+  it("reports a malformed file by name and rejected records with their reasons", async () => {
+    const broken = path.join(dir, "broken.json");
+    await writeFile(broken, "<html>502 Bad Gateway</html>");
+    const result = await runCli(["ingest", "--file", broken], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error: ${broken} is not valid JSON`);
+
+    const partial = path.join(dir, "partial.json");
+    const entries = JSON.parse(await readFile(HF_DAILY_FILES["2024-10-25"], "utf8"));
+    entries[1].paper.id = "bogus";
+    await writeFile(partial, JSON.stringify(entries));
+    const kept = await runCli(["ingest", "--file", partial], { ...env, PAPERBOY_LOG_LEVEL: "info" });
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toContain(`Ingested ${entries.length - 1} papers from file: ${entries.length - 1} new, 0 updated, 1 rejected`);
+    expect(kept.stderr).toMatch(/rejected bogus: .*paper\.id is not an arXiv identifier/);
+  });
+});

@@ -1,0 +1,18 @@
+// Runs the real `paperboy` CLI in a child process.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../../bin/paperboy.js", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export type CliResult = { code: number; stdout: string; stderr: string };
+
+export function runCli(args: string[], env: Record<string, string | undefined>, options: { cwd?: string } = {}): Promise<CliResult> {
+  // Only what the CLI needs: a developer's own PAPERBOY_* or DATABASE_URL must not leak in.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PAPERBOY_") && name !== "DATABASE_URL"));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...base, PAPERBOY_LOG_LEVEL: "warn", ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
