@@ -1,9 +1,9 @@
 // Who is due for a digest: streamed in keyset pages so memory does not grow with the list.
 import type { Db } from "../db/client.ts";
 import type { TopicSpec } from "../matching/topics.ts";
-import { toSubscriber } from "../subscriptions/subscriptions.ts";
+import { toSubscriber, WITH_TOPICS, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 
-export type DueSubscriber = { id: number; email: string; tokenVersion: number; maxPapers: number; topics: TopicSpec[] };
+export type DueSubscriber = SubscriberWithTopics;
 
 const PAGE_SIZE = 500;
 
@@ -37,10 +37,10 @@ export async function* findDueSubscribers(
       },
       orderBy: { id: "asc" },
       take: PAGE_SIZE,
-      include: { topics: { include: { topic: true }, orderBy: { createdAt: "asc" } } },
+      include: WITH_TOPICS,
     });
     if (rows.length === 0) return;
-    yield rows.map((row) => ({ ...toSubscriber(row), tokenVersion: row.tokenVersion }));
+    yield rows.map(toSubscriber);
     after = rows.at(-1)?.id ?? after;
     if (rows.length < PAGE_SIZE) return;
   }

@@ -12,9 +12,8 @@ export type Preview = { email: string; date: string; digestKey: string; picks: P
 export async function previewDigest(deps: RunDeps, options: { email: string; date: string }): Promise<Preview> {
   const email = normaliseEmail(options.email);
   const date = parseDay(options.date);
-  const row = await deps.db.subscriber.findUnique({ where: { email }, select: { id: true, tokenVersion: true } });
-  const subscriber = row && (await findSubscriber(deps.db, { id: row.id }));
-  if (!row || !subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${email}`, { field: "email" });
+  const subscriber = await findSubscriber(deps.db, { email });
+  if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${email}`, { field: "email" });
 
   const candidates = await loadCandidates(deps.db, date, deps.lookbackDays, subscriber.topics);
   const sent = await deps.db.sentPaper.findMany({ where: { subscriberId: subscriber.id, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } });
@@ -22,7 +21,6 @@ export async function previewDigest(deps: RunDeps, options: { email: string; dat
   const digestKey = dailyDigestKey(date);
   const report = describePicks(candidates, picks);
   if (picks.length === 0) return { email, date, digestKey, picks: report };
-  const recipient = { ...subscriber, tokenVersion: row.tokenVersion };
-  const message = composeDigest(deps.templates, deps.mail, recipient, { key: digestKey, date, picks, papers: candidates.papers }, deps.now());
+  const message = composeDigest(deps.templates, deps.mail, subscriber, { key: digestKey, date, picks, papers: candidates.papers }, deps.now());
   return { email, date, digestKey, picks: report, message };
 }

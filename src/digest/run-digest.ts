@@ -79,7 +79,7 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
     where: { digestKey, status: { in: ["sent", "skipped"] }, ...(options.onlyEmails ? { subscriber: { email: { in: options.onlyEmails } } } : {}) },
   });
   const run = dryRun ? undefined : await db.run.create({ data: { kind: options.kind ?? "manual", digestDate: date, startedAt: started } });
-  log.info(`Digest ${digestKey}: ${candidates.papers.size} papers featured ${candidates.since}..${date}, ${candidates.compiled.size} distinct topics`);
+  log.debug(`Digest ${digestKey}: ${candidates.papers.size} papers featured ${candidates.since}..${date}, ${candidates.compiled.size} distinct topics`);
 
   const report: RunReport = {
     runId: run?.id,

@@ -51,8 +51,12 @@ export type SubscriberWithTopics = {
   maxPapers: number;
   timezone: string;
   sendHour: number;
+  tokenVersion: number;
   topics: TopicSpec[];
 };
+
+/** Prisma `include` that loads a subscriber's topics in the order they were added. */
+export const WITH_TOPICS = { topics: { include: { topic: true }, orderBy: { createdAt: "asc" } } } as const;
 
 /**
  * Adds an active subscriber (added by an operator, so no confirmation email) with
@@ -93,34 +97,29 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
 
 /** One subscriber with topics, by id or address; undefined when unknown. */
 export async function findSubscriber(db: Db, where: { id: number } | { email: string }): Promise<SubscriberWithTopics | undefined> {
-  const row = await db.subscriber.findUnique({ where, include: { topics: { include: { topic: true }, orderBy: { createdAt: "asc" } } } });
+  const row = await db.subscriber.findUnique({ where, include: WITH_TOPICS });
   return row ? toSubscriber(row) : undefined;
 }
 
 /** Every subscriber, oldest first (operator listing; not for the send path). */
 export async function listSubscribers(db: Db): Promise<SubscriberWithTopics[]> {
-  const rows = await db.subscriber.findMany({ orderBy: { id: "asc" }, include: { topics: { include: { topic: true }, orderBy: { createdAt: "asc" } } } });
+  const rows = await db.subscriber.findMany({ orderBy: { id: "asc" }, include: WITH_TOPICS });
   return rows.map(toSubscriber);
 }
 
-type SubscriberRow = {
-  id: number;
-  email: string;
-  status: string;
-  maxPapers: number;
-  timezone: string;
-  sendHour: number;
-  topics: Array<{ topic: { kind: string; query: string } }>;
-};
+type SubscriberRow = Omit<SubscriberWithTopics, "topics"> & { topics: Array<{ topic: { kind: string; query: string } }> };
 
+/** Maps a row loaded with WITH_TOPICS. */
 export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
+  const { id, email, status, maxPapers, timezone, sendHour, tokenVersion } = row;
   return {
-    id: row.id,
-    email: row.email,
-    status: row.status,
-    maxPapers: row.maxPapers,
-    timezone: row.timezone,
-    sendHour: row.sendHour,
+    id,
+    email,
+    status,
+    maxPapers,
+    timezone,
+    sendHour,
+    tokenVersion,
     topics: row.topics.map(({ topic }) => ({ kind: topic.kind as TopicSpec["kind"], query: topic.query })),
   };
 }

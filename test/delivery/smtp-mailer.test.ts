@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutgoingMessage } from "../../src/delivery/mailer.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
-import { rawHeader, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
 
 let sink: SmtpSink;
 beforeAll(async () => {
@@ -25,24 +25,6 @@ const message = (overrides: Partial<OutgoingMessage> = {}): OutgoingMessage => (
 });
 
 describe("createSmtpMailer", () => {
-  it("delivers multipart/alternative with the list and one-click unsubscribe headers", async () => {
-    const mailer = createSmtpMailer({ url: sink.url });
-    await mailer.send(message());
-    await mailer.close();
-    const received = sink.messages.at(-1)!;
-    expect(received.to).toEqual(["ada@example.org"]);
-    expect(received.from).toBe("digest@paperboy.example");
-    const { parsed } = received;
-    expect(parsed.headers.get("content-type")).toMatchObject({ value: "multipart/alternative" });
-    expect(parsed.text?.trim()).toBe("Hello Ada");
-    expect(parsed.html).toContain("<b>Ada</b>");
-    expect(parsed.messageId).toBe("<0123abcd@paperboy.example>");
-    expect(rawHeader(received.raw, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
-    expect(rawHeader(received.raw, "List-Unsubscribe")).toBe("<https://paperboy.example/unsubscribe?token=1.1.0.abc>");
-    expect(rawHeader(received.raw, "List-ID")).toBe('"paperboy" <digest.paperboy.example>');
-    expect(rawHeader(received.raw, "Auto-Submitted")).toBe("auto-generated");
-  });
-
   it.each([
     ["gone@example.org", "RECIPIENT_REJECTED", true],
     ["busy@example.org", "SMTP_TEMPORARY", false],
@@ -60,14 +42,5 @@ describe("createSmtpMailer", () => {
     const mailer = createSmtpMailer({ url: closed.url });
     await expect(mailer.send(message())).rejects.toMatchObject({ code: "SMTP_UNAVAILABLE", permanent: false });
     await mailer.close();
-  });
-
-  it("refuses header injection through the recipient or subject before talking to the server", async () => {
-    const mailer = createSmtpMailer({ url: sink.url });
-    const before = sink.messages.length;
-    await expect(mailer.send(message({ to: "ada@example.org\r\nBcc: eve@example.org" }))).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    await expect(mailer.send(message({ subject: "hi\nBcc: eve@example.org" }))).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    await mailer.close();
-    expect(sink.messages.length).toBe(before);
   });
 });
