@@ -4,6 +4,7 @@ import type { Db } from "../db/client.ts";
 import type { Mailer } from "../delivery/mailer.ts";
 import { recordSkipped } from "../delivery/ledger.ts";
 import { sendDigest } from "../delivery/send-digest.ts";
+import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Templates } from "../rendering/templates.ts";
 import { hashAddress } from "../subscriptions/subscriptions.ts";
@@ -95,27 +96,35 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
     durationMs: 0,
   };
 
-  for await (const page of findDueSubscribers(db, { digestKey, day: new Date(`${date}T00:00:00Z`), now: started, onlyEmails: options.onlyEmails })) {
-    const suppressed = await findSuppressed(db, page);
-    const sent = await findSentPapers(db, page, candidates);
-    for (const subscriber of page) {
-      if (suppressed.has(subscriber.id)) {
-        report.counts.suppressed++;
-        continue;
+  try {
+    for await (const page of findDueSubscribers(db, { digestKey, day: new Date(`${date}T00:00:00Z`), now: started, onlyEmails: options.onlyEmails })) {
+      const suppressed = await findSuppressed(db, page);
+      const sent = await findSentPapers(db, page, candidates);
+      for (const subscriber of page) {
+        if (suppressed.has(subscriber.id)) {
+          report.counts.suppressed++;
+          continue;
+        }
+        report.counts.due++;
+        const outcome = await processSubscriber(deps, { subscriber, candidates, digestKey, runId: run?.id, dryRun, sentPaperIds: sent.get(subscriber.id) ?? new Set() });
+        report.counts[outcome.status]++;
+        report.outcomes.push(outcome);
       }
-      report.counts.due++;
-      const outcome = await processSubscriber(deps, { subscriber, candidates, digestKey, runId: run?.id, dryRun, sentPaperIds: sent.get(subscriber.id) ?? new Set() });
-      report.counts[outcome.status]++;
-      report.outcomes.push(outcome);
     }
+  } catch (error) {
+    // What was sent is in the ledger; record how far the run got, then let the caller see the failure.
+    await finishRun(deps, run?.id, report, started, describeError(error)).catch(() => {});
+    throw error;
   }
-
-  report.durationMs = deps.now().getTime() - started.getTime();
-  if (run) {
-    const { outcomes: _, ...summary } = report;
-    await db.run.update({ where: { id: run.id }, data: { finishedAt: deps.now(), report: summary } });
-  }
+  await finishRun(deps, run?.id, report, started);
   return report;
+}
+
+async function finishRun(deps: RunDeps, runId: number | undefined, report: RunReport, started: Date, error?: string): Promise<void> {
+  report.durationMs = deps.now().getTime() - started.getTime();
+  if (runId === undefined) return;
+  const { outcomes: _, ...summary } = report;
+  await deps.db.run.update({ where: { id: runId }, data: { finishedAt: deps.now(), report: error ? { ...summary, error } : summary } });
 }
 
 type SubscriberJob = {
