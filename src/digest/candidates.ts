@@ -11,6 +11,7 @@ export type CandidatePaper = {
   title: string;
   abstract: string;
   authors: string[];
+  categories: string[];
   aiKeywords: string[];
   aiSummary: string | null;
   upvotes: number;
@@ -60,6 +61,7 @@ export async function loadCandidates(db: Db, date: string, lookbackDays: number,
       title: true,
       abstract: true,
       authors: true,
+      categories: true,
       aiKeywords: true,
       aiSummary: true,
       upvotes: true,

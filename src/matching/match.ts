@@ -9,12 +9,15 @@ export type MatchablePaper = {
   abstract: string;
   authors: string[];
   aiKeywords: string[];
+  categories?: string[];
 };
 
-export type Field = "title" | "keywords" | "abstract" | "authors";
+export type Field = "title" | "keywords" | "abstract" | "authors" | "categories";
 
 /** How much one occurrence counts, by where it occurs. */
-export const FIELD_WEIGHTS: Record<Field, number> = { title: 3, keywords: 2, abstract: 1, authors: 3 };
+export const FIELD_WEIGHTS: Record<Field, number> = { title: 3, keywords: 2, abstract: 1, authors: 3, categories: 3 };
+/** Fields a plain keyword or phrase is looked for in; authors and categories need author:/cat:. */
+const TEXT_FIELDS: Field[] = ["title", "keywords", "abstract", "authors"];
 const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
 
 export type TopicHit = {
@@ -32,7 +35,13 @@ export type PaperIndex = Map<string, Map<number, Partial<Record<Field, number[]>
 export function indexPapers(papers: MatchablePaper[]): PaperIndex {
   const index: PaperIndex = new Map();
   for (const paper of papers) {
-    const texts: Record<Field, string[]> = { title: [paper.title], keywords: paper.aiKeywords, abstract: [paper.abstract], authors: paper.authors };
+    const texts: Record<Field, string[]> = {
+      title: [paper.title],
+      keywords: paper.aiKeywords,
+      abstract: [paper.abstract],
+      authors: paper.authors,
+      categories: paper.categories ?? [],
+    };
     for (const field of FIELDS) {
       // Separate keywords/authors by a gap in positions so a phrase never spans two of them.
       let position = 0;
@@ -56,7 +65,7 @@ export function matchTopic(index: PaperIndex, topic: CompiledTopic): TopicHit[] 
   if (topic.clauses.length === 0) return [];
   let scores: Map<number, { score: number; fields: Set<Field> }> | undefined;
   for (const clause of topic.clauses) {
-    const found = findClause(index, clause.terms);
+    const found = findClause(index, clause.terms, topic.fields ?? TEXT_FIELDS);
     const next = new Map<number, { score: number; fields: Set<Field> }>();
     for (const [paperId, counts] of found) {
       const previous = scores ? scores.get(paperId) : { score: 0, fields: new Set<Field>() };
@@ -79,13 +88,13 @@ export function matchTopic(index: PaperIndex, topic: CompiledTopic): TopicHit[] 
 }
 
 /** Occurrence counts per paper and field of consecutive `terms`. */
-function findClause(index: PaperIndex, terms: string[]): Map<number, Map<Field, number>> {
+function findClause(index: PaperIndex, terms: string[], fields: Field[]): Map<number, Map<Field, number>> {
   const result = new Map<number, Map<Field, number>>();
   const [first, ...rest] = terms;
   const starts = first === undefined ? undefined : index.get(first);
   if (!starts) return result;
   for (const [paperId, byField] of starts) {
-    for (const field of FIELDS) {
+    for (const field of fields) {
       const positions = byField[field];
       if (!positions) continue;
       const count = positions.filter((start) => rest.every((term, i) => index.get(term)?.get(paperId)?.[field]?.includes(start + i + 1))).length;

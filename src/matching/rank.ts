@@ -30,28 +30,32 @@ export type RankOptions = {
 
 const DEFAULT_COMMUNITY_WEIGHT = 0.3;
 const EXTRA_TOPIC_BONUS = 0.1;
-const FIELD_NAMES: Record<Field, string> = { title: "title", keywords: "keywords", abstract: "abstract", authors: "authors" };
+const FIELD_NAMES: Record<Field, string> = { title: "title", keywords: "keywords", abstract: "abstract", authors: "authors", categories: "categories" };
 
 /**
  * Ranks the subscriber's matching papers by relevance blended with community
- * interest, drops those already sent, and keeps at most `cap`. Ties go to more
+ * interest, drops those already sent or matching an exclusion, and keeps at most
+ * `cap`. Without (non-exclusion) topics: the trending list. Ties go to more
  * upvotes, then the smaller arXiv id, so the order is stable.
  */
 export function rankDigest(options: RankOptions): Pick[] {
-  const { papers, topics, sentPaperIds, cap } = options;
+  const { papers, sentPaperIds, cap, hitsByTopic } = options;
   const weight = options.communityWeight ?? DEFAULT_COMMUNITY_WEIGHT;
   const interest = communityScale(papers);
+  const topics = options.topics.filter((topic) => topic.kind !== "exclude");
+  const excluded = new Set(options.topics.filter((topic) => topic.kind === "exclude").flatMap((topic) => [...(hitsByTopic.get(topic.key)?.keys() ?? [])]));
+  const unwanted = (paperId: number) => sentPaperIds.has(paperId) || excluded.has(paperId);
   const picks: Array<Pick & { paper: RankablePaper }> = [];
 
   if (topics.length === 0) {
     for (const paper of papers.values()) {
-      if (sentPaperIds.has(paper.id)) continue;
+      if (unwanted(paper.id)) continue;
       picks.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper), reason: trendingReason(paper) });
     }
   } else {
-    for (const [paperId, matched] of collectMatches(options)) {
+    for (const [paperId, matched] of collectMatches(topics, hitsByTopic)) {
       const paper = papers.get(paperId);
-      if (!paper || sentPaperIds.has(paperId)) continue;
+      if (!paper || unwanted(paperId)) continue;
       const best = Math.max(...matched.map(({ hit }) => hit.relevance));
       const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1));
       picks.push({ paper, paperId, relevance, score: (1 - weight) * relevance + weight * interest(paper), reason: matchReason(matched) });
@@ -64,7 +68,7 @@ export function rankDigest(options: RankOptions): Pick[] {
 
 type Matched = { topic: CompiledTopic; hit: TopicHit };
 
-function collectMatches({ topics, hitsByTopic }: RankOptions): Map<number, Matched[]> {
+function collectMatches(topics: CompiledTopic[], hitsByTopic: RankOptions["hitsByTopic"]): Map<number, Matched[]> {
   const byPaper = new Map<number, Matched[]>();
   for (const topic of topics) {
     for (const hit of hitsByTopic.get(topic.key)?.values() ?? []) {

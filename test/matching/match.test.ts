@@ -7,7 +7,7 @@ const papers: MatchablePaper[] = [
   { id: 1, title: "Learning Agentic Policy from Action Guidance", abstract: "We train an agent with reinforcement learning.", authors: ["Ada Lovelace"], aiKeywords: ["agentic reinforcement learning"] },
   { id: 2, title: "AnyFlow: Any-Step Video Diffusion Model", abstract: "Diffusion for videos.", authors: ["Grace Hopper"], aiKeywords: ["video generation", "flow maps"] },
   { id: 3, title: "Multi-Agent Systems", abstract: "Agents that talk. Learning is not reinforced here.", authors: ["José Núñez"], aiKeywords: [] },
-  { id: 4, title: "Vision-Language Models at Scale", abstract: "A study of studies.", authors: ["Alan Turing"], aiKeywords: ["mixture of experts"] },
+  { id: 4, title: "Vision-Language Models at Scale", abstract: "A study of studies.", authors: ["Alan Turing"], aiKeywords: ["mixture of experts"], categories: ["cs.CV", "cs.CL"] },
 ];
 const index = indexPapers(papers);
 const match = (topic: string) => matchTopic(index, compileTopic(parseTopic(topic)));
@@ -31,6 +31,13 @@ describe("matchTopic", () => {
     ["hopper", [2]],
     ["jose nunez", [3]],
     ["quantum", []],
+    ['author:"Grace Hopper"', [2]],
+    ["author:turing", [4]],
+    ['author:"Hopper Grace"', []],
+    ["author:agent", []],
+    ["cat:cs.CL", [4]],
+    ["cat:cs.LG", []],
+    ["cs", []],
   ])("%s → papers %j", (topic, expected) => {
     expect(ids(topic)).toEqual(expected);
   });

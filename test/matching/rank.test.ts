@@ -42,6 +42,13 @@ describe("rankDigest", () => {
     expect(rank({ sent: [1, 2, 3, 4] })).toEqual([]);
   });
 
+  it("leaves out papers matching an exclusion, also from the trending list", () => {
+    const robots = compileTopic(parseTopic("-robots"));
+    hitsByTopic.set(robots.key, new Map(matchTopic(index, robots).map((hit) => [hit.paperId, hit])));
+    expect(rank({ topics: [topics[0]!, robots] }).map((pick) => pick.paperId)).toEqual([1, 2]);
+    expect(rank({ topics: [robots] }).map((pick) => pick.paperId)).toEqual([2, 4, 1]);
+  });
+
   it("is deterministic for equal scores", () => {
     const twins = new Map<number, RankablePaper>([
       [1, { id: 1, arxivId: "2605.00009", upvotes: 5, comments: 0 }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
+import { compileTopic, formatTopic, parseTopic } from "../../src/matching/topics.ts";
 
 describe("parseTopic", () => {
   it.each([
@@ -9,6 +9,12 @@ describe("parseTopic", () => {
     ['video "flow matching"', { kind: "keyword", query: 'video "flow matching"' }],
     ["大语言模型", { kind: "keyword", query: "大语言模型" }],
     ["vision-language", { kind: "keyword", query: "vision-language" }],
+    ['author:"Yann LeCun"', { kind: "author", query: "yann lecun" }],
+    ["Author: LeCun", { kind: "author", query: "lecun" }],
+    ["cat:cs.cl", { kind: "category", query: "cs.CL" }],
+    ["-survey", { kind: "exclude", query: "survey" }],
+    ['-"position paper"', { kind: "exclude", query: '"position paper"' }],
+    ["<script>alert(1)</script>", { kind: "keyword", query: "<script>alert(1)</script>" }],
   ])("parses %j", (input, expected) => {
     expect(parseTopic(input)).toEqual(expected);
   });
@@ -21,9 +27,22 @@ describe("parseTopic", () => {
     ["agents\u0000", /control characters/],
     ["!!! ???", /no words/],
     ['""', /no words/],
+    ["cat:cs.XYZ", /unknown arXiv category "cs.XYZ"/],
+    ["author:", /no words/],
+    ["-", /no words/],
+    ['author:"Yann', /unbalanced quote/],
   ])("rejects %j", (input, message) => {
     expect(() => parseTopic(input)).toThrow(message);
   });
+});
+
+describe("formatTopic", () => {
+  it.each(['agents', '"mixture of experts"', 'author:"yann lecun"', "cat:cs.CL", "-survey", '-"position paper"', 'video "flow matching"'])(
+    "reads back %s",
+    (text) => {
+      expect(formatTopic(parseTopic(text))).toBe(text);
+    },
+  );
 });
 
 describe("compileTopic", () => {
