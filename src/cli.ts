@@ -15,6 +15,7 @@ import { createLog, type Log } from "./log.ts";
 import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
+import { serve } from "./web/serve.ts";
 import { addSubscriber, listSubscribers } from "./subscriptions/subscriptions.ts";
 
 const EXIT_SEND_FAILURES = 3;
@@ -70,10 +71,23 @@ const program = new Command()
   .exitOverride();
 
 program
+  .command("serve")
+  .description("run the web app: subscribe, confirm, manage topics, unsubscribe, the JSON API")
+  .action(async () => {
+    await withContext(async (ctx) => {
+      if (ctx.secretIsGenerated) {
+        throw new AppError("CONFIG_INVALID", "PAPERBOY_SECRET must be set to serve (at least 32 characters, e.g. `openssl rand -base64 32`); only `paperboy demo --serve` runs without one");
+      }
+      await serve(ctx);
+    });
+  });
+
+program
   .command("demo")
   .description(`ingest the bundled sample of Hugging Face Daily Papers, add demo subscribers and mail the ${DEMO_DATE} digest to the outbox`)
   .option("--reset", "delete the demo subscribers, their ledger rows and emails first, so the demo sends again")
-  .action(async (options: { reset?: boolean }) => {
+  .option("--serve", "then run the web app, so that the links in the demo emails work")
+  .action(async (options: { reset?: boolean; serve?: boolean }) => {
     await withContext(
       async (ctx) => {
         const result = await runDemo(ctx, { reset: options.reset });
@@ -83,6 +97,7 @@ program
         if (result.report.counts.sent > 0) console.log(`\nEmails (.eml to import, .html to open in a browser): ${result.outbox}`);
         else console.log(`\nRun \`npm run demo -- --reset\` to start the demo over. Earlier emails: ${result.outbox}`);
         if (result.report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
+        if (options.serve) await serve(ctx);
       },
       { smtpUrl: undefined }, // the demo's addresses are examples: always the outbox
     );

@@ -20,6 +20,9 @@ const schema = z.object({
   PAPERBOY_SECRET: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   PAPERBOY_LOOKBACK_DAYS: optional.default("2").transform(Number).pipe(z.number().int().min(1).max(31)),
   PAPERBOY_MAX_PAPERS: optional.default("10").transform(Number).pipe(z.number().int().min(1).max(50)),
+  PAPERBOY_HOST: optional.default("127.0.0.1"),
+  PAPERBOY_PORT: optional.default("3000").transform(Number).pipe(z.number().int().min(0).max(65535)),
+  PAPERBOY_TRUST_PROXY: optional.default("false").pipe(z.enum(["true", "false"], { error: "must be true or false" })),
   PAPERBOY_LOG_LEVEL: optional.default("info").pipe(z.enum(["debug", "info", "warn", "error", "silent"])),
 });
 
@@ -34,6 +37,10 @@ export type Config = {
   lookbackDays: number;
   defaultMaxPapers: number;
   logLevel: LogLevel;
+  host: string;
+  port: number;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
 };
 
 /** Validates the environment once; throws CONFIG_INVALID naming every bad key. */
@@ -55,5 +62,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     lookbackDays: values.PAPERBOY_LOOKBACK_DAYS,
     defaultMaxPapers: values.PAPERBOY_MAX_PAPERS,
     logLevel: values.PAPERBOY_LOG_LEVEL,
+    host: values.PAPERBOY_HOST,
+    port: values.PAPERBOY_PORT,
+    trustProxy: values.PAPERBOY_TRUST_PROXY === "true",
   };
 }

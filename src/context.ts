@@ -14,20 +14,28 @@ import type { RunDeps } from "./digest/run-digest.ts";
 import type { Log } from "./log.ts";
 import { loadTemplates } from "./rendering/templates.ts";
 
-export type AppContext = RunDeps & { config: Config; databaseUrl: string; close(): Promise<void> };
+export type AppContext = RunDeps & {
+  config: Config;
+  databaseUrl: string;
+  /** True when PAPERBOY_SECRET is unset and a generated local secret is used. */
+  secretIsGenerated: boolean;
+  close(): Promise<void>;
+};
 
 export const LIST_NAME = "paperboy";
 
 /** Opens the database (migrating it), loads templates and picks the mailer. Call close() at the end. */
 export async function openContext(config: Config, log: Log): Promise<AppContext> {
   const templates = await loadTemplates();
-  const mail: MailSettings = { secret: await loadSecret(config, log), publicUrl: config.publicUrl, from: config.from, listName: LIST_NAME };
+  const secret = config.secret ?? (await loadLocalSecret(config.dataDir, log));
+  const mail: MailSettings = { secret, publicUrl: config.publicUrl, from: config.from, listName: LIST_NAME };
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const mailer = createMailer(config);
   return {
     config,
     db: database.db as Db,
     databaseUrl: database.url,
+    secretIsGenerated: config.secret === undefined,
     mailer,
     templates,
     log,
@@ -46,12 +54,11 @@ export function createMailer(config: Pick<Config, "smtpUrl" | "outboxDir">): Mai
 }
 
 /**
- * PAPERBOY_SECRET, or else a random secret kept in <dataDir>/secret so that links
+ * Without PAPERBOY_SECRET: a random secret kept in <dataDir>/secret, so that links
  * stay valid across restarts of a local install.
  */
-async function loadSecret(config: Config, log: Log): Promise<string> {
-  if (config.secret) return config.secret;
-  const file = path.join(config.dataDir, "secret");
+async function loadLocalSecret(dataDir: string, log: Log): Promise<string> {
+  const file = path.join(dataDir, "secret");
   try {
     const stored = (await readFile(file, "utf8")).trim();
     if (stored.length >= 32) return stored;
@@ -59,7 +66,7 @@ async function loadSecret(config: Config, log: Log): Promise<string> {
     // first start: create it below
   }
   const secret = randomBytes(32).toString("base64url");
-  await mkdir(config.dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
   log.warn(`PAPERBOY_SECRET is not set; using a generated secret stored in ${file}`);
   return secret;

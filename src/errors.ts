@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   "TEMPLATE_INVALID",
   "TOKEN_INVALID",
   "TOKEN_EXPIRED",
+  "CSRF_INVALID",
+  "RATE_LIMITED",
   "RECIPIENT_REJECTED",
   "SMTP_TEMPORARY",
   "SMTP_UNAVAILABLE",
@@ -28,13 +30,20 @@ export class AppError extends Error {
   readonly permanent: boolean;
   /** The input field the error is about, when there is one. */
   readonly field?: string;
+  /** Every invalid field with its message, when a whole form was checked. */
+  readonly fields?: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, options: { permanent?: boolean; cause?: unknown; field?: string } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { permanent?: boolean; cause?: unknown; field?: string; fields?: Record<string, string> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "AppError";
     this.code = code;
     this.permanent = options.permanent ?? true;
-    this.field = options.field;
+    this.field = options.field ?? Object.keys(options.fields ?? {})[0];
+    this.fields = options.fields;
   }
 }
 

@@ -37,18 +37,17 @@ export async function claimDelivery(db: Db, key: { subscriberId: number; digestK
 }
 
 /** Marks the claim sent and remembers its papers so they never go to this subscriber again. */
-export async function recordSent(
-  db: Db,
-  claim: Claim,
-  outcome: { subscriberId: number; messageId: string; paperIds: number[] },
-  now: Date,
-): Promise<void> {
+export type SentPick = { paperId: number; reason: string; score: number };
+
+export async function recordSent(db: Db, claim: Claim, outcome: { subscriberId: number; messageId: string; picks: SentPick[] }, now: Date): Promise<void> {
+  const paperIds = outcome.picks.map((pick) => pick.paperId);
+  const picks = outcome.picks.map(({ paperId, reason, score }) => ({ paperId, reason, score }));
   await db.$transaction([
     db.delivery.update({
       where: { id: claim.deliveryId },
-      data: { status: "sent", messageId: outcome.messageId, paperIds: outcome.paperIds, sentAt: now, leaseUntil: null, errorClass: null, error: null, nextAttemptAt: null },
+      data: { status: "sent", messageId: outcome.messageId, paperIds, picks, sentAt: now, leaseUntil: null, errorClass: null, error: null, nextAttemptAt: null },
     }),
-    db.sentPaper.createMany({ data: outcome.paperIds.map((paperId) => ({ subscriberId: outcome.subscriberId, paperId, sentAt: now })), skipDuplicates: true }),
+    db.sentPaper.createMany({ data: paperIds.map((paperId) => ({ subscriberId: outcome.subscriberId, paperId, sentAt: now })), skipDuplicates: true }),
   ]);
 }
 
@@ -69,4 +68,9 @@ export async function recordSkipped(db: Db, key: { subscriberId: number; digestK
     VALUES (${key.subscriberId}, ${key.digestKey}, 'skipped', ${reason}, ${key.runId ?? null}, ${now}, ${now})
     ON CONFLICT ("subscriberId", "digestKey") DO NOTHING`;
   return inserted === 1;
+}
+
+/** Turns a claim into a skip (the subscriber left between planning and sending). */
+export async function skipClaim(db: Db, claim: Claim, reason: string): Promise<void> {
+  await db.delivery.update({ where: { id: claim.deliveryId }, data: { status: "skipped", error: reason, leaseUntil: null } });
 }

@@ -11,11 +11,8 @@ export type OutgoingMessage = {
   text: string;
   /** Deterministic per (subscriber, digest), in angle brackets. */
   messageId: string;
-  /** https URL for List-Unsubscribe and RFC 8058 one-click POST. */
-  unsubscribeUrl: string;
-  /** List-Id value, e.g. "digest.example.org". */
-  listId: string;
-  listName: string;
+  /** List mail only (digests): the List-Unsubscribe URL (RFC 8058 one-click POST target), List-Id and name. */
+  list?: { unsubscribeUrl: string; id: string; name: string };
   /** Groups messages in the outbox, e.g. the digest date. */
   tag?: string;
 };
@@ -30,27 +27,29 @@ export type Mailer = {
   close(): Promise<void>;
 };
 
-/** The nodemailer options for a message, with the bulk-mail headers mailbox providers expect. */
+/** The nodemailer options for a message; list mail gets the bulk-mail headers mailbox providers expect. */
 export function toMailOptions(message: OutgoingMessage): SendMailOptions {
   for (const [field, value] of Object.entries({ to: message.to, from: message.from, subject: message.subject })) {
     // Header injection guard: nodemailer folds headers, but a CR/LF in our data is always a bug or an attack.
     if (/[\r\n]/.test(value)) throw new AppError("INVALID_ARGUMENT", `${field} contains a line break`, { field });
   }
-  return {
+  const options: SendMailOptions = {
     from: message.from,
     to: message.to,
     subject: message.subject,
     html: message.html,
     text: message.text,
     messageId: message.messageId,
-    list: {
-      id: { url: message.listId, comment: message.listName },
-      unsubscribe: message.unsubscribeUrl,
-    },
-    headers: {
-      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-      "Auto-Submitted": "auto-generated",
-      "X-Auto-Response-Suppress": "OOF, AutoReply",
-    },
+    headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "OOF, AutoReply" },
   };
+  if (message.list) {
+    options.list = { id: { url: message.list.id, comment: message.list.name }, unsubscribe: message.list.unsubscribeUrl };
+    options.headers = { ...options.headers, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
+  }
+  return options;
+}
+
+/** The domain of a From address ("paperboy <digest@example.org>" → example.org), for Message-IDs and List-Id. */
+export function mailDomain(from: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1]?.toLowerCase() ?? "localhost";
 }

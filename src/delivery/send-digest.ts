@@ -1,16 +1,18 @@
 // Sends one digest under the ledger's protection: claim, send, record.
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
-import { claimDelivery, recordFailure, recordSent } from "./ledger.ts";
+import { claimDelivery, recordFailure, recordSent, skipClaim, type SentPick } from "./ledger.ts";
 import type { Mailer, OutgoingMessage } from "./mailer.ts";
 
 export type DeliveryOutcome =
   | { status: "sent"; messageId: string; possibleDuplicate: boolean }
   | { status: "failed"; error: AppError; retryAt?: Date }
   /** Another run or worker holds or finished this digest. */
-  | { status: "not-claimed" };
+  | { status: "not-claimed" }
+  /** The subscriber is no longer active (unsubscribed after planning). */
+  | { status: "skipped"; reason: string };
 
-export type SendJob = { subscriberId: number; digestKey: string; runId?: number; message: OutgoingMessage; paperIds: number[] };
+export type SendJob = { subscriberId: number; digestKey: string; runId?: number; message: OutgoingMessage; picks: SentPick[] };
 
 /**
  * Claims the ledger row, sends, and records the outcome. Never throws for a
@@ -19,6 +21,13 @@ export type SendJob = { subscriberId: number; digestKey: string; runId?: number;
 export async function sendDigest(deps: { db: Db; mailer: Mailer; now: () => Date }, job: SendJob): Promise<DeliveryOutcome> {
   const claim = await claimDelivery(deps.db, job, deps.now());
   if (!claim) return { status: "not-claimed" };
+  // Re-checked under the claim: an unsubscribe takes effect before the next send, even mid-run.
+  const subscriber = await deps.db.subscriber.findUnique({ where: { id: job.subscriberId }, select: { status: true } });
+  if (subscriber?.status !== "active") {
+    const reason = `subscriber is ${subscriber?.status ?? "deleted"}`;
+    await skipClaim(deps.db, claim, reason);
+    return { status: "skipped", reason };
+  }
   try {
     await deps.mailer.send(job.message);
   } catch (thrown) {
@@ -26,6 +35,6 @@ export async function sendDigest(deps: { db: Db; mailer: Mailer; now: () => Date
     const retryAt = await recordFailure(deps.db, claim, error, deps.now());
     return { status: "failed", error, retryAt };
   }
-  await recordSent(deps.db, claim, { subscriberId: job.subscriberId, messageId: job.message.messageId, paperIds: job.paperIds }, deps.now());
+  await recordSent(deps.db, claim, { subscriberId: job.subscriberId, messageId: job.message.messageId, picks: job.picks }, deps.now());
   return { status: "sent", messageId: job.message.messageId, possibleDuplicate: claim.possibleDuplicate };
 }

@@ -1,12 +1,12 @@
 // Turns one subscriber's picks into a ready-to-send message: rendered parts,
 // signed links and the bulk-mail headers.
 import { createHash } from "node:crypto";
-import type { OutgoingMessage } from "../delivery/mailer.ts";
+import { mailDomain, type OutgoingMessage } from "../delivery/mailer.ts";
 import type { Pick } from "../matching/rank.ts";
 import { formatTopic, type TopicSpec } from "../matching/topics.ts";
 import { renderDigest } from "../rendering/render-digest.ts";
 import type { Templates } from "../rendering/templates.ts";
-import { signToken } from "../subscriptions/tokens.ts";
+import { signedUrl } from "../subscriptions/links.ts";
 import type { CandidatePaper } from "./candidates.ts";
 
 export type MailSettings = {
@@ -28,9 +28,7 @@ export function composeDigest(
   digest: { key: string; date: string; picks: Pick[]; papers: Map<number, CandidatePaper> },
   now: Date,
 ): OutgoingMessage {
-  const link = (path: string, purpose: "manage" | "unsubscribe") =>
-    `${settings.publicUrl}/${path}?token=${signToken(settings.secret, purpose, { subscriberId: recipient.id, tokenVersion: recipient.tokenVersion }, now)}`;
-  const unsubscribeUrl = link("unsubscribe", "unsubscribe");
+  const unsubscribeUrl = signedUrl(settings, "/unsubscribe", "unsubscribe", recipient, now);
   const rendered = renderDigest(templates, {
     listName: settings.listName,
     email: recipient.email,
@@ -40,7 +38,8 @@ export function composeDigest(
       const paper = digest.papers.get(pick.paperId);
       return paper ? [{ ...paper, reason: pick.reason }] : [];
     }),
-    manageUrl: link("manage", "manage"),
+    manageUrl: signedUrl(settings, "/manage", "manage", recipient, now),
+    viewUrl: signedUrl(settings, `/digests/${encodeURIComponent(digest.key)}`, "view", recipient, now),
     unsubscribeUrl,
   });
   const domain = mailDomain(settings.from);
@@ -51,9 +50,7 @@ export function composeDigest(
     html: rendered.html,
     text: rendered.text,
     messageId: digestMessageId(recipient.id, digest.key, domain),
-    unsubscribeUrl,
-    listId: `digest.${domain}`,
-    listName: settings.listName,
+    list: { unsubscribeUrl, id: `digest.${domain}`, name: settings.listName },
     tag: digest.date,
   };
 }
@@ -61,8 +58,4 @@ export function composeDigest(
 /** The same (subscriber, digest) always gets the same Message-ID, so receivers can drop a duplicate. */
 export function digestMessageId(subscriberId: number, digestKey: string, domain: string): string {
   return `<${createHash("sha256").update(`${subscriberId}:${digestKey}`).digest("hex").slice(0, 32)}@${domain}>`;
-}
-
-function mailDomain(from: string): string {
-  return /@([^>\s]+)>?\s*$/.exec(from)?.[1]?.toLowerCase() ?? "localhost";
 }

@@ -1,5 +1,6 @@
 // `paperboy preview`: one subscriber's next digest, rendered but not sent or recorded.
 import { AppError } from "../errors.ts";
+import type { TopicSpec } from "../matching/topics.ts";
 import { findSubscriber, normaliseEmail } from "../subscriptions/subscriptions.ts";
 import type { OutgoingMessage } from "../delivery/mailer.ts";
 import { describePicks, loadCandidates, parseDay, pickPapers, type PickReport } from "./candidates.ts";
@@ -23,4 +24,37 @@ export async function previewDigest(deps: RunDeps, options: { email: string; dat
   if (picks.length === 0) return { email, date, digestKey, picks: report };
   const message = composeDigest(deps.templates, deps.mail, subscriber, { key: digestKey, date, picks, papers: candidates.papers }, deps.now());
   return { email, date, digestKey, picks: report, message };
+}
+
+export type TopicsPreview = { picks: Array<PickReport & { url: string }>; summary: string; since?: string; date?: string };
+
+const PREVIEW_DAYS = 3;
+
+/**
+ * What a digest with these topics would contain, from the papers of the last
+ * days in the database, leaving out papers already sent to `subscriberId`. Read-only.
+ */
+export async function previewTopics(
+  deps: Pick<RunDeps, "db">,
+  options: { subscriberId?: number; topics: TopicSpec[]; maxPapers: number },
+): Promise<TopicsPreview> {
+  const newest = await deps.db.paper.aggregate({ _max: { featuredOn: true } });
+  const date = newest._max.featuredOn?.toISOString().slice(0, 10);
+  if (!date) return { picks: [], summary: "No papers have been ingested yet." };
+  const candidates = await loadCandidates(deps.db, date, PREVIEW_DAYS, options.topics);
+  const sent = options.subscriberId
+    ? await deps.db.sentPaper.findMany({ where: { subscriberId: options.subscriberId, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } })
+    : [];
+  const picks = pickPapers(candidates, { topics: options.topics, maxPapers: options.maxPapers }, new Set(sent.map((entry) => entry.paperId)));
+  const included = options.topics.filter((topic) => topic.kind !== "exclude").length;
+  const summary =
+    picks.length === 0
+      ? `None of the ${candidates.papers.size} papers from ${candidates.since} to ${date} match these topics.`
+      : `${picks.length} of ${candidates.papers.size} papers from ${candidates.since} to ${date}${included === 0 ? " (the most upvoted, as you have no topics)" : ""}.`;
+  return {
+    picks: describePicks(candidates, picks).map((pick) => ({ ...pick, url: `https://huggingface.co/papers/${pick.arxivId}` })),
+    summary,
+    since: candidates.since,
+    date,
+  };
 }

@@ -160,7 +160,7 @@ async function processSubscriber(deps: RunDeps, job: SubscriberJob): Promise<Sub
     digestKey: job.digestKey,
     runId: job.runId,
     message,
-    paperIds: picks.map((pick) => pick.paperId),
+    picks,
   });
   if (delivered.status === "sent") {
     return { ...outcome, status: "sent", messageId: delivered.messageId, possibleDuplicate: delivered.possibleDuplicate };
@@ -170,6 +170,7 @@ async function processSubscriber(deps: RunDeps, job: SubscriberJob): Promise<Sub
     const retry = delivered.retryAt ? `; retry after ${delivered.retryAt.toISOString()}` : "; not retried";
     return { ...outcome, status: "failed", reason: `${delivered.error.code}: ${delivered.error.message}${retry}` };
   }
+  if (delivered.status === "skipped") return { ...outcome, status: "skipped", reason: delivered.reason };
   return { ...outcome, status: "skipped", reason: "another run is sending or has sent this digest" };
 }
 

@@ -1,5 +1,5 @@
 // Fills the digest template for one recipient (pure: templates are loaded before).
-import { getEmailTemplate, type Templates } from "./templates.ts";
+import { renderEmail, type RenderedEmail, type Templates } from "./templates.ts";
 
 export type DigestPaper = {
   arxivId: string;
@@ -27,22 +27,16 @@ export type DigestInput = {
   papers: DigestPaper[];
   manageUrl: string;
   unsubscribeUrl: string;
+  /** The digest as a web page. */
+  viewUrl?: string;
 };
-
-export type RenderedEmail = { subject: string; html: string; text: string };
 
 const SUMMARY_LIMIT = 320;
 const AUTHORS_SHOWN = 3;
 
 /** Renders subject, HTML and plain text. Only https: links from the data reach the output. */
 export function renderDigest(templates: Templates, input: DigestInput): RenderedEmail {
-  const template = getEmailTemplate(templates, "digest");
-  const view = toView(input);
-  return {
-    subject: template.subject(view).replace(/[\r\n]+/g, " ").trim(),
-    html: template.html(view),
-    text: template.text(view),
-  };
+  return renderEmail(templates, "digest", toView(input));
 }
 
 function toView(input: DigestInput) {
@@ -81,6 +75,7 @@ function toView(input: DigestInput) {
     papers,
     manageUrl: input.manageUrl,
     unsubscribeUrl: input.unsubscribeUrl,
+    viewUrl: input.viewUrl,
   };
 }
 
@@ -102,7 +97,7 @@ function shortAuthors(authors: string[]): string {
 }
 
 /** The first sentence or two, cut at a word boundary. */
-function summarise(text: string): string {
+export function summarise(text: string): string {
   const sentences = text.match(/[^.!?]+[.!?]+(\s|$)/g) ?? [text];
   let summary = "";
   for (const sentence of sentences.slice(0, 2)) {
@@ -116,7 +111,7 @@ function summarise(text: string): string {
 
 const TOPICS_NAMED = 3;
 
-function formatList(items: string[]): string {
+export function formatList(items: string[]): string {
   if (items.length > TOPICS_NAMED) return `${items.slice(0, TOPICS_NAMED).join(", ")} and ${items.length - TOPICS_NAMED} more`;
   if (items.length <= 2) return items.join(" and ");
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;

@@ -15,7 +15,18 @@ export type EmailTemplate = {
   text: Handlebars.TemplateDelegate;
 };
 
-export type Templates = { emails: Map<string, EmailTemplate> };
+export type Asset = { body: string; contentType: string };
+
+export type Templates = {
+  emails: Map<string, EmailTemplate>;
+  /** templates/pages/<name>.hbs, each rendered inside layout.hbs. */
+  pages: Map<string, Handlebars.TemplateDelegate>;
+  layout: Handlebars.TemplateDelegate;
+  /** templates/pages/assets/*: CSS and JS served by the web app, never from a CDN. */
+  assets: Map<string, Asset>;
+};
+
+const CONTENT_TYPES: Record<string, string> = { ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml" };
 
 /**
  * Reads templates/emails/<name>/{subject.hbs, html.mjml, text.hbs} for every
@@ -25,7 +36,7 @@ export async function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): Promis
   const handlebars = createHandlebars();
   const emailsDir = path.join(dir, "emails");
   const emails = new Map<string, EmailTemplate>();
-  for (const name of await readdir(emailsDir)) {
+  for (const name of (await readdir(emailsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name)) {
     const read = (file: string) => readFile(path.join(emailsDir, name, file), "utf8");
     const compiled = await mjml2html(await read("html.mjml"), { validationLevel: "strict", keepComments: false });
     if (compiled.errors.length > 0) {
@@ -37,19 +48,42 @@ export async function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): Promis
       text: compile(handlebars, `${name}/text.hbs`, await read("text.hbs"), true),
     });
   }
-  return { emails };
+  const pagesDir = path.join(dir, "pages");
+  const pages = new Map<string, Handlebars.TemplateDelegate>();
+  for (const file of (await readdir(pagesDir)).filter((name) => name.endsWith(".hbs"))) {
+    pages.set(file.slice(0, -4), compile(handlebars, `pages/${file}`, await readFile(path.join(pagesDir, file), "utf8"), false));
+  }
+  const layout = pages.get("layout");
+  if (!layout) throw new AppError("TEMPLATE_INVALID", "templates/pages/layout.hbs is missing");
+  const assets = new Map<string, Asset>();
+  for (const file of await readdir(path.join(pagesDir, "assets"))) {
+    assets.set(file, { body: await readFile(path.join(pagesDir, "assets", file), "utf8"), contentType: CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream" });
+  }
+  return { emails, pages, layout, assets };
 }
 
-/** The email template called `name`; throws TEMPLATE_INVALID when there is none. */
-export function getEmailTemplate(templates: Templates, name: string): EmailTemplate {
+/** A whole HTML page: `name` rendered inside the layout (pure). Throws TEMPLATE_INVALID for an unknown page. */
+export function renderPage(templates: Templates, name: string, view: { title: string } & Record<string, unknown>): string {
+  const page = templates.pages.get(name);
+  if (!page || name === "layout") throw new AppError("TEMPLATE_INVALID", `no page template called ${name}`);
+  return templates.layout({ ...view, body: page(view) });
+}
+
+export type RenderedEmail = { subject: string; html: string; text: string };
+
+/** Fills the email template `name` (pure). The subject is kept to one line. Throws TEMPLATE_INVALID for an unknown name. */
+export function renderEmail(templates: Templates, name: string, view: object): RenderedEmail {
   const template = templates.emails.get(name);
   if (!template) throw new AppError("TEMPLATE_INVALID", `no email template called ${name}`);
-  return template;
+  return { subject: template.subject(view).replace(/[\r\n]+/g, " ").trim(), html: template.html(view), text: template.text(view) };
 }
 
 function createHandlebars(): typeof Handlebars {
   const handlebars = Handlebars.create();
   handlebars.registerHelper("plural", (count: number, one: string, many: string) => (count === 1 ? one : many));
+  handlebars.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+  handlebars.registerHelper("includes", (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
+  handlebars.registerHelper("join", (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === "string" ? separator : "\n") : ""));
   return handlebars;
 }
 

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { parseTopic, type TopicSpec } from "../matching/topics.ts";
+import { verifyToken, type TokenPurpose } from "./tokens.ts";
 
 export const MAX_TOPICS = 50;
 const MAX_EMAIL_LENGTH = 254;
@@ -51,6 +52,8 @@ export type SubscriberWithTopics = {
   maxPapers: number;
   timezone: string;
   sendHour: number;
+  cadence: string;
+  pausedUntil: Date | null;
   tokenVersion: number;
   topics: TopicSpec[];
 };
@@ -86,13 +89,32 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
         createdAt: now,
       },
     });
-    for (const topic of topics) {
-      const row = await tx.topic.upsert({ where: { kind_query: topic }, create: topic, update: {} });
-      await tx.subscriberTopic.create({ data: { subscriberId: subscriber.id, topicId: row.id } });
-    }
+    await replaceTopics(tx, subscriber.id, topics);
     return subscriber.id;
   });
   return (await findSubscriber(db, { id })) as SubscriberWithTopics;
+}
+
+type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/** Makes `topics` (already validated) the subscriber's whole topic list, sharing Topic rows. Run inside a transaction. */
+export async function replaceTopics(tx: Tx, subscriberId: number, topics: TopicSpec[]): Promise<void> {
+  await tx.subscriberTopic.deleteMany({ where: { subscriberId } });
+  for (const topic of topics) {
+    const row = await tx.topic.upsert({ where: { kind_query: topic }, create: topic, update: {} });
+    await tx.subscriberTopic.create({ data: { subscriberId, topicId: row.id } });
+  }
+}
+
+/**
+ * The subscriber a signed link names, if the token is valid for `purpose` and
+ * not revoked. Throws TOKEN_INVALID / TOKEN_EXPIRED.
+ */
+export async function findSubscriberByToken(db: Db, secret: string, purpose: TokenPurpose, token: string, now: Date): Promise<SubscriberWithTopics> {
+  const claims = verifyToken(secret, purpose, token, now);
+  const subscriber = await findSubscriber(db, { id: claims.subscriberId });
+  if (!subscriber || subscriber.tokenVersion !== claims.tokenVersion) throw new AppError("TOKEN_INVALID", "this link is not valid", { field: "token" });
+  return subscriber;
 }
 
 /** One subscriber with topics, by id or address; undefined when unknown. */
@@ -111,7 +133,7 @@ type SubscriberRow = Omit<SubscriberWithTopics, "topics"> & { topics: Array<{ to
 
 /** Maps a row loaded with WITH_TOPICS. */
 export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
-  const { id, email, status, maxPapers, timezone, sendHour, tokenVersion } = row;
+  const { id, email, status, maxPapers, timezone, sendHour, cadence, pausedUntil, tokenVersion } = row;
   return {
     id,
     email,
@@ -119,6 +141,8 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
     maxPapers,
     timezone,
     sendHour,
+    cadence,
+    pausedUntil,
     tokenVersion,
     topics: row.topics.map(({ topic }) => ({ kind: topic.kind as TopicSpec["kind"], query: topic.query })),
   };

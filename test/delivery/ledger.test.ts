@@ -25,9 +25,9 @@ describe("delivery ledger", () => {
     const won = claims.filter((claim) => claim !== undefined);
     expect(won).toHaveLength(1);
     const paper = await test.db.paper.create({ data: { arxivId: "2605.00001", title: "t", abstract: "a", source: "file", featuredOn: t0 } });
-    await recordSent(test.db, won[0]!, { subscriberId, messageId: "<m@x>", paperIds: [paper.id] }, t0);
+    await recordSent(test.db, won[0]!, { subscriberId, messageId: "<m@x>", picks: [{ paperId: paper.id, reason: "Trending", score: 1 }] }, t0);
     expect(await claimDelivery(test.db, key("daily:a"), later(CLAIM_LEASE_MS * 10))).toBeUndefined();
-    expect(await test.db.delivery.findUniqueOrThrow({ where: { subscriberId_digestKey: key("daily:a") } })).toMatchObject({ status: "sent", messageId: "<m@x>", paperIds: [paper.id], attempts: 1 });
+    expect(await test.db.delivery.findUniqueOrThrow({ where: { subscriberId_digestKey: key("daily:a") } })).toMatchObject({ status: "sent", messageId: "<m@x>", paperIds: [paper.id], picks: [{ paperId: paper.id, reason: "Trending", score: 1 }], attempts: 1 });
     expect(await test.db.sentPaper.count({ where: { subscriberId, paperId: paper.id } })).toBe(1);
   });
 

@@ -18,9 +18,7 @@ const message = (overrides: Partial<OutgoingMessage> = {}): OutgoingMessage => (
   html: "<p>Hello <b>Ada</b></p>",
   text: "Hello Ada",
   messageId: "<0123abcd@paperboy.example>",
-  unsubscribeUrl: "https://paperboy.example/unsubscribe?token=1.1.0.abc",
-  listId: "digest.paperboy.example",
-  listName: "paperboy",
+  list: { unsubscribeUrl: "https://paperboy.example/unsubscribe?token=1.1.0.abc", id: "digest.paperboy.example", name: "paperboy" },
   ...overrides,
 });
 

@@ -1,0 +1,10 @@
+// Signed links to the web app, as put in emails and pages.
+import { signToken, type TokenPurpose } from "./tokens.ts";
+
+export type LinkSettings = { secret: string; publicUrl: string };
+
+/** `<publicUrl><path>?token=…` signed for `purpose` and the subscriber's current token version. */
+export function signedUrl(settings: LinkSettings, path: string, purpose: TokenPurpose, subscriber: { id: number; tokenVersion: number }, now: Date): string {
+  const token = signToken(settings.secret, purpose, { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion }, now);
+  return `${settings.publicUrl}${path}${path.includes("?") ? "&" : "?"}token=${token}`;
+}

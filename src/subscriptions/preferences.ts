@@ -1,0 +1,161 @@
+// A subscriber's preferences as the manage page and the API show and change them.
+import type { Db } from "../db/client.ts";
+import { AppError, describeError } from "../errors.ts";
+import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
+import { MAX_TOPICS, replaceTopics, type SubscriberWithTopics } from "./subscriptions.ts";
+
+export const CADENCES = ["daily", "weekdays", "weekly"] as const;
+export type Cadence = (typeof CADENCES)[number];
+export const MAX_PAPERS_LIMIT = 50;
+
+export type Preferences = {
+  email: string;
+  status: string;
+  /** Plain words and "quoted phrases", one topic each. */
+  keywords: string[];
+  /** arXiv category ids, e.g. cs.CL. */
+  categories: string[];
+  authors: string[];
+  /** Topics whose papers are left out. */
+  exclusions: string[];
+  cadence: Cadence;
+  /** IANA zone, e.g. Europe/Berlin. */
+  timezone: string;
+  /** Local hour, 0–23. */
+  sendHour: number;
+  maxPapers: number;
+  /** YYYY-MM-DD, or null when not paused. */
+  pausedUntil: string | null;
+};
+
+/** What a form or API sends; strings where a form would send strings. */
+export type PreferencesInput = {
+  keywords?: string[] | string;
+  categories?: string[] | string;
+  authors?: string[] | string;
+  exclusions?: string[] | string;
+  cadence?: string;
+  timezone?: string;
+  sendHour?: number | string;
+  maxPapers?: number | string;
+  pausedUntil?: string | null;
+};
+
+/** The subscriber's preferences, topics grouped by kind. */
+export function readPreferences(subscriber: SubscriberWithTopics): Preferences {
+  const of = (...kinds: TopicSpec["kind"][]) => subscriber.topics.filter((topic) => kinds.includes(topic.kind));
+  return {
+    email: subscriber.email,
+    status: subscriber.status,
+    keywords: of("keyword", "phrase").map(formatTopic),
+    categories: of("category").map((topic) => topic.query),
+    authors: of("author").map((topic) => topic.query),
+    exclusions: of("exclude").map((topic) => formatTopic(topic).slice(1)),
+    cadence: subscriber.cadence as Cadence,
+    timezone: subscriber.timezone,
+    sendHour: subscriber.sendHour,
+    maxPapers: subscriber.maxPapers,
+    pausedUntil: subscriber.pausedUntil?.toISOString().slice(0, 10) ?? null,
+  };
+}
+
+/**
+ * Checks every field of `input` against the current preferences (missing fields
+ * keep their value). Throws INVALID_ARGUMENT with `fields` naming each bad field.
+ */
+export function validatePreferences(current: Preferences, input: PreferencesInput): { preferences: Preferences; topics: TopicSpec[] } {
+  const fields: Record<string, string> = {};
+  const check = <T>(field: string, read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      fields[field] = describeError(error);
+      return fallback;
+    }
+  };
+  const list = (value: string[] | string | undefined, keep: string[]) =>
+    value === undefined ? keep : (Array.isArray(value) ? value : value.split(/\r?\n/)).map((item) => item.trim()).filter((item) => item !== "");
+
+  const keywords = list(input.keywords, current.keywords);
+  const categories = list(input.categories, current.categories);
+  const authors = list(input.authors, current.authors);
+  const exclusions = list(input.exclusions, current.exclusions);
+  const topics = [
+    ...check("keywords", () => keywords.map(parseTopic), []),
+    ...check("categories", () => categories.map((id) => parseTopic(`cat:${id}`)), []),
+    ...check("authors", () => authors.map((name) => parseTopic(`author:"${name.replaceAll('"', "")}"`)), []),
+    ...check("exclusions", () => exclusions.map((text) => parseTopic(`-${text.replace(/^-+/, "")}`)), []),
+  ];
+  const unique = [...new Map(topics.map((topic) => [`${topic.kind}:${topic.query}`, topic])).values()];
+  if (unique.length > MAX_TOPICS) fields.keywords ??= `at most ${MAX_TOPICS} topics in all (got ${unique.length})`;
+
+  const preferences: Preferences = {
+    ...current,
+    keywords,
+    categories,
+    authors,
+    exclusions,
+    cadence: check("cadence", () => oneOf(input.cadence ?? current.cadence, CADENCES), current.cadence),
+    timezone: check("timezone", () => timezone(input.timezone ?? current.timezone), current.timezone),
+    sendHour: check("sendHour", () => wholeNumber(input.sendHour ?? current.sendHour, 0, 23, "the send hour"), current.sendHour),
+    maxPapers: check("maxPapers", () => wholeNumber(input.maxPapers ?? current.maxPapers, 1, MAX_PAPERS_LIMIT, "papers per digest"), current.maxPapers),
+    pausedUntil: check("pausedUntil", () => day(input.pausedUntil === undefined ? current.pausedUntil : input.pausedUntil), current.pausedUntil),
+  };
+  if (Object.keys(fields).length > 0) {
+    throw new AppError("INVALID_ARGUMENT", Object.entries(fields).map(([field, message]) => `${field}: ${message}`).join("; "), { fields });
+  }
+  return { preferences, topics: unique };
+}
+
+/** Validates, then writes everything in one transaction (or nothing). Returns the saved preferences. */
+export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics, input: PreferencesInput): Promise<Preferences> {
+  const { preferences, topics } = validatePreferences(readPreferences(subscriber), input);
+  await db.$transaction(async (tx) => {
+    await tx.subscriber.update({
+      where: { id: subscriber.id },
+      data: {
+        cadence: preferences.cadence,
+        timezone: preferences.timezone,
+        sendHour: preferences.sendHour,
+        maxPapers: preferences.maxPapers,
+        pausedUntil: preferences.pausedUntil ? new Date(`${preferences.pausedUntil}T00:00:00Z`) : null,
+      },
+    });
+    await replaceTopics(tx, subscriber.id, topics);
+  });
+  return preferences;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`must be one of ${allowed.join(", ")}`);
+  return value as T;
+}
+
+/** An IANA time zone name that this runtime knows, e.g. Europe/Berlin. */
+export function timezone(value: string): string {
+  const name = value.trim();
+  try {
+    if (name === "" || name.length > 64) throw new Error();
+    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    throw new Error(`unknown time zone "${name.slice(0, 64)}" (use an IANA name such as Europe/Berlin)`);
+  }
+}
+
+function wholeNumber(value: number | string, min: number, max: number, what: string): number {
+  const number = typeof value === "number" ? value : Number(String(value).trim());
+  if (!Number.isInteger(number) || number < min || number > max || String(value).trim() === "") {
+    throw new Error(`${what} must be a whole number from ${min} to ${max}`);
+  }
+  return number;
+}
+
+function day(value: string | null): string | null {
+  if (value === null || value.trim() === "") return null;
+  const text = value.trim();
+  const date = new Date(`${text}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+    throw new Error(`"${text.slice(0, 20)}" is not a date in the form YYYY-MM-DD`);
+  }
+  return text;
+}

@@ -1,0 +1,118 @@
+// Double opt-in: a subscription request sends a confirmation link; the link
+// activates the subscriber. Callers answer the same way whatever the address's
+// state, so nobody can learn who is subscribed.
+import { createHash, randomBytes } from "node:crypto";
+import type { Db } from "../db/client.ts";
+import { mailDomain, type Mailer } from "../delivery/mailer.ts";
+import { AppError } from "../errors.ts";
+import type { Log } from "../log.ts";
+import { formatTopic } from "../matching/topics.ts";
+import { formatList } from "../rendering/render-digest.ts";
+import { renderEmail, type Templates } from "../rendering/templates.ts";
+import { signedUrl } from "./links.ts";
+import { findSubscriber, hashAddress, normaliseEmail, parseTopics, replaceTopics, type SubscriberWithTopics } from "./subscriptions.ts";
+import { verifyToken } from "./tokens.ts";
+
+export type SubscribeDeps = {
+  db: Db;
+  mailer: Mailer;
+  templates: Templates;
+  mail: { secret: string; publicUrl: string; from: string; listName: string };
+  now: () => Date;
+  log: Log;
+};
+
+/** No second confirmation (or reminder) email to the same address within this time. */
+export const CONFIRMATION_COOLDOWN_MS = 10 * 60 * 1000;
+/** Unconfirmed subscriptions are deleted after this time (the confirm link's lifetime). */
+export const PENDING_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+export type SubscribeRequest = { email: string; topics: string[]; source: "web" | "api" | "cli"; ip?: string };
+
+/**
+ * Validates the request (throws INVALID_EMAIL / INVALID_TOPIC naming the field),
+ * then, depending on the address's state: creates a pending subscriber and mails a
+ * confirmation link; re-sends it; or mails an active subscriber their manage link.
+ * At most one email per address per cooldown; suppressed and complained
+ * addresses get none. Returns nothing a caller could leak.
+ */
+export async function requestSubscription(deps: SubscribeDeps, request: SubscribeRequest): Promise<void> {
+  const email = normaliseEmail(request.email);
+  const topics = parseTopics(request.topics);
+  const now = deps.now();
+  await purgeExpiredPending(deps.db, now);
+  if (await deps.db.suppression.findUnique({ where: { addressHash: hashAddress(email) } })) return;
+
+  const consent = { consentAt: now, consentSource: request.source, consentIpHash: request.ip ? hashIp(deps.mail.secret, request.ip) : null };
+  const existing = await deps.db.subscriber.findUnique({ where: { email } });
+  if (existing?.status === "complained") return;
+  const coolingDown = existing?.lastConfirmationAt && now.getTime() - existing.lastConfirmationAt.getTime() < CONFIRMATION_COOLDOWN_MS;
+
+  if (existing?.status === "active") {
+    if (coolingDown) return;
+    await deps.db.subscriber.update({ where: { id: existing.id }, data: { lastConfirmationAt: now } });
+    await sendConfirmation(deps, { ...existing, topics: [] }, { alreadyActive: true });
+    return;
+  }
+
+  const id = await deps.db.$transaction(async (tx) => {
+    const subscriber = existing
+      ? await tx.subscriber.update({ where: { id: existing.id }, data: { status: "pending", ...consent, ...(coolingDown ? {} : { lastConfirmationAt: now }) } })
+      : await tx.subscriber.create({ data: { email, status: "pending", createdAt: now, lastConfirmationAt: now, ...consent } });
+    if (topics.length > 0 || !existing) await replaceTopics(tx, subscriber.id, topics);
+    return subscriber.id;
+  });
+  if (coolingDown) return;
+  const subscriber = (await findSubscriber(deps.db, { id })) as SubscriberWithTopics;
+  await sendConfirmation(deps, subscriber, { alreadyActive: false });
+}
+
+/**
+ * Activates the subscriber named by a confirm token (idempotent for one already
+ * active). Throws TOKEN_INVALID / TOKEN_EXPIRED, or TOKEN_INVALID when the
+ * subscription is gone or was revoked.
+ */
+export async function confirmSubscription(db: Db, secret: string, token: string, now: Date): Promise<SubscriberWithTopics> {
+  const claims = verifyToken(secret, "confirm", token, now);
+  const subscriber = await db.subscriber.findUnique({ where: { id: claims.subscriberId } });
+  if (!subscriber || subscriber.tokenVersion !== claims.tokenVersion || !["pending", "active"].includes(subscriber.status)) {
+    throw new AppError("TOKEN_INVALID", "this confirmation link is no longer valid; subscribe again to get a new one", { field: "token" });
+  }
+  if (subscriber.status === "pending") {
+    await db.subscriber.update({ where: { id: subscriber.id }, data: { status: "active", confirmedAt: now } });
+  }
+  return (await findSubscriber(db, { id: subscriber.id })) as SubscriberWithTopics;
+}
+
+/** Deletes subscriptions never confirmed within PENDING_LIFETIME_MS; returns how many. Safe to run any time. */
+export async function purgeExpiredPending(db: Db, now: Date): Promise<number> {
+  const { count } = await db.subscriber.deleteMany({
+    where: { status: "pending", confirmedAt: null, createdAt: { lt: new Date(now.getTime() - PENDING_LIFETIME_MS) } },
+  });
+  return count;
+}
+
+async function sendConfirmation(deps: SubscribeDeps, subscriber: SubscriberWithTopics, options: { alreadyActive: boolean }): Promise<void> {
+  const now = deps.now();
+  const view = {
+    listName: deps.mail.listName,
+    email: subscriber.email,
+    alreadyActive: options.alreadyActive,
+    topicsLabel: formatList(subscriber.topics.map(formatTopic)),
+    confirmUrl: signedUrl(deps.mail, "/confirm", "confirm", subscriber, now),
+    manageUrl: signedUrl(deps.mail, "/manage", "manage", subscriber, now),
+  };
+  const rendered = renderEmail(deps.templates, "confirm", view);
+  try {
+    const messageId = `<${randomBytes(16).toString("hex")}@${mailDomain(deps.mail.from)}>`;
+    await deps.mailer.send({ from: deps.mail.from, to: subscriber.email, ...rendered, messageId, tag: "confirmations" });
+  } catch (error) {
+    // The visitor sees the same answer either way; the operator sees the failure.
+    deps.log.warn(`Could not send the confirmation email to ${subscriber.email}: ${(error as Error).message}`);
+  }
+}
+
+/** Consent record: the address the request came from, hashed with the secret (not reversible without it). */
+function hashIp(secret: string, ip: string): string {
+  return createHash("sha256").update(`${secret}:${ip}`).digest("hex");
+}

@@ -1,0 +1,120 @@
+// The web app: subscribe, confirm, manage, leave, archive, and the JSON API.
+// createApp builds it and never listens; `paperboy serve` does.
+import formbody from "@fastify/formbody";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Db } from "../db/client.ts";
+import type { Mailer } from "../delivery/mailer.ts";
+import type { MailSettings } from "../digest/compose-digest.ts";
+import { AppError, isAppError, type ErrorCode } from "../errors.ts";
+import type { Log } from "../log.ts";
+import { renderPage, type Templates } from "../rendering/templates.ts";
+import { registerApiRoutes } from "./routes/api.ts";
+import { registerArchiveRoutes } from "./routes/archive.ts";
+import { registerLeaveRoutes } from "./routes/leave.ts";
+import { registerManageRoutes } from "./routes/manage.ts";
+import { registerSubscribeRoutes } from "./routes/subscribe.ts";
+
+export type WebDeps = {
+  db: Db;
+  mailer: Mailer;
+  templates: Templates;
+  mail: MailSettings;
+  now: () => Date;
+  log: Log;
+  /** Take client addresses from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy?: boolean;
+  /** Subscribe requests allowed per client address per window. */
+  subscribeLimit?: { max: number; windowMs: number };
+};
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  INVALID_EMAIL: 400,
+  INVALID_TOPIC: 400,
+  INVALID_DATE: 400,
+  INVALID_ARGUMENT: 400,
+  TOKEN_INVALID: 400,
+  TOKEN_EXPIRED: 400,
+  NOT_FOUND: 404,
+  CSRF_INVALID: 403,
+  RATE_LIMITED: 429,
+};
+
+/** Builds the app with every route and the security headers; does not listen. */
+export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, trustProxy: deps.trustProxy ?? false, bodyLimit: 64 * 1024 });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new AppError("RATE_LIMITED", `Too many requests from your address; try again in ${context.after}.`),
+  });
+
+  app.setErrorHandler((error: unknown, request, reply) => sendError(deps, request, reply, error));
+  app.setNotFoundHandler((request, reply) => sendError(deps, request, reply, new AppError("NOT_FOUND", "There is no page at this address.")));
+
+  app.get("/assets/:name", async (request, reply) => {
+    const asset = deps.templates.assets.get((request.params as { name: string }).name);
+    if (!asset) throw new AppError("NOT_FOUND", "There is no such file.");
+    return reply.header("content-type", asset.contentType).header("cache-control", "public, max-age=3600").send(asset.body);
+  });
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  registerSubscribeRoutes(app, deps);
+  registerManageRoutes(app, deps);
+  registerLeaveRoutes(app, deps);
+  registerArchiveRoutes(app, deps);
+  registerApiRoutes(app, deps);
+  return app;
+}
+
+/** Whether the client wants JSON: API paths and JSON requests. */
+export function wantsJson(request: FastifyRequest): boolean {
+  return request.url.startsWith("/api/") || (request.headers["content-type"] ?? "").includes("application/json");
+}
+
+/** Sends an HTML page with the layout. */
+export function sendPage(deps: Pick<WebDeps, "templates">, reply: FastifyReply, name: string, view: { title: string } & Record<string, unknown>, status = 200) {
+  return reply.code(status).type("text/html; charset=utf-8").send(renderPage(deps.templates, name, view));
+}
+
+/** The one place errors become responses: known errors say what was wrong, others never show their message. */
+function sendError(deps: WebDeps, request: FastifyRequest, reply: FastifyReply, thrown: unknown) {
+  const error = toAppError(thrown);
+  const status = error ? (STATUS[error.code] ?? 500) : 500;
+  if (status === 500) deps.log.error(`${request.method} ${request.url.split("?")[0]} failed: ${(thrown as Error)?.stack ?? String(thrown)}`);
+  const code = error && status !== 500 ? error.code : "INTERNAL";
+  const message = error && status !== 500 ? error.message : "Something went wrong on our side. Please try again later.";
+  if (wantsJson(request)) {
+    return reply.code(status).send({ error: { code, message, ...(error?.field ? { field: error.field } : {}), ...(error?.fields ? { fields: error.fields } : {}) } });
+  }
+  const titles: Record<number, string> = { 400: "That did not work", 403: "Please reload the page", 404: "Not found", 429: "Slow down", 500: "Something went wrong" };
+  return sendPage(deps, reply, "message", { title: titles[status] ?? "That did not work", message, link: { href: "/", label: "Go to the start page" } }, status);
+}
+
+function toAppError(thrown: unknown): AppError | undefined {
+  if (isAppError(thrown)) return thrown;
+  const statusCode = (thrown as { statusCode?: number })?.statusCode;
+  if (statusCode === 429) return new AppError("RATE_LIMITED", "Too many requests from your address; try again later.");
+  // fastify's own client errors (malformed JSON, body too large, unsupported media type)
+  if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) {
+    return new AppError("INVALID_ARGUMENT", `The request was not understood: ${(thrown as Error).message}`);
+  }
+  return undefined;
+}

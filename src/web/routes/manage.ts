@@ -1,0 +1,117 @@
+// The manage page (reached from the signed link in every email): topics, cadence,
+// time, size, pause, live preview, and "your data".
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { previewTopics } from "../../digest/preview-digest.ts";
+import { isAppError } from "../../errors.ts";
+import { ARXIV_CATEGORIES } from "../../matching/categories.ts";
+import { deleteSubscriber, exportSubscriber } from "../../subscriptions/leave.ts";
+import { signedUrl } from "../../subscriptions/links.ts";
+import { readPreferences, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
+import type { SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
+import { sendPage, type WebDeps } from "../app.ts";
+import { authenticate, readToken } from "../authenticate.ts";
+import { issueCsrf, verifyCsrf } from "../csrf.ts";
+
+const TIMEZONES = Intl.supportedValuesOf("timeZone");
+const CADENCE_LABELS = { daily: "Every day", weekdays: "Weekdays only", weekly: "Once a week" } as const;
+
+export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void {
+  app.get("/manage", async (request, reply) => {
+    const subscriber = await authenticate(deps, request, "manage");
+    const query = request.query as { welcome?: string; saved?: string };
+    const notice = query.welcome ? "You are subscribed. Your first digest comes at the next send time — choose your topics below." : query.saved ? "Saved." : undefined;
+    return renderManage(deps, request, reply, subscriber, readPreferences(subscriber), { notice, firstVisit: query.welcome !== undefined });
+  });
+
+  app.post("/manage", async (request, reply) => {
+    const subscriber = await authenticate(deps, request, "manage");
+    verifyCsrf(request);
+    // An HTML form sends no `categories` at all when every box is unchecked.
+    const input: PreferencesInput = { categories: [], ...(request.body as PreferencesInput) };
+    try {
+      await updatePreferences(deps.db, subscriber, input);
+    } catch (error) {
+      if (!isAppError(error) || !error.fields) throw error;
+      // Show the form as submitted, with every problem next to its field; nothing was saved.
+      const submitted = { ...readPreferences(subscriber), ...pickStrings(input) } as Preferences;
+      return renderManage(deps, request, reply, subscriber, submitted, { errors: error.fields }, 400);
+    }
+    return reply.redirect(`/manage?token=${encodeURIComponent(readToken(request))}&saved=1`, 303);
+  });
+
+  app.get("/manage/export", async (request, reply) => {
+    const subscriber = await authenticate(deps, request, "manage");
+    return reply
+      .header("content-disposition", `attachment; filename="paperboy-data.json"`)
+      .header("cache-control", "no-store")
+      .send(await exportSubscriber(deps.db, subscriber.id));
+  });
+
+  app.post("/manage/delete", async (request, reply) => {
+    const subscriber = await authenticate(deps, request, "manage");
+    verifyCsrf(request);
+    const suppress = (request.body as { suppress?: string }).suppress === "1";
+    await deleteSubscriber(deps.db, subscriber, { suppress });
+    const message = suppress
+      ? "Everything we stored about you is erased. Only a one-way hash of your address is kept, so that we never email it again."
+      : "Everything we stored about you is erased. You can subscribe again at any time.";
+    return sendPage(deps, reply, "message", { title: "Your data is deleted", message, link: { href: "/", label: "Go to the start page" } });
+  });
+}
+
+async function renderManage(
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  subscriber: SubscriberWithTopics,
+  prefs: Preferences,
+  options: { notice?: string; errors?: Record<string, string>; firstVisit?: boolean },
+  status = 200,
+) {
+  const now = deps.now();
+  const preview = await previewFor(deps, subscriber, prefs);
+  return sendPage(
+    deps,
+    reply,
+    "manage",
+    {
+      title: "Manage your digest",
+      script: "manage.js",
+      token: readToken(request),
+      csrf: issueCsrf(request, reply, deps.mail.publicUrl.startsWith("https:")),
+      prefs,
+      active: prefs.status === "active",
+      notice: options.notice,
+      errors: options.errors,
+      timezoneIsDefault: options.firstVisit === true && prefs.timezone === "UTC",
+      categories: ARXIV_CATEGORIES.map((category) => ({ ...category, checked: prefs.categories.includes(category.id) })),
+      cadences: Object.entries(CADENCE_LABELS).map(([value, label]) => ({ value, label, checked: prefs.cadence === value })),
+      hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, "0")}:00`, selected: prefs.sendHour === hour })),
+      timezones: TIMEZONES,
+      preview,
+      unsubscribeUrl: signedUrl({ ...deps.mail, publicUrl: "" }, "/unsubscribe", "unsubscribe", subscriber, now),
+      feedUrl: signedUrl({ ...deps.mail, publicUrl: "" }, "/feed.atom", "view", subscriber, now),
+    },
+    status,
+  );
+}
+
+/** The preview for the preferences on screen; a form with errors previews the saved topics. */
+async function previewFor(deps: WebDeps, subscriber: SubscriberWithTopics, prefs: Preferences) {
+  try {
+    const { topics, preferences } = validatePreferences(prefs, {});
+    return await previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers });
+  } catch {
+    return previewTopics(deps, { subscriberId: subscriber.id, topics: subscriber.topics, maxPapers: subscriber.maxPapers });
+  }
+}
+
+/** The submitted values worth echoing back into the form. */
+function pickStrings(input: PreferencesInput): Partial<Preferences> {
+  const lines = (value: unknown) => (Array.isArray(value) ? value.map(String) : typeof value === "string" ? value.split(/\r?\n/).filter((line) => line.trim() !== "") : undefined);
+  const echo: Record<string, unknown> = {};
+  for (const key of ["keywords", "authors", "exclusions", "categories"] as const) if (input[key] !== undefined) echo[key] = lines(input[key]);
+  for (const key of ["cadence", "timezone", "pausedUntil"] as const) if (input[key] !== undefined) echo[key] = input[key];
+  for (const key of ["sendHour", "maxPapers"] as const) if (input[key] !== undefined) echo[key] = /^\d+$/.test(String(input[key])) ? Number(input[key]) : input[key];
+  return echo as Partial<Preferences>;
+}

@@ -1,0 +1,70 @@
+// Landing page, subscribe (form and JSON) and the confirmation link.
+import type { FastifyInstance } from "fastify";
+import { isAppError } from "../../errors.ts";
+import { httpsOnly, summarise } from "../../rendering/render-digest.ts";
+import { signedUrl } from "../../subscriptions/links.ts";
+import { confirmSubscription, requestSubscription } from "../../subscriptions/subscribe.ts";
+import { issueCsrf, verifyCsrf } from "../csrf.ts";
+import { readToken } from "../authenticate.ts";
+import { sendPage, wantsJson, type WebDeps } from "../app.ts";
+
+const SAMPLE_SIZE = 3;
+const DEFAULT_SUBSCRIBE_LIMIT = { max: 10, windowMs: 60 * 60 * 1000 };
+
+type SubscribeBody = { email?: unknown; topics?: unknown; _csrf?: unknown };
+
+export function registerSubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const secure = deps.mail.publicUrl.startsWith("https:");
+
+  app.get("/", async (request, reply) => {
+    return sendPage(deps, reply, "home", { title: "Daily research papers in your inbox", csrf: issueCsrf(request, reply, secure), values: {}, ...(await loadSample(deps)) });
+  });
+
+  const limit = deps.subscribeLimit ?? DEFAULT_SUBSCRIBE_LIMIT;
+  app.post("/subscribe", { config: { rateLimit: { max: limit.max, timeWindow: limit.windowMs } } }, async (request, reply) => {
+    const body = (request.body ?? {}) as SubscribeBody;
+    const json = wantsJson(request);
+    if (!json) verifyCsrf(request);
+    const email = typeof body.email === "string" ? body.email : "";
+    const topics = toLines(body.topics);
+    try {
+      await requestSubscription(deps, { email, topics, source: json ? "api" : "web", ip: request.ip });
+    } catch (error) {
+      if (json || !isAppError(error) || !error.field) throw error;
+      // Only errors about what was typed get here; the answer for a valid address never depends on its state.
+      const errors = { [error.field === "topic" ? "topics" : error.field]: error.message };
+      const view = { title: "Subscribe", csrf: issueCsrf(request, reply, secure), values: { email, topics: topics.join("\n") }, errors, ...(await loadSample(deps)) };
+      return sendPage(deps, reply, "home", view, 400);
+    }
+    if (json) return reply.code(202).send({ status: "pending", message: "If this address can receive email, a confirmation link is on its way." });
+    return sendPage(deps, reply, "check-inbox", { title: "Check your inbox", email: email.trim() });
+  });
+
+  app.get("/confirm", async (request, reply) => {
+    const subscriber = await confirmSubscription(deps.db, deps.mail.secret, readToken(request), deps.now());
+    return reply.redirect(`${signedUrl({ ...deps.mail, publicUrl: "" }, "/manage", "manage", subscriber, deps.now())}&welcome=1`, 303);
+  });
+}
+
+/** Topics from a textarea (one per line) or a JSON array. */
+export function toLines(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(/\r?\n/) : [];
+  return items.filter((item): item is string => typeof item === "string").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+async function loadSample(deps: WebDeps) {
+  const newest = await deps.db.paper.aggregate({ _max: { featuredOn: true } });
+  const day = newest._max.featuredOn;
+  if (!day) return { sample: [] };
+  const papers = await deps.db.paper.findMany({ where: { featuredOn: day }, orderBy: [{ upvotes: "desc" }, { arxivId: "asc" }], take: SAMPLE_SIZE });
+  return {
+    sampleDate: day.toISOString().slice(0, 10),
+    sample: papers.map((paper) => ({
+      title: paper.title,
+      url: httpsOnly(`https://huggingface.co/papers/${paper.arxivId}`),
+      authors: paper.authors.length > 3 ? `${paper.authors.slice(0, 3).join(", ")} et al.` : paper.authors.join(", "),
+      upvotes: paper.upvotes,
+      summary: summarise(paper.aiSummary ?? paper.abstract),
+    })),
+  };
+}

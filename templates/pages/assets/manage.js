@@ -1,0 +1,67 @@
+// Manage page: default the time zone from the browser, and keep the preview of
+// the next digest in step with the form (debounced). No innerHTML: data is text.
+"use strict";
+(function () {
+  const form = document.getElementById("preferences");
+  if (!form) return;
+  const timezone = document.getElementById("timezone");
+  if (timezone && timezone.dataset.default === "true") {
+    try {
+      timezone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || timezone.value;
+    } catch (_) {
+      /* keep the stored value */
+    }
+  }
+
+  const list = document.getElementById("preview-list");
+  const status = document.getElementById("preview-status");
+  let timer;
+  let sequence = 0;
+
+  function lines(name) {
+    const field = form.elements.namedItem(name);
+    return field ? field.value.split("\n").map((line) => line.trim()).filter(Boolean) : [];
+  }
+
+  async function refresh() {
+    const mine = ++sequence;
+    const body = {
+      keywords: lines("keywords"),
+      authors: lines("authors"),
+      exclusions: lines("exclusions"),
+      categories: Array.from(form.querySelectorAll('input[name="categories"]:checked')).map((box) => box.value),
+      maxPapers: form.elements.namedItem("maxPapers").value,
+    };
+    status.textContent = "Updating…";
+    try {
+      const response = await fetch(form.dataset.preview, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const data = await response.json();
+      if (mine !== sequence) return;
+      if (!response.ok) {
+        status.textContent = data.error ? data.error.message : "Preview unavailable.";
+        return;
+      }
+      list.replaceChildren(
+        ...data.picks.map((pick) => {
+          const item = document.createElement("li");
+          const link = document.createElement("a");
+          link.href = pick.url;
+          link.textContent = pick.title;
+          const reason = document.createElement("span");
+          reason.className = "reason";
+          reason.textContent = pick.reason;
+          item.append(link, reason);
+          return item;
+        }),
+      );
+      status.textContent = data.summary;
+    } catch (_) {
+      if (mine === sequence) status.textContent = "Preview unavailable.";
+    }
+  }
+
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 350);
+  });
+})();
