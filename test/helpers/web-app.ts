@@ -1,0 +1,76 @@
+// The real web app on a loopback port, with a fresh database and a real SMTP
+// sink; links in the emails it sends point back at it.
+import type { FastifyInstance } from "fastify";
+import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
+import type { Mailer } from "../../src/delivery/mailer.ts";
+import { silentLog } from "../../src/log.ts";
+import { loadTemplates } from "../../src/rendering/templates.ts";
+import { createApp, type WebDeps } from "../../src/web/app.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { startSmtpSink, type ReceivedMessage, type SmtpSink } from "./smtp-sink.ts";
+
+export type TestApp = {
+  baseUrl: string;
+  app: FastifyInstance;
+  sink: SmtpSink;
+  test: TestDatabase;
+  deps: WebDeps & { mailer: Mailer };
+  /** Links (href or plain-text URLs) to this app found in a received message. */
+  linksIn(message: ReceivedMessage, path: string): string[];
+  close(): Promise<void>;
+};
+
+export const TEST_SECRET = "web-test-secret".padEnd(40, "w");
+
+export async function startTestApp(options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date } = {}): Promise<TestApp> {
+  const test = await createTestDatabase();
+  const sink = await startSmtpSink();
+  const templates = await loadTemplates();
+  const mailer = createSmtpMailer({ url: sink.url });
+  const deps: WebDeps & { mailer: Mailer } = {
+    db: test.db,
+    mailer,
+    templates,
+    mail: { secret: TEST_SECRET, publicUrl: "", from: "paperboy <digest@paperboy.example>", listName: "paperboy" },
+    now: options.now ?? (() => new Date()),
+    log: silentLog,
+    subscribeLimit: options.subscribeLimit ?? { max: 1000, windowMs: 60_000 },
+  };
+  // The public URL is only known once listening; the app reads deps.mail when it builds links.
+  const app = await createApp(deps);
+  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  deps.mail.publicUrl = address;
+  return {
+    baseUrl: address,
+    app,
+    sink,
+    test,
+    deps,
+    linksIn(message, path) {
+      const text = `${message.parsed.text ?? ""}\n${String(message.parsed.html ?? "").replaceAll("&#x3D;", "=").replaceAll("&amp;", "&")}`;
+      return [...new Set(text.match(new RegExp(`${address.replace(/[.]/g, "\\.")}${path}\\?[^\\s"<>]+`, "g")) ?? [])];
+    },
+    async close() {
+      await app.close();
+      await mailer.close();
+      await sink.close();
+      await test.drop();
+    },
+  };
+}
+
+/** A page's CSRF cookie and form token, as a browser would hold them. */
+export async function openForm(baseUrl: string, path: string): Promise<{ cookie: string; csrf: string; html: string }> {
+  const response = await fetch(`${baseUrl}${path}`);
+  const html = await response.text();
+  const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+  return { cookie, csrf, html };
+}
+
+/** POSTs an urlencoded form like a browser, without following redirects. */
+export function postForm(url: string, fields: Record<string, string | string[]>, cookie = ""): Promise<Response> {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) for (const item of [value].flat()) body.append(name, item);
+  return fetch(url, { method: "POST", body, headers: { cookie, accept: "text/html" }, redirect: "manual" });
+}

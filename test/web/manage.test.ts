@@ -1,0 +1,183 @@
+// The manage page and the preferences API against the real app and database.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SAMPLE_FILES } from "../../src/demo.ts";
+import { ingestBatch } from "../../src/sources/ingest.ts";
+import { createJsonFileSource } from "../../src/sources/json-file.ts";
+import { addSubscriber, hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { signToken } from "../../src/subscriptions/tokens.ts";
+import { openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
+
+let t: TestApp;
+let token: string;
+let subscriberId: number;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await ingestBatch(t.test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
+  const ada = await addSubscriber(t.test.db, { email: "ada@example.org", topics: ["agents"], source: "cli" }, new Date());
+  subscriberId = ada.id;
+  token = signToken(TEST_SECRET, "manage", { subscriberId, tokenVersion: 1 }, new Date());
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** Handlebars escapes & < > " ' ` = in page text. */
+const decodeEntities = (html: string) =>
+  html.replace(/&(quot|#x27|#x3D|#x60|lt|gt|amp);/g, (_, name: string) => ({ quot: '"', "#x27": "'", "#x3D": "=", "#x60": "`", lt: "<", gt: ">", amp: "&" })[name] ?? "");
+
+const snapshot = async () => {
+  const row = await t.test.db.subscriber.findUniqueOrThrow({ where: { id: subscriberId }, include: { topics: { include: { topic: true } } } });
+  const { topics, ...rest } = row;
+  return { ...rest, topics: topics.map((link) => `${link.topic.kind}:${link.topic.query}`).sort() };
+};
+
+const valid = {
+  keywords: 'agents\n"mixture of experts"',
+  categories: ["cs.CL", "cs.LG"],
+  authors: "Yann LeCun",
+  exclusions: "survey",
+  cadence: "weekdays",
+  timezone: "Europe/Berlin",
+  sendHour: "7",
+  maxPapers: "4",
+  pausedUntil: "",
+};
+
+describe("manage page", () => {
+  it("shows the current preferences, with topics escaped, and a preview", async () => {
+    const response = await fetch(`${t.baseUrl}/manage?token=${token}`);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<textarea id="keywords" name="keywords" rows="4" aria-describedby="keywords-help">agents</textarea>');
+    expect(html).toMatch(/<ol class="papers" id="preview-list">\s*<li><a href="https:\/\/huggingface\.co\/papers\/2605\.\d+">/);
+    expect(html).toContain('<script src="/assets/manage.js" defer></script>');
+  });
+
+  it("saves every field in one go", async () => {
+    const form = await openForm(t.baseUrl, `/manage?token=${token}`);
+    const response = await postForm(`${t.baseUrl}/manage?token=${token}`, { ...valid, _csrf: form.csrf }, form.cookie);
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe(`/manage?token=${token}&saved=1`);
+    expect(await snapshot()).toMatchObject({
+      cadence: "weekdays",
+      timezone: "Europe/Berlin",
+      sendHour: 7,
+      maxPapers: 4,
+      pausedUntil: null,
+      topics: ["author:yann lecun", "category:cs.CL", "category:cs.LG", "exclude:survey", "keyword:agents", "phrase:mixture of experts"],
+    });
+    expect(await (await fetch(`${t.baseUrl}${response.headers.get("location")}`)).text()).toContain("Saved.");
+  });
+
+  it.each([
+    ["an unknown time zone", { timezone: "Mars/Olympus" }, "timezone", /unknown time zone "Mars\/Olympus"/],
+    ["a send hour of 24", { sendHour: "24" }, "sendHour", /whole number from 0 to 23/],
+    ["500 topics", { keywords: Array.from({ length: 500 }, (_, i) => `t${i}`).join("\n") }, "keywords", /at most 50 topics/],
+    ["a 10 kB topic", { keywords: "y".repeat(10_000) }, "keywords", /at most 200 characters/],
+    ["an unknown category", { categories: ["cs.XX"] }, "categories", /unknown arXiv category/],
+    ["a bad pause date", { pausedUntil: "2026-02-30" }, "pausedUntil", /not a date/],
+    ["0 papers", { maxPapers: "0" }, "maxPapers", /from 1 to 50/],
+  ])("refuses %s with an inline error and saves nothing", async (_, change, field, message) => {
+    const before = await snapshot();
+    const form = await openForm(t.baseUrl, `/manage?token=${token}`);
+    const response = await postForm(`${t.baseUrl}/manage?token=${token}`, { ...valid, cadence: "daily", ...change, _csrf: form.csrf }, form.cookie);
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain("Nothing was saved");
+    expect(html).toMatch(new RegExp(`class="error" id="${field}-error">|<p class="error">`));
+    expect(decodeEntities(html)).toMatch(message);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("shows HTML and script typed as a topic as text, never as markup", async () => {
+    const form = await openForm(t.baseUrl, `/manage?token=${token}`);
+    await postForm(`${t.baseUrl}/manage?token=${token}`, { ...valid, keywords: '<script>alert("x")</script>\n<img src=x onerror=alert(1)>', _csrf: form.csrf }, form.cookie);
+    const html = await (await fetch(`${t.baseUrl}/manage?token=${token}`)).text();
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<img src=x");
+    expect(html).toContain("&lt;script&gt;alert(");
+    expect(html).toContain("&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;");
+  });
+
+  it("refuses a POST without the CSRF token and changes nothing", async () => {
+    const before = await snapshot();
+    const response = await postForm(`${t.baseUrl}/manage?token=${token}`, { ...valid, cadence: "daily" });
+    expect(response.status).toBe(403);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ["a forged token", "1.1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+    ["an unsubscribe token", () => signToken(TEST_SECRET, "unsubscribe", { subscriberId, tokenVersion: 1 }, new Date())],
+    ["a revoked token", () => signToken(TEST_SECRET, "manage", { subscriberId, tokenVersion: 0 }, new Date())],
+    ["no token", ""],
+  ])("refuses %s", async (_, value) => {
+    const bad = typeof value === "function" ? value() : value;
+    const response = await fetch(`${t.baseUrl}/manage?token=${encodeURIComponent(bad)}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/link (is not valid|is missing its token)/);
+  });
+});
+
+describe("preferences API", () => {
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${t.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
+
+  it("reads and updates preferences with a bearer token", async () => {
+    const updated = await api("/api/preferences", { method: "PUT", body: JSON.stringify({ keywords: ["diffusion video"], categories: [], authors: [], exclusions: [], maxPapers: 3 }) });
+    expect(updated.status).toBe(200);
+    expect(await updated.json()).toMatchObject({ email: "ada@example.org", keywords: ["diffusion video"], maxPapers: 3 });
+    expect(await (await api("/api/preferences")).json()).toMatchObject({ keywords: ["diffusion video"], categories: [], timezone: "Europe/Berlin" });
+  });
+
+  it("answers bad values with { error: { code, message, field } } and saves nothing", async () => {
+    const before = await snapshot();
+    const response = await api("/api/preferences", { method: "PUT", body: JSON.stringify({ timezone: "Nowhere/Land", sendHour: 99 }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: {
+        code: "INVALID_ARGUMENT",
+        message: expect.stringContaining("unknown time zone"),
+        field: "timezone",
+        fields: { timezone: expect.any(String), sendHour: expect.stringMatching(/0 to 23/) },
+      },
+    });
+    expect(await snapshot()).toEqual(before);
+    expect(await (await fetch(`${t.baseUrl}/api/preferences?token=garbage`)).json()).toEqual({ error: { code: "TOKEN_INVALID", message: "this link is not valid", field: "token" } });
+  });
+
+  it("previews topics without saving them, and the preview follows the topics", async () => {
+    const before = await snapshot();
+    const preview = async (keywords: string[]) => (await (await api("/api/preview", { method: "POST", body: JSON.stringify({ keywords, maxPapers: 5 }) })).json()) as { picks: Array<{ arxivId: string; reason: string }> };
+    const video = await preview(['"video generation"']);
+    const agents = await preview(["agents"]);
+    expect(video.picks.length).toBeGreaterThan(0);
+    expect(video.picks.every((pick) => pick.reason.includes("video generation"))).toBe(true);
+    expect(agents.picks.every((pick) => pick.reason.includes("agents"))).toBe(true);
+    expect(agents.picks.map((pick) => pick.arxivId)).not.toEqual(video.picks.map((pick) => pick.arxivId));
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe("your data", () => {
+  it("exports everything as a JSON download", async () => {
+    const response = await fetch(`${t.baseUrl}/manage/export?token=${token}`);
+    expect(response.headers.get("content-disposition")).toContain("attachment");
+    const data = await response.json();
+    expect(data).toMatchObject({ subscriber: { email: "ada@example.org", consent: { source: "cli" } }, topics: ["diffusion video"], deliveries: [], papersSent: [] });
+  });
+
+  it("deletes the subscriber; with 'never again' the address hash stays suppressed and gets no mail", async () => {
+    const form = await openForm(t.baseUrl, `/manage?token=${token}`);
+    const response = await postForm(`${t.baseUrl}/manage/delete?token=${token}`, { suppress: "1", _csrf: form.csrf }, form.cookie);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("Your data is deleted");
+    expect(await t.test.db.subscriber.count({ where: { email: "ada@example.org" } })).toBe(0);
+    expect(await t.test.db.suppression.count({ where: { addressHash: hashAddress("ada@example.org") } })).toBe(1);
+    const mails = t.sink.messages.length;
+    await fetch(`${t.baseUrl}/api/subscribe`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "ada@example.org" }) });
+    expect(t.sink.messages.length).toBe(mails);
+    expect((await fetch(`${t.baseUrl}/manage?token=${token}`)).status).toBe(400);
+  });
+});

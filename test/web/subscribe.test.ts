@@ -1,0 +1,157 @@
+// Subscribing over HTTP against the real app, database and SMTP sink.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signToken } from "../../src/subscriptions/tokens.ts";
+import { openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
+
+let t: TestApp;
+let offsetMs = 0; // moves this app's clock forward past cooldowns
+beforeAll(async () => {
+  t = await startTestApp({ now: () => new Date(Date.now() + offsetMs) });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function subscribe(email: string, topics = ""): Promise<Response> {
+  const form = await openForm(t.baseUrl, "/");
+  return postForm(`${t.baseUrl}/subscribe`, { email, topics, _csrf: form.csrf }, form.cookie);
+}
+
+const mailFor = (email: string) => t.sink.messages.filter((message) => message.to.includes(email));
+
+describe("subscribe and confirm (double opt-in)", () => {
+  it("serves the landing page with the form, a CSRF cookie and a self-only CSP", async () => {
+    const response = await fetch(`${t.baseUrl}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(response.headers.get("set-cookie")).toMatch(/pb_csrf=[\w-]{32}; Path=\/; HttpOnly; SameSite=Strict/);
+    const html = await response.text();
+    expect(html).toContain('<label for="email">Email address</label>');
+    expect(html).toMatch(/name="_csrf" value="[\w-]{32}"/);
+  });
+
+  it("mails a confirmation link that activates the subscription and opens the manage page", async () => {
+    const response = await subscribe("New.Reader@Example.org", 'agents\n"mixture of experts"');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("Check your inbox");
+    const row = await t.test.db.subscriber.findUniqueOrThrow({ where: { email: "new.reader@example.org" }, include: { topics: { include: { topic: true } } } });
+    expect(row).toMatchObject({ status: "pending", consentSource: "web", consentIpHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(row.topics.map((link) => link.topic.query).sort()).toEqual(["agents", "mixture of experts"]);
+
+    const [mail] = mailFor("new.reader@example.org");
+    expect(mail?.parsed.subject).toBe("Confirm your paperboy subscription");
+    expect(mail?.raw).not.toMatch(/^List-Unsubscribe:/m); // transactional, not list mail
+    const [confirm] = t.linksIn(mail!, "/confirm");
+    const confirmed = await fetch(confirm!, { redirect: "manual" });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get("location")).toMatch(/^\/manage\?token=[\w.-]+&welcome=1$/);
+    expect((await t.test.db.subscriber.findUniqueOrThrow({ where: { email: "new.reader@example.org" } })).status).toBe("active");
+
+    const manage = await fetch(`${t.baseUrl}${confirmed.headers.get("location")}`);
+    expect(manage.status).toBe(200);
+    expect(await manage.text()).toContain("You are subscribed.");
+    expect((await fetch(confirm!, { redirect: "manual" })).status).toBe(303); // a second click is harmless
+  });
+
+  it("answers identically for new, pending and active addresses (no enumeration)", async () => {
+    await subscribe("pending@example.org");
+    await subscribe("active@example.org");
+    const [confirm] = t.linksIn(mailFor("active@example.org")[0]!, "/confirm");
+    await fetch(confirm!, { redirect: "manual" });
+
+    const normalise = async (response: Response, email: string) => ({ status: response.status, body: (await response.text()).replaceAll(email, "EMAIL") });
+    const html = await Promise.all(["fresh@example.org", "pending@example.org", "active@example.org"].map(async (email) => normalise(await subscribe(email), email)));
+    expect(html[1]).toEqual(html[0]);
+    expect(html[2]).toEqual(html[0]);
+
+    const json = await Promise.all(
+      ["fresh-json@example.org", "pending@example.org", "active@example.org"].map(async (email) => {
+        const response = await fetch(`${t.baseUrl}/api/subscribe`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email }) });
+        return { status: response.status, body: await response.json() };
+      }),
+    );
+    expect(json[0]).toEqual({ status: 202, body: { status: "pending", message: expect.any(String) } });
+    expect(json[1]).toEqual(json[0]);
+    expect(json[2]).toEqual(json[0]);
+  });
+
+  it("mails an address at most once per cooldown, and an active one only its manage link", async () => {
+    const before = mailFor("pending@example.org").length;
+    await subscribe("pending@example.org");
+    expect(mailFor("pending@example.org")).toHaveLength(before);
+    expect(mailFor("active@example.org")).toHaveLength(1);
+
+    offsetMs += 11 * 60 * 1000;
+    await subscribe("pending@example.org");
+    expect(mailFor("pending@example.org")).toHaveLength(before + 1);
+    await subscribe("active@example.org");
+    const active = mailFor("active@example.org");
+    expect(active.map((mail) => mail.parsed.subject)).toEqual(["Confirm your paperboy subscription", "Your paperboy subscription"]);
+    expect(t.linksIn(active[1]!, "/manage")).toHaveLength(1);
+    expect(t.linksIn(active[1]!, "/confirm")).toHaveLength(0);
+  });
+
+  it.each([
+    ["not-an-email", /not a valid email address/],
+    ["eve@example.org\r\nBcc: victim@example.org", /line break/],
+    ["eve@example.org, victim@example.org", /exactly one address/],
+    [`${"a".repeat(300)}@example.org`, /longer than 254/],
+  ])("refuses the address %j with a clear message and writes nothing", async (email, message) => {
+    const before = { subscribers: await t.test.db.subscriber.count(), mails: t.sink.messages.length };
+    const response = await subscribe(email);
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toMatch(message);
+    expect(html).toContain('aria-invalid="true"');
+    expect({ subscribers: await t.test.db.subscriber.count(), mails: t.sink.messages.length }).toEqual(before);
+  });
+
+  it.each([
+    ["500 topics", Array.from({ length: 500 }, (_, i) => `topic ${i}`).join("\n"), /at most 50 topics/],
+    ["a 10 kB topic", "x".repeat(10_000), /at most 200 characters/],
+    ["an unbalanced quote", '"open', /unbalanced quote/],
+  ])("refuses %s and writes nothing", async (_, topics, message) => {
+    const before = await t.test.db.subscriber.count();
+    const response = await subscribe("topics@example.org", topics);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(message);
+    expect(await t.test.db.subscriber.count()).toBe(before);
+  });
+
+  it("refuses a form POST without the CSRF token, or with another visitor's", async () => {
+    const before = await t.test.db.subscriber.count();
+    const none = await postForm(`${t.baseUrl}/subscribe`, { email: "csrf@example.org" });
+    expect(none.status).toBe(403);
+    expect(await none.text()).toContain("This form has expired or was sent from another site");
+    const mine = await openForm(t.baseUrl, "/");
+    const theirs = await openForm(t.baseUrl, "/");
+    expect((await postForm(`${t.baseUrl}/subscribe`, { email: "csrf@example.org", _csrf: theirs.csrf }, mine.cookie)).status).toBe(403);
+    expect(await t.test.db.subscriber.count()).toBe(before);
+  });
+
+  it.each([
+    ["forged", "1.1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /not valid/],
+    ["for another purpose", () => signToken(TEST_SECRET, "manage", { subscriberId: 1, tokenVersion: 1 }, new Date()), /not valid/],
+    ["expired", () => signToken(TEST_SECRET, "confirm", { subscriberId: 1, tokenVersion: 1 }, new Date(Date.now() - 8 * 86_400_000)), /expired/],
+  ])("rejects a %s confirmation token with a page saying so", async (_, token, message) => {
+    const value = typeof token === "function" ? token() : token;
+    const response = await fetch(`${t.baseUrl}/confirm?token=${encodeURIComponent(value)}`, { redirect: "manual" });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(message);
+  });
+
+  it("limits subscribe requests per client address", async () => {
+    const limited = await startTestApp({ subscribeLimit: { max: 2, windowMs: 60_000 } });
+    try {
+      const post = () => fetch(`${limited.baseUrl}/api/subscribe`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x@example.org" }) });
+      expect((await post()).status).toBe(202);
+      expect((await post()).status).toBe(202);
+      const third = await post();
+      expect(third.status).toBe(429);
+      expect(await third.json()).toEqual({ error: { code: "RATE_LIMITED", message: expect.stringMatching(/Too many requests/) } });
+    } finally {
+      await limited.close();
+    }
+  });
+});
