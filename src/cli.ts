@@ -1,7 +1,7 @@
 // `paperboy` command line. Reads the environment (and ./.env) once, wires the
 // dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed.
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { loadConfig, type Config } from "./config.ts";
 import { openContext, type AppContext } from "./context.ts";
@@ -16,7 +16,10 @@ import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
 import { serve } from "./web/serve.ts";
-import { addSubscriber, listSubscribers } from "./subscriptions/subscriptions.ts";
+import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
+import { deleteSubscriber } from "./subscriptions/leave.ts";
+import { readPreferences } from "./subscriptions/preferences.ts";
+import { addSubscriber, findSubscriber, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 
 const EXIT_SEND_FAILURES = 3;
 
@@ -144,6 +147,77 @@ subscribers
         const topics = row.topics.map(formatTopic).join(", ") || "(trending)";
         console.log(`${String(row.id).padStart(5)}  ${row.status.padEnd(12)} ${row.email}  —  ${topics}`);
       }
+    });
+  });
+
+subscribers
+  .command("show <email>")
+  .description("show one subscriber: preferences, topics and recent deliveries")
+  .action(async (email: string) => {
+    await withContext(async (ctx) => {
+      const subscriber = await findSubscriber(ctx.db, { email: normaliseEmail(email) });
+      if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${normaliseEmail(email)}`);
+      const prefs = readPreferences(subscriber);
+      const deliveries = await ctx.db.delivery.findMany({ where: { subscriberId: subscriber.id }, orderBy: { createdAt: "desc" }, take: 10 });
+      console.log(`${prefs.email} (id ${subscriber.id}) — ${prefs.status}`);
+      console.log(`  topics: ${subscriber.topics.map(formatTopic).join(", ") || "(trending)"}`);
+      console.log(`  ${prefs.cadence}, after ${prefs.sendHour}:00 ${prefs.timezone}, ${prefs.maxPapers} papers${prefs.pausedUntil ? `, paused until ${prefs.pausedUntil}` : ""}`);
+      for (const delivery of deliveries) {
+        console.log(`  ${delivery.digestKey}: ${delivery.status}${delivery.paperIds.length ? ` (${delivery.paperIds.length} papers)` : ""}${delivery.error ? ` — ${delivery.error}` : ""}`);
+      }
+    });
+  });
+
+subscribers
+  .command("remove <email>")
+  .description("delete a subscriber and everything stored about them")
+  .option("--suppress", "keep the address's hash on the suppression list so it is never mailed again")
+  .action(async (email: string, options: { suppress?: boolean }) => {
+    await withContext(async (ctx) => {
+      const subscriber = await findSubscriber(ctx.db, { email: normaliseEmail(email) });
+      if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${normaliseEmail(email)}`);
+      await deleteSubscriber(ctx.db, subscriber, { suppress: options.suppress ?? false });
+      console.log(`Removed ${subscriber.email}${options.suppress ? " and suppressed the address" : ""}`);
+    });
+  });
+
+subscribers
+  .command("import <csv>")
+  .description("add subscribers from a CSV file with columns email,topics(;-separated),max_papers,timezone,send_hour")
+  .action(async (file: string) => {
+    const csv = await readFile(file, "utf8").catch((cause: unknown) => {
+      throw new AppError("INVALID_ARGUMENT", `cannot read ${file}: ${describeError(cause)}`);
+    });
+    await withContext(async (ctx) => {
+      const result = await importSubscribers(ctx.db, csv, ctx.now());
+      console.log(`Imported ${result.imported} subscribers; rejected ${result.rejected.length}`);
+      for (const reject of result.rejected) console.log(`  line ${reject.line}${reject.email ? ` (${reject.email})` : ""}: ${reject.reason}`);
+    });
+  });
+
+subscribers
+  .command("export")
+  .description("write all subscribers as CSV (the import format plus status)")
+  .option("--out <file>", "write to a file instead of stdout")
+  .action(async (options: { out?: string }) => {
+    await withContext(async (ctx) => {
+      const csv = await exportSubscribers(ctx.db);
+      if (options.out) await writeFile(options.out, csv);
+      else process.stdout.write(csv);
+    });
+  });
+
+program
+  .command("topics")
+  .description("topics")
+  .command("list")
+  .description("the most followed topics, with their number of active subscribers")
+  .option("--limit <n>", "how many", positiveInt, 20)
+  .action(async (options: { limit: number }) => {
+    await withContext(async (ctx) => {
+      const topics = await listPopularTopics(ctx.db, options.limit);
+      if (topics.length === 0) return console.log("No topics yet.");
+      for (const row of topics) console.log(`${String(row.subscribers).padStart(6)}  ${row.topic}`);
     });
   });
 

@@ -2,7 +2,7 @@
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
-import { MAX_TOPICS, replaceTopics, type SubscriberWithTopics } from "./subscriptions.ts";
+import { MAX_TOPICS, replaceTopics, timezone, type SubscriberWithTopics } from "./subscriptions.ts";
 
 export const CADENCES = ["daily", "weekdays", "weekly"] as const;
 export type Cadence = (typeof CADENCES)[number];
@@ -129,17 +129,6 @@ export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics
 function oneOf<T extends string>(value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new Error(`must be one of ${allowed.join(", ")}`);
   return value as T;
-}
-
-/** An IANA time zone name that this runtime knows, e.g. Europe/Berlin. */
-export function timezone(value: string): string {
-  const name = value.trim();
-  try {
-    if (name === "" || name.length > 64) throw new Error();
-    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    throw new Error(`unknown time zone "${name.slice(0, 64)}" (use an IANA name such as Europe/Berlin)`);
-  }
 }
 
 function wholeNumber(value: number | string, min: number, max: number, what: string): number {

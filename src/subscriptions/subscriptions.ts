@@ -1,8 +1,8 @@
 // Subscribers and their topics: validation, creation and lookup.
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
-import { AppError } from "../errors.ts";
-import { parseTopic, type TopicSpec } from "../matching/topics.ts";
+import { AppError, describeError } from "../errors.ts";
+import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
 import { verifyToken, type TokenPurpose } from "./tokens.ts";
 
 export const MAX_TOPICS = 50;
@@ -20,6 +20,17 @@ export function normaliseEmail(input: string): string {
   if (/[,;\s]/.test(email) || (email.match(/@/g) ?? []).length > 1) throw fail("give exactly one address");
   if (!EMAIL.test(email)) throw fail("expected the form name@example.org");
   return email.toLowerCase();
+}
+
+/** An IANA time zone name that this runtime knows, e.g. Europe/Berlin. */
+export function timezone(value: string): string {
+  const name = value.trim();
+  try {
+    if (name === "" || name.length > 64) throw new Error();
+    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    throw new Error(`unknown time zone "${name.slice(0, 64)}" (use an IANA name such as Europe/Berlin)`);
+  }
 }
 
 /** Hash under which an address is kept on the suppression list. */
@@ -72,6 +83,15 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
   if (input.maxPapers !== undefined && !(Number.isInteger(input.maxPapers) && input.maxPapers >= 1 && input.maxPapers <= 50)) {
     throw new AppError("INVALID_ARGUMENT", "papers per digest must be a whole number from 1 to 50", { field: "maxPapers" });
   }
+  if (input.sendHour !== undefined && !(Number.isInteger(input.sendHour) && input.sendHour >= 0 && input.sendHour <= 23)) {
+    throw new AppError("INVALID_ARGUMENT", "the send hour must be a whole number from 0 to 23", { field: "sendHour" });
+  }
+  let zone: string | undefined;
+  try {
+    zone = input.timezone === undefined ? undefined : timezone(input.timezone);
+  } catch (error) {
+    throw new AppError("INVALID_ARGUMENT", describeError(error), { field: "timezone" });
+  }
   const existing = await db.subscriber.findUnique({ where: { email }, select: { id: true } });
   if (existing) throw new AppError("INVALID_ARGUMENT", `${email} is already subscribed (id ${existing.id})`, { field: "email" });
 
@@ -81,7 +101,7 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
         email,
         status: "active",
         maxPapers: input.maxPapers,
-        timezone: input.timezone,
+        timezone: zone,
         sendHour: input.sendHour,
         consentAt: now,
         consentSource: input.source,
@@ -148,3 +168,13 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
   };
 }
 
+
+/** Topics by how many active subscribers follow them, most popular first. */
+export async function listPopularTopics(db: Db, limit: number): Promise<Array<{ topic: string; subscribers: number }>> {
+  const rows = await db.topic.findMany({ include: { _count: { select: { subscribers: { where: { subscriber: { status: "active" } } } } } } });
+  return rows
+    .map((row) => ({ topic: formatTopic({ kind: row.kind, query: row.query }), subscribers: row._count.subscribers }))
+    .filter((row) => row.subscribers > 0)
+    .sort((a, b) => b.subscribers - a.subscribers || a.topic.localeCompare(b.topic))
+    .slice(0, limit);
+}

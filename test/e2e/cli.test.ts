@@ -99,3 +99,51 @@ describe("paperboy CLI", () => {
     expect(kept.stderr).toMatch(/rejected bogus: .*paper\.id is not an arXiv identifier/);
   });
 });
+
+describe("paperboy subscribers import/export/show/remove and topics list", () => {
+  it("imports the good rows, reports each bad one with its line, and exports them back", async () => {
+    const csv = path.join(dir, "people.csv");
+    await writeFile(
+      csv,
+      [
+        "email,topics,max_papers,timezone,send_hour",
+        'grace@example.org,"diffusion video; ""video generation""",4,Europe/Berlin,7',
+        "not-an-email,agents,,,",
+        "alan@example.org,agents,,Mars/Olympus,",
+        "katherine@example.org,,3,,25",
+        "marie@example.org,agents,,,",
+        'eve@example.org,"""broken",,,',
+      ].join("\n"),
+    );
+    const result = await runCli(["subscribers", "import", csv], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Imported 2 subscribers; rejected 4");
+    expect(result.stdout).toMatch(/line 3 \(not-an-email\): .*not a valid email address/);
+    expect(result.stdout).toMatch(/line 4 \(alan@example\.org\): unknown time zone "Mars\/Olympus"/);
+    expect(result.stdout).toMatch(/line 5 \(katherine@example\.org\): the send hour must be a whole number from 0 to 23/);
+    expect(result.stdout).toMatch(/line 7 \(eve@example\.org\): unbalanced quote/);
+    expect(await test.db.subscriber.count({ where: { email: { in: ["grace@example.org", "marie@example.org"] } } })).toBe(2);
+
+    const exported = await runCli(["subscribers", "export"], env);
+    expect(exported.stdout.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,status");
+    expect(exported.stdout).toContain('grace@example.org,"diffusion video; ""video generation""",4,Europe/Berlin,7,active');
+  });
+
+  it("shows, counts topics, and removes with suppression", async () => {
+    const show = await runCli(["subscribers", "show", "GRACE@example.org"], env);
+    expect(show.stdout).toContain("grace@example.org (id");
+    expect(show.stdout).toContain('topics: diffusion video, "video generation"');
+    expect(show.stdout).toContain("daily, after 7:00 Europe/Berlin, 4 papers");
+
+    const topics = await runCli(["topics", "list"], env);
+    expect(topics.stdout).toMatch(/^\s+2\s+agents$/m);
+
+    const removed = await runCli(["subscribers", "remove", "grace@example.org", "--suppress"], env);
+    expect(removed.stdout).toContain("Removed grace@example.org and suppressed the address");
+    expect(await test.db.subscriber.count({ where: { email: "grace@example.org" } })).toBe(0);
+    expect(await test.db.suppression.count()).toBe(1);
+    const again = await runCli(["subscribers", "show", "grace@example.org"], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("no subscriber with address grace@example.org");
+  });
+});
