@@ -1,11 +1,12 @@
 // The `paperboy` command as a user runs it: a child process against a real database.
+import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { HF_DAILY_FILES } from "../helpers/fixtures.ts";
-import { runCli } from "../helpers/run-cli.ts";
+import { BIN, ROOT, runCli } from "../helpers/run-cli.ts";
 
 let test: TestDatabase;
 let env: Record<string, string>;
@@ -145,5 +146,35 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
     const again = await runCli(["subscribers", "show", "grace@example.org"], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("no subscriber with address grace@example.org");
+  });
+});
+
+describe("paperboy serve", () => {
+  it("refuses to start without PAPERBOY_SECRET", async () => {
+    const result = await runCli(["serve"], { ...env, PAPERBOY_SECRET: undefined });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("PAPERBOY_SECRET must be set to serve");
+  });
+
+  it("serves the web app until SIGTERM", async () => {
+    const child = spawn(process.execPath, [BIN, "serve"], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PAPERBOY_PORT: "0", PAPERBOY_LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const address = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+    });
+    expect(await (await fetch(`${address}/healthz`)).json()).toEqual({ status: "ok" });
+    expect((await fetch(`${address}/`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
   });
 });
