@@ -2,7 +2,7 @@
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
-import { MAX_TOPICS, replaceTopics, timezone, type SubscriberWithTopics } from "./subscriptions.ts";
+import { findSubscriber, MAX_TOPICS, replaceTopics, timezone, type SubscriberWithTopics } from "./subscriptions.ts";
 
 export const CADENCES = ["daily", "weekdays", "weekly"] as const;
 export type Cadence = (typeof CADENCES)[number];
@@ -107,7 +107,7 @@ export function validatePreferences(current: Preferences, input: PreferencesInpu
   return { preferences, topics: unique };
 }
 
-/** Validates, then writes everything in one transaction (or nothing). Returns the saved preferences. */
+/** Validates, then writes everything in one transaction (or nothing). Returns the preferences as stored. */
 export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics, input: PreferencesInput): Promise<Preferences> {
   const { preferences, topics } = validatePreferences(readPreferences(subscriber), input);
   await db.$transaction(async (tx) => {
@@ -123,7 +123,9 @@ export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics
     });
     await replaceTopics(tx, subscriber.id, topics);
   });
-  return preferences;
+  const stored = await findSubscriber(db, { id: subscriber.id });
+  if (!stored) throw new AppError("NOT_FOUND", "the subscription no longer exists");
+  return readPreferences(stored);
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[]): T {
