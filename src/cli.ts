@@ -58,6 +58,13 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+async function requireSubscriber(ctx: AppContext, email: string) {
+  const address = normaliseEmail(email);
+  const subscriber = await findSubscriber(ctx.db, { email: address });
+  if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${address}`);
+  return subscriber;
+}
+
 function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
@@ -155,8 +162,7 @@ subscribers
   .description("show one subscriber: preferences, topics and recent deliveries")
   .action(async (email: string) => {
     await withContext(async (ctx) => {
-      const subscriber = await findSubscriber(ctx.db, { email: normaliseEmail(email) });
-      if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${normaliseEmail(email)}`);
+      const subscriber = await requireSubscriber(ctx, email);
       const prefs = readPreferences(subscriber);
       const deliveries = await ctx.db.delivery.findMany({ where: { subscriberId: subscriber.id }, orderBy: { createdAt: "desc" }, take: 10 });
       console.log(`${prefs.email} (id ${subscriber.id}) — ${prefs.status}`);
@@ -174,8 +180,7 @@ subscribers
   .option("--suppress", "keep the address's hash on the suppression list so it is never mailed again")
   .action(async (email: string, options: { suppress?: boolean }) => {
     await withContext(async (ctx) => {
-      const subscriber = await findSubscriber(ctx.db, { email: normaliseEmail(email) });
-      if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${normaliseEmail(email)}`);
+      const subscriber = await requireSubscriber(ctx, email);
       await deleteSubscriber(ctx.db, subscriber, { suppress: options.suppress ?? false });
       console.log(`Removed ${subscriber.email}${options.suppress ? " and suppressed the address" : ""}`);
     });

@@ -4,11 +4,8 @@ import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import type { Db } from "../db/client.ts";
-import type { Mailer } from "../delivery/mailer.ts";
-import type { MailSettings } from "../digest/compose-digest.ts";
+import type { RunDeps } from "../digest/run-digest.ts";
 import { AppError, isAppError, type ErrorCode } from "../errors.ts";
-import type { Log } from "../log.ts";
 import { renderPage, type Templates } from "../rendering/templates.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerArchiveRoutes } from "./routes/archive.ts";
@@ -16,13 +13,7 @@ import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
 import { registerSubscribeRoutes } from "./routes/subscribe.ts";
 
-export type WebDeps = {
-  db: Db;
-  mailer: Mailer;
-  templates: Templates;
-  mail: MailSettings;
-  now: () => Date;
-  log: Log;
+export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "now" | "log"> & {
   /** Take client addresses from X-Forwarded-For (behind a reverse proxy). */
   trustProxy?: boolean;
   /** Subscribe requests allowed per client address per window. */
