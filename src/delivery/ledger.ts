@@ -10,6 +10,8 @@ export type Claim = { deliveryId: number; attempts: number; possibleDuplicate: b
 export const CLAIM_LEASE_MS = 10 * 60 * 1000;
 const RETRY_BASE_MS = 5 * 60 * 1000;
 const RETRY_MAX_MS = 6 * 60 * 60 * 1000;
+/** After this many attempts a temporary failure is given up (≈ 5 min, 10, 20, 40, 80 → 2.5 h in all). */
+export const MAX_ATTEMPTS = 6;
 
 /**
  * Atomically claims the digest for sending: creates the row, or takes over a
@@ -48,17 +50,38 @@ export async function recordSent(db: Db, claim: Claim, outcome: { subscriberId: 
       data: { status: "sent", messageId: outcome.messageId, paperIds, picks, sentAt: now, leaseUntil: null, errorClass: null, error: null, nextAttemptAt: null },
     }),
     db.sentPaper.createMany({ data: paperIds.map((paperId) => ({ subscriberId: outcome.subscriberId, paperId, sentAt: now })), skipDuplicates: true }),
+    db.subscriber.updateMany({ where: { id: outcome.subscriberId, softBounces: { gt: 0 } }, data: { softBounces: 0 } }),
   ]);
 }
 
-/** Marks the claim failed; temporary errors get a next attempt with exponential backoff, permanent ones none. */
-export async function recordFailure(db: Db, claim: Claim, error: AppError, now: Date): Promise<Date | undefined> {
-  const nextAttemptAt = error.permanent ? undefined : new Date(now.getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (claim.attempts - 1)));
+/**
+ * Marks the claim failed. Temporary errors get a next attempt with exponential
+ * backoff and ±20 % jitter (so retries of a bad minute spread out), until
+ * MAX_ATTEMPTS; permanent ones none. `possibleDuplicate` flags that the message
+ * may have been delivered although the send failed.
+ */
+export async function recordFailure(db: Db, claim: Claim, error: AppError, now: Date, options: { possibleDuplicate?: boolean } = {}): Promise<Date | undefined> {
+  const retry = !error.permanent && claim.attempts < MAX_ATTEMPTS;
+  const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (claim.attempts - 1)) * jitter(claim);
+  const nextAttemptAt = retry ? new Date(now.getTime() + delay) : undefined;
   await db.delivery.update({
     where: { id: claim.deliveryId },
-    data: { status: "failed", errorClass: error.code, error: error.message.slice(0, 1000), nextAttemptAt: nextAttemptAt ?? null, leaseUntil: null },
+    data: {
+      status: "failed",
+      errorClass: error.code,
+      error: `${error.message.slice(0, 900)}${retry || error.permanent ? "" : ` (gave up after ${claim.attempts} attempts)`}`,
+      nextAttemptAt: nextAttemptAt ?? null,
+      leaseUntil: null,
+      ...(options.possibleDuplicate ? { possibleDuplicate: true } : {}),
+    },
   });
   return nextAttemptAt;
+}
+
+/** 0.8–1.2, fixed per (delivery, attempt) so the schedule is reproducible. */
+function jitter(claim: Claim): number {
+  const seed = ((claim.deliveryId * 2654435761) ^ (claim.attempts * 40503)) >>> 0;
+  return 0.8 + (seed % 401) / 1000;
 }
 
 /** Records that there was nothing to send (and why), unless the digest already has a row. */

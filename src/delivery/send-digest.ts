@@ -1,12 +1,13 @@
 // Sends one digest under the ledger's protection: claim, send, record.
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
+import { suppressAddress } from "../subscriptions/suppress.ts";
 import { claimDelivery, recordFailure, recordSent, skipClaim, type SentPick } from "./ledger.ts";
 import type { Mailer, OutgoingMessage } from "./mailer.ts";
 
 export type DeliveryOutcome =
   | { status: "sent"; messageId: string; possibleDuplicate: boolean }
-  | { status: "failed"; error: AppError; retryAt?: Date }
+  | { status: "failed"; error: AppError; retryAt?: Date; possibleDuplicate: boolean }
   /** Another run or worker holds or finished this digest. */
   | { status: "not-claimed" }
   /** The subscriber is no longer active (unsubscribed after planning). */
@@ -32,8 +33,11 @@ export async function sendDigest(deps: { db: Db; mailer: Mailer; now: () => Date
     await deps.mailer.send(job.message);
   } catch (thrown) {
     const error = thrown instanceof AppError ? thrown : new AppError("SEND_FAILED", describeError(thrown), { cause: thrown, permanent: false });
-    const retryAt = await recordFailure(deps.db, claim, error, deps.now());
-    return { status: "failed", error, retryAt };
+    const possibleDuplicate = claim.possibleDuplicate || error.code === "SMTP_OUTCOME_UNKNOWN";
+    const retryAt = await recordFailure(deps.db, claim, error, deps.now(), { possibleDuplicate });
+    // A hard bounce: the address does not exist. Never plan it again.
+    if (error.code === "RECIPIENT_REJECTED") await suppressAddress(deps.db, job.message.to, "bounced", `hard bounce: ${error.message}`);
+    return { status: "failed", error, retryAt, possibleDuplicate };
   }
   await recordSent(deps.db, claim, { subscriberId: job.subscriberId, messageId: job.message.messageId, picks: job.picks }, deps.now());
   return { status: "sent", messageId: job.message.messageId, possibleDuplicate: claim.possibleDuplicate };

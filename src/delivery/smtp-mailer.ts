@@ -36,12 +36,31 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
   };
 }
 
-/** 5xx → permanent RECIPIENT_REJECTED; 4xx → SMTP_TEMPORARY; no reply at all → SMTP_UNAVAILABLE. */
+// Failures before an SMTP session existed: nothing can have been delivered.
+const CONNECT_FAILURES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EDNS", "ETLS"]);
+
+/**
+ * Maps a nodemailer error to what the ledger must do:
+ * - 5xx to RCPT TO → RECIPIENT_REJECTED (permanent; a hard bounce);
+ * - other 5xx → MESSAGE_REJECTED (permanent, the address stays);
+ * - 4xx (421, 450, 454, …) → SMTP_TEMPORARY (retry);
+ * - no connection at all → SMTP_UNAVAILABLE (retry; nothing was delivered);
+ * - the connection lost mid-session without a reply → SMTP_OUTCOME_UNKNOWN (retry,
+ *   counted as a possible duplicate: nodemailer cannot tell whether the server had
+ *   already accepted the message, so we assume it may have).
+ */
 export function classifySmtpError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const code = (error as { responseCode?: number }).responseCode;
+  const { responseCode, command, code } = error as { responseCode?: number; command?: string; code?: string };
   const detail = describeError(error);
-  if (typeof code === "number" && code >= 500) return new AppError("RECIPIENT_REJECTED", `SMTP ${code}: ${detail}`, { cause: error, permanent: true });
-  if (typeof code === "number" && code >= 400) return new AppError("SMTP_TEMPORARY", `SMTP ${code}: ${detail}`, { cause: error, permanent: false });
-  return new AppError("SMTP_UNAVAILABLE", `SMTP server unavailable: ${detail}`, { cause: error, permanent: false });
+  if (typeof responseCode === "number" && responseCode >= 500) {
+    const rejected = command === "RCPT TO" ? "RECIPIENT_REJECTED" : "MESSAGE_REJECTED";
+    return new AppError(rejected, `SMTP ${responseCode}: ${detail}`, { cause: error, permanent: true });
+  }
+  if (typeof responseCode === "number" && responseCode >= 400) return new AppError("SMTP_TEMPORARY", `SMTP ${responseCode}: ${detail}`, { cause: error, permanent: false });
+  const syscallCode = (error as { errno?: unknown; cause?: { code?: string } }).cause?.code ?? code ?? "";
+  if (CONNECT_FAILURES.has(syscallCode) || /ECONNREFUSED|ENOTFOUND|getaddrinfo/.test(detail) || (code === "ETIMEDOUT" && command === "CONN")) {
+    return new AppError("SMTP_UNAVAILABLE", `SMTP server unavailable: ${detail}`, { cause: error, permanent: false });
+  }
+  return new AppError("SMTP_OUTCOME_UNKNOWN", `connection to the SMTP server lost before its reply: ${detail}`, { cause: error, permanent: false });
 }

@@ -1,7 +1,7 @@
 // Loads a digest date's candidate papers and matches every distinct topic once.
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { indexPapers, matchTopic, type TopicHit } from "../matching/match.ts";
+import { indexPapers, matchTopic, type PaperIndex, type TopicHit } from "../matching/match.ts";
 import { rankDigest, type Pick } from "../matching/rank.ts";
 import { compileTopic, formatTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 
@@ -31,6 +31,7 @@ export type Candidates = {
   /** Hits of every distinct topic compiled so far, by topic key. */
   hitsByTopic: Map<string, Map<number, TopicHit>>;
   compiled: Map<string, CompiledTopic>;
+  index: PaperIndex;
 };
 
 /** Validates a YYYY-MM-DD date; throws INVALID_DATE. */
@@ -72,20 +73,27 @@ export async function loadCandidates(db: Db, date: string, lookbackDays: number,
       source: true,
     },
   });
-  const candidates: Candidates = { date, since, papers: new Map(rows.map((row) => [row.id, row])), hitsByTopic: new Map(), compiled: new Map() };
-  const index = indexPapers(rows);
-  for (const topic of topics) {
-    const compiled = compileTopic(topic);
-    if (candidates.compiled.has(compiled.key)) continue;
-    candidates.compiled.set(compiled.key, compiled);
-    candidates.hitsByTopic.set(compiled.key, new Map(matchTopic(index, compiled).map((hit) => [hit.paperId, hit])));
-  }
+  const candidates: Candidates = { date, since, papers: new Map(rows.map((row) => [row.id, row])), hitsByTopic: new Map(), compiled: new Map(), index: indexPapers(rows) };
+  matchTopics(candidates, topics);
   return candidates;
 }
 
-/** The subscriber's picks from the run's candidates (pure). */
+/** Matches the topics not matched yet (each distinct topic once per candidate set); returns them compiled. */
+export function matchTopics(candidates: Candidates, topics: TopicSpec[]): CompiledTopic[] {
+  return topics.map((topic) => {
+    const key = topicKey(topic);
+    const known = candidates.compiled.get(key);
+    if (known) return known;
+    const compiled = compileTopic(topic);
+    candidates.compiled.set(key, compiled);
+    candidates.hitsByTopic.set(key, new Map(matchTopic(candidates.index, compiled).map((hit) => [hit.paperId, hit])));
+    return compiled;
+  });
+}
+
+/** The subscriber's picks from the candidates; matches any topic not matched before. */
 export function pickPapers(candidates: Candidates, subscriber: { topics: TopicSpec[]; maxPapers: number }, sentPaperIds: ReadonlySet<number>): Pick[] {
-  const topics = subscriber.topics.map((topic) => candidates.compiled.get(topicKey(topic)) ?? compileTopic(topic));
+  const topics = matchTopics(candidates, subscriber.topics);
   return rankDigest({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, sentPaperIds, cap: subscriber.maxPapers });
 }
 

@@ -8,7 +8,7 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
   const mode = report.dryRun ? " (dry run: nothing sent or recorded)" : "";
   lines.push(`Digest ${report.digestKey}${mode}: ${report.candidatePapers} papers featured ${report.since}..${report.date}, ${report.distinctTopics} distinct topics`);
   for (const outcome of report.outcomes) {
-    const verb = { sent: "sent", planned: "would get", skipped: "skipped", failed: "FAILED" }[outcome.status];
+    const verb = { sent: "sent", planned: "would get", skipped: "skipped", failed: "FAILED", deferred: "deferred" }[outcome.status];
     const count = outcome.picks.length;
     const head = outcome.status === "sent" || outcome.status === "planned" ? `${verb} ${count} paper${count === 1 ? "" : "s"}` : `${verb}: ${outcome.reason}`;
     lines.push("", `  ${outcome.email} — ${head}${outcome.possibleDuplicate ? " (possible duplicate of an earlier attempt)" : ""}`);
@@ -26,7 +26,7 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
   } else {
     const planned = report.dryRun ? `would send ${counts.planned}, ` : `sent ${counts.sent}, `;
     lines.push(
-      `${capitalise(planned)}skipped ${counts.skipped}, failed ${counts.failed}; ${counts.alreadyDone} already in the ledger before this run` +
+      `${capitalise(planned)}skipped ${counts.skipped}, failed ${counts.failed}${counts.deferred ? `, deferred ${counts.deferred}` : ""}; ${counts.alreadyDone} already in the ledger before this run` +
         (counts.suppressed > 0 ? `; ${counts.suppressed} suppressed` : "") +
         ` (${report.durationMs} ms).`,
     );

@@ -8,9 +8,60 @@ export type DueSubscriber = SubscriberWithTopics;
 const PAGE_SIZE = 500;
 
 /**
- * Active, unpaused subscribers with no final ledger row for `digestKey`: not
- * sent, skipped, held by a live claim, or failed without a retry due.
- * Read-only; the ledger claim at send time stays the authority.
+ * A digest is final in the ledger when sent or skipped, held by a live claim, or
+ * failed with no retry due yet. Anything else may be (re)planned; the claim at
+ * send time stays the authority.
+ */
+const NOT_FINAL_SQL = `NOT EXISTS (
+  SELECT 1 FROM "Delivery" d
+  WHERE d."subscriberId" = k.id AND d."digestKey" = k.digest_key
+    AND (d.status IN ('sent', 'skipped')
+      OR (d.status = 'failed' AND (d."nextAttemptAt" IS NULL OR d."nextAttemptAt" > $1))
+      OR (d.status IN ('sending', 'queued') AND d."leaseUntil" >= $1)))`;
+
+export type DueEntry = { id: number; digestKey: string; day: string };
+
+/**
+ * Subscribers due at `now`, each with their digest key, computed in their own
+ * time zone by PostgreSQL: active; local hour at or past their send hour; cadence
+ * includes their local today (weekdays: Mon–Fri; weekly: once per ISO week); not
+ * paused; digest not final in the ledger. Keys are `daily:<local date>` and
+ * `weekly:<ISO week>`, so a DST change can neither skip nor repeat a day, and a
+ * tick after downtime catches up today's digest. Read-only.
+ */
+export async function* findDueByLocalTime(db: Db, now: Date, pageSize = PAGE_SIZE): AsyncGenerator<DueEntry[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.$queryRawUnsafe<Array<{ id: number; digest_key: string; day: string; due: boolean }>>(
+      `WITH page AS (
+         SELECT id, cadence::text AS cadence, "sendHour", "pausedUntil", ($1::timestamptz AT TIME ZONE timezone) AS local
+         FROM "Subscriber" WHERE status = 'active' AND id > $2 ORDER BY id LIMIT $3
+       ), k AS (
+         SELECT page.*, CASE WHEN cadence = 'weekly' THEN 'weekly:' || to_char(local, 'IYYY-"W"IW')
+                             ELSE 'daily:' || to_char(local, 'YYYY-MM-DD') END AS digest_key
+         FROM page
+       )
+       SELECT id, digest_key, to_char(local, 'YYYY-MM-DD') AS day,
+              (extract(hour FROM local) >= "sendHour"
+               AND (cadence <> 'weekdays' OR extract(isodow FROM local) <= 5)
+               AND ("pausedUntil" IS NULL OR "pausedUntil" <= local::date)
+               AND ${NOT_FINAL_SQL}) AS due
+       FROM k ORDER BY id`,
+      now,
+      after,
+      pageSize,
+    );
+    if (rows.length === 0) return;
+    const due = rows.filter((row) => row.due).map((row) => ({ id: row.id, digestKey: row.digest_key, day: row.day }));
+    if (due.length > 0) yield due;
+    after = rows.at(-1)?.id ?? after;
+    if (rows.length < pageSize) return;
+  }
+}
+
+/**
+ * Active, unpaused subscribers with no final ledger row for `digestKey` (one
+ * digest date for everyone, as `paperboy run --date` sends it). Read-only.
  */
 export async function* findDueSubscribers(
   db: Db,

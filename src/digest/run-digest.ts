@@ -2,15 +2,15 @@
 // date's papers, send each digest under the ledger, and report what happened.
 import type { Db } from "../db/client.ts";
 import type { Mailer } from "../delivery/mailer.ts";
-import { recordSkipped } from "../delivery/ledger.ts";
-import { sendDigest } from "../delivery/send-digest.ts";
 import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Templates } from "../rendering/templates.ts";
-import { hashAddress } from "../subscriptions/subscriptions.ts";
-import { describePicks, explainEmpty, loadCandidates, parseDay, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
-import { composeDigest, type MailSettings } from "./compose-digest.ts";
-import { findActiveTopics, findDueSubscribers, type DueSubscriber } from "./plan.ts";
+import { loadCandidates, parseDay } from "./candidates.ts";
+import type { MailSettings } from "./compose-digest.ts";
+import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
+import { findActiveTopics, findDueSubscribers } from "./plan.ts";
+
+export type { SubscriberOutcome };
 
 export type RunDeps = {
   db: Db;
@@ -32,17 +32,6 @@ export type RunOptions = {
   onlyEmails?: string[];
 };
 
-export type SubscriberOutcome = {
-  subscriberId: number;
-  email: string;
-  status: "sent" | "skipped" | "failed" | "planned";
-  picks: PickReport[];
-  /** Why nothing was sent, or what failed. */
-  reason?: string;
-  messageId?: string;
-  possibleDuplicate?: boolean;
-};
-
 export type RunReport = {
   runId?: number;
   date: string;
@@ -51,7 +40,7 @@ export type RunReport = {
   since: string;
   candidatePapers: number;
   distinctTopics: number;
-  counts: { due: number; sent: number; skipped: number; failed: number; planned: number; alreadyDone: number; suppressed: number };
+  counts: { due: number; sent: number; skipped: number; failed: number; planned: number; deferred: number; alreadyDone: number; suppressed: number };
   outcomes: SubscriberOutcome[];
   mailer: string;
   durationMs: number;
@@ -90,7 +79,7 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
     since: candidates.since,
     candidatePapers: candidates.papers.size,
     distinctTopics: candidates.compiled.size,
-    counts: { due: 0, sent: 0, skipped: 0, failed: 0, planned: 0, alreadyDone, suppressed: 0 },
+    counts: { due: 0, sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, alreadyDone, suppressed: 0 },
     outcomes: [],
     mailer: deps.mailer.description,
     durationMs: 0,
@@ -98,15 +87,10 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
 
   try {
     for await (const page of findDueSubscribers(db, { digestKey, day: new Date(`${date}T00:00:00Z`), now: started, onlyEmails: options.onlyEmails })) {
-      const suppressed = await findSuppressed(db, page);
-      const sent = await findSentPapers(db, page, candidates);
-      for (const subscriber of page) {
-        if (suppressed.has(subscriber.id)) {
-          report.counts.suppressed++;
-          continue;
-        }
+      const { outcomes, suppressed } = await deliverPage(deps, page, { candidates, digestKey, runId: run?.id, dryRun });
+      report.counts.suppressed += suppressed;
+      for (const outcome of outcomes) {
         report.counts.due++;
-        const outcome = await processSubscriber(deps, { subscriber, candidates, digestKey, runId: run?.id, dryRun, sentPaperIds: sent.get(subscriber.id) ?? new Set() });
         report.counts[outcome.status]++;
         report.outcomes.push(outcome);
       }
@@ -125,71 +109,4 @@ async function finishRun(deps: RunDeps, runId: number | undefined, report: RunRe
   if (runId === undefined) return;
   const { outcomes: _, ...summary } = report;
   await deps.db.run.update({ where: { id: runId }, data: { finishedAt: deps.now(), report: error ? { ...summary, error } : summary } });
-}
-
-type SubscriberJob = {
-  subscriber: DueSubscriber;
-  candidates: Candidates;
-  digestKey: string;
-  runId?: number;
-  dryRun: boolean;
-  sentPaperIds: ReadonlySet<number>;
-};
-
-async function processSubscriber(deps: RunDeps, job: SubscriberJob): Promise<SubscriberOutcome> {
-  const { subscriber, candidates } = job;
-  const picks = pickPapers(candidates, subscriber, job.sentPaperIds);
-  const outcome: SubscriberOutcome = {
-    subscriberId: subscriber.id,
-    email: subscriber.email,
-    status: "planned",
-    picks: describePicks(candidates, picks),
-  };
-
-  if (picks.length === 0) {
-    outcome.status = "skipped";
-    outcome.reason = explainEmpty(candidates, subscriber);
-    if (!job.dryRun) await recordSkipped(deps.db, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId }, outcome.reason, deps.now());
-    return outcome;
-  }
-  if (job.dryRun) return outcome;
-
-  const message = composeDigest(deps.templates, deps.mail, subscriber, { key: job.digestKey, date: candidates.date, picks, papers: candidates.papers }, deps.now());
-  const delivered = await sendDigest(deps, {
-    subscriberId: subscriber.id,
-    digestKey: job.digestKey,
-    runId: job.runId,
-    message,
-    picks,
-  });
-  if (delivered.status === "sent") {
-    return { ...outcome, status: "sent", messageId: delivered.messageId, possibleDuplicate: delivered.possibleDuplicate };
-  }
-  if (delivered.status === "failed") {
-    deps.log.warn(`Sending to ${subscriber.email} failed: ${delivered.error.message}`);
-    const retry = delivered.retryAt ? `; retry after ${delivered.retryAt.toISOString()}` : "; not retried";
-    return { ...outcome, status: "failed", reason: `${delivered.error.code}: ${delivered.error.message}${retry}` };
-  }
-  if (delivered.status === "skipped") return { ...outcome, status: "skipped", reason: delivered.reason };
-  return { ...outcome, status: "skipped", reason: "another run is sending or has sent this digest" };
-}
-
-async function findSuppressed(db: Db, page: DueSubscriber[]): Promise<Set<number>> {
-  const byHash = new Map(page.map((subscriber) => [hashAddress(subscriber.email), subscriber.id]));
-  const rows = await db.suppression.findMany({ where: { addressHash: { in: [...byHash.keys()] } }, select: { addressHash: true } });
-  return new Set(rows.map((row) => byHash.get(row.addressHash) ?? 0));
-}
-
-async function findSentPapers(db: Db, page: DueSubscriber[], candidates: Candidates): Promise<Map<number, Set<number>>> {
-  const rows = await db.sentPaper.findMany({
-    where: { subscriberId: { in: page.map((subscriber) => subscriber.id) }, paperId: { in: [...candidates.papers.keys()] } },
-    select: { subscriberId: true, paperId: true },
-  });
-  const sent = new Map<number, Set<number>>();
-  for (const row of rows) {
-    const set = sent.get(row.subscriberId) ?? new Set<number>();
-    set.add(row.paperId);
-    sent.set(row.subscriberId, set);
-  }
-  return sent;
 }

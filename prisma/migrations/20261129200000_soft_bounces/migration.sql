@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Subscriber" ADD COLUMN     "softBounces" INTEGER NOT NULL DEFAULT 0;
+

@@ -1,0 +1,108 @@
+// Delivers one page (or batch) of due subscribers: pick, render, send under the
+// ledger, with a bounded number of sends in flight and a circuit breaker.
+import type { Db } from "../db/client.ts";
+import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
+import { recordSkipped } from "../delivery/ledger.ts";
+import { sendDigest } from "../delivery/send-digest.ts";
+import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
+import { composeDigest } from "./compose-digest.ts";
+import type { RunDeps } from "./run-digest.ts";
+
+export type SubscriberOutcome = {
+  subscriberId: number;
+  email: string;
+  /** deferred: not attempted because the circuit breaker was open; planned: dry run. */
+  status: "sent" | "skipped" | "failed" | "planned" | "deferred";
+  picks: PickReport[];
+  /** Why nothing was sent, or what failed. */
+  reason?: string;
+  messageId?: string;
+  possibleDuplicate?: boolean;
+};
+
+export type PageJob = { candidates: Candidates; digestKey: string; runId?: number; dryRun?: boolean };
+
+export type DeliveryOptions = {
+  /** Sends in flight at once (default 1). */
+  concurrency?: number;
+  breaker?: CircuitBreaker;
+};
+
+/**
+ * Delivers to every subscriber of the page; suppressed addresses are left out
+ * (returned in `suppressed`). Send failures are recorded per subscriber and never
+ * thrown; database errors are.
+ */
+export async function deliverPage(
+  deps: RunDeps & DeliveryOptions,
+  page: SubscriberWithTopics[],
+  job: PageJob,
+): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number }> {
+  const suppressed = await findSuppressed(deps.db, page);
+  const sent = await findSentPapers(deps.db, page, job.candidates);
+  const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
+  const outcomes: SubscriberOutcome[] = new Array(queue.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < queue.length) {
+      const index = next++;
+      const subscriber = queue[index]!;
+      outcomes[index] = await deliverOne(deps, subscriber, job, sent.get(subscriber.id) ?? new Set());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, lane));
+  return { outcomes, suppressed: suppressed.size };
+}
+
+async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: SubscriberWithTopics, job: PageJob, sentPaperIds: ReadonlySet<number>): Promise<SubscriberOutcome> {
+  const { candidates } = job;
+  const picks = pickPapers(candidates, subscriber, sentPaperIds);
+  const outcome: SubscriberOutcome = { subscriberId: subscriber.id, email: subscriber.email, status: "planned", picks: describePicks(candidates, picks) };
+
+  if (picks.length === 0) {
+    outcome.status = "skipped";
+    outcome.reason = explainEmpty(candidates, subscriber);
+    if (!job.dryRun) await recordSkipped(deps.db, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId }, outcome.reason, deps.now());
+    return outcome;
+  }
+  if (job.dryRun) return outcome;
+  if (deps.breaker && !deps.breaker.allow()) return { ...outcome, status: "deferred", reason: "sending paused: most recent attempts failed" };
+
+  const message = composeDigest(deps.templates, deps.mail, subscriber, { key: job.digestKey, date: candidates.date, picks, papers: candidates.papers }, deps.now());
+  const delivered = await sendDigest(deps, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId, message, picks });
+  if (delivered.status === "sent" || delivered.status === "failed") deps.breaker?.record(delivered.status === "sent");
+  switch (delivered.status) {
+    case "sent":
+      return { ...outcome, status: "sent", messageId: delivered.messageId, possibleDuplicate: delivered.possibleDuplicate };
+    case "failed": {
+      deps.log.warn(`Sending to ${subscriber.email} failed: ${delivered.error.message}`);
+      const retry = delivered.retryAt ? `; retry after ${delivered.retryAt.toISOString()}` : "; not retried";
+      return { ...outcome, status: "failed", reason: `${delivered.error.code}: ${delivered.error.message}${retry}`, possibleDuplicate: delivered.possibleDuplicate };
+    }
+    case "skipped":
+      return { ...outcome, status: "skipped", reason: delivered.reason };
+    default:
+      return { ...outcome, status: "skipped", reason: "another run is sending or has sent this digest" };
+  }
+}
+
+async function findSuppressed(db: Db, page: SubscriberWithTopics[]): Promise<Set<number>> {
+  const byHash = new Map(page.map((subscriber) => [hashAddress(subscriber.email), subscriber.id]));
+  const rows = await db.suppression.findMany({ where: { addressHash: { in: [...byHash.keys()] } }, select: { addressHash: true } });
+  return new Set(rows.map((row) => byHash.get(row.addressHash) ?? 0));
+}
+
+async function findSentPapers(db: Db, page: SubscriberWithTopics[], candidates: Candidates): Promise<Map<number, Set<number>>> {
+  const rows = await db.sentPaper.findMany({
+    where: { subscriberId: { in: page.map((subscriber) => subscriber.id) }, paperId: { in: [...candidates.papers.keys()] } },
+    select: { subscriberId: true, paperId: true },
+  });
+  const sent = new Map<number, Set<number>>();
+  for (const row of rows) {
+    const set = sent.get(row.subscriberId) ?? new Set<number>();
+    set.add(row.paperId);
+    sent.set(row.subscriberId, set);
+  }
+  return sent;
+}
