@@ -16,6 +16,11 @@ import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
 import { serve } from "./web/serve.ts";
+import { DIGEST_QUEUE, startQueue } from "./digest/queue.ts";
+import { listRuns } from "./digest/runs.ts";
+import { configuredSources, startDigestService } from "./digest/service.ts";
+import { runTick } from "./digest/tick.ts";
+import { suppressAddress } from "./subscriptions/suppress.ts";
 import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
 import { deleteSubscriber } from "./subscriptions/leave.ts";
 import { readPreferences } from "./subscriptions/preferences.ts";
@@ -63,6 +68,13 @@ async function requireSubscriber(ctx: AppContext, email: string) {
   const subscriber = await findSubscriber(ctx.db, { email: address });
   if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${address}`);
   return subscriber;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
 }
 
 function today(): string {
@@ -223,6 +235,66 @@ program
       const topics = await listPopularTopics(ctx.db, options.limit);
       if (topics.length === 0) return console.log("No topics yet.");
       for (const row of topics) console.log(`${String(row.subscribers).padStart(6)}  ${row.topic}`);
+    });
+  });
+
+program
+  .command("worker")
+  .description("process digest batches from the queue (run on as many machines as you like, same DATABASE_URL)")
+  .option("--count <n>", "workers in this process (default: PAPERBOY_WORKERS)", positiveInt)
+  .action(async (options: { count?: number }) => {
+    await withContext(async (ctx) => {
+      const service = await startDigestService(ctx, { scheduler: false, workers: options.count ?? Math.max(1, ctx.config.workers) });
+      ctx.log.info(`worker: processing ${DIGEST_QUEUE} with ${options.count ?? Math.max(1, ctx.config.workers)} workers; mail goes to ${ctx.mailer.description}`);
+      await untilSignal();
+      await service.stop();
+    });
+  });
+
+program
+  .command("tick")
+  .description("run one scheduler tick now: ingest PAPERBOY_SOURCE_FILES, enqueue everyone due; workers send")
+  .action(async () => {
+    await withContext(async (ctx) => {
+      const queue = await startQueue(ctx.databaseUrl, ctx.log);
+      try {
+        const report = await runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), enqueue: (batch) => queue.enqueue(batch) });
+        console.log(JSON.stringify(report, null, 2));
+      } finally {
+        await queue.stop();
+      }
+    });
+  });
+
+program
+  .command("suppress <email>")
+  .description("never mail this address again (keeps only its hash)")
+  .option("--reason <text>", "why", "operator")
+  .action(async (email: string, options: { reason: string }) => {
+    await withContext(async (ctx) => {
+      await suppressAddress(ctx.db, email, "unsubscribed", options.reason);
+      console.log(`Suppressed ${normaliseEmail(email)}`);
+    });
+  });
+
+program
+  .command("runs")
+  .description("the run report: ticks and runs with ingest, planned, sent, failed, skipped and possible duplicates")
+  .option("--last <n>", "how many", positiveInt, 10)
+  .option("--json", "print JSON")
+  .action(async (options: { last: number; json?: boolean }) => {
+    await withContext(async (ctx) => {
+      const runs = await listRuns(ctx.db, options.last);
+      if (options.json) return console.log(JSON.stringify(runs, null, 2));
+      for (const run of runs) {
+        const d = run.deliveries;
+        const took = run.durationMs === null ? "unfinished" : `${run.durationMs} ms`;
+        console.log(`#${run.id} ${run.kind.padEnd(6)} ${run.startedAt.toISOString()} ${took.padStart(10)}  sent ${d.sent}, failed ${d.failed}, skipped ${d.skipped}, in flight ${d.sending}, possible duplicates ${d.possibleDuplicates}`);
+        const report = run.report as { ingest?: Array<Record<string, unknown>>; due?: number; error?: string } | null;
+        for (const source of report?.ingest ?? []) console.log(`      source ${JSON.stringify(source)}`);
+        if (report?.due !== undefined) console.log(`      due ${report.due}`);
+        if (report?.error) console.log(`      error: ${report.error}`);
+      }
     });
   });
 

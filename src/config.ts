@@ -1,5 +1,6 @@
 // The one place that reads configuration from the environment. Every key is
 // documented in .env.example.
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { AppError } from "./errors.ts";
 import type { LogLevel } from "./log.ts";
@@ -23,6 +24,17 @@ const schema = z.object({
   PAPERBOY_HOST: optional.default("127.0.0.1"),
   PAPERBOY_PORT: optional.default("3000").transform(Number).pipe(z.number().int().min(0).max(65535)),
   PAPERBOY_TRUST_PROXY: optional.default("false").pipe(z.enum(["true", "false"], { error: "must be true or false" })),
+  PAPERBOY_CRON: optional.default("*/15 * * * *"),
+  PAPERBOY_CRON_TIMEZONE: optional.default("UTC"),
+  PAPERBOY_WORKERS: optional.default("2").transform(Number).pipe(z.number().int().min(0).max(32)),
+  PAPERBOY_SMTP_CONCURRENCY: optional.default("5").transform(Number).pipe(z.number().int().min(1).max(100)),
+  PAPERBOY_SMTP_RATE: optional.pipe(z.string().regex(/^\d+(\.\d+)?$/, "must be a number of messages per second").optional()),
+  PAPERBOY_SOURCE_FILES: optional,
+  PAPERBOY_WEBHOOK_SECRET: optional.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  PAPERBOY_ADMIN_TOKEN: optional.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  PAPERBOY_DKIM_DOMAIN: optional,
+  PAPERBOY_DKIM_SELECTOR: optional,
+  PAPERBOY_DKIM_PRIVATE_KEY: optional,
   PAPERBOY_LOG_LEVEL: optional.default("info").pipe(z.enum(["debug", "info", "warn", "error", "silent"])),
 });
 
@@ -41,6 +53,18 @@ export type Config = {
   port: number;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   trustProxy: boolean;
+  cron: string;
+  cronTimezone: string;
+  /** In-process queue workers in `serve` (and the default for `paperboy worker`). */
+  workers: number;
+  smtpConcurrency: number;
+  /** Messages per second, or undefined for no limit. */
+  smtpRate?: number;
+  /** JSON files (HF Daily Papers format) re-ingested at every tick. */
+  sourceFiles: string[];
+  webhookSecret?: string;
+  adminToken?: string;
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
 };
 
 /** Validates the environment once; throws CONFIG_INVALID naming every bad key. */
@@ -65,5 +89,33 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: values.PAPERBOY_HOST,
     port: values.PAPERBOY_PORT,
     trustProxy: values.PAPERBOY_TRUST_PROXY === "true",
+    cron: values.PAPERBOY_CRON,
+    cronTimezone: values.PAPERBOY_CRON_TIMEZONE,
+    workers: values.PAPERBOY_WORKERS,
+    smtpConcurrency: values.PAPERBOY_SMTP_CONCURRENCY,
+    smtpRate: values.PAPERBOY_SMTP_RATE === undefined ? undefined : Number(values.PAPERBOY_SMTP_RATE),
+    sourceFiles: (values.PAPERBOY_SOURCE_FILES ?? "").split(",").map((file) => file.trim()).filter((file) => file !== ""),
+    webhookSecret: values.PAPERBOY_WEBHOOK_SECRET,
+    adminToken: values.PAPERBOY_ADMIN_TOKEN,
+    dkim: readDkim(values.PAPERBOY_DKIM_DOMAIN, values.PAPERBOY_DKIM_SELECTOR, values.PAPERBOY_DKIM_PRIVATE_KEY),
   };
+}
+
+function readDkim(domainName?: string, keySelector?: string, key?: string): Config["dkim"] {
+  const given = [domainName, keySelector, key].filter((value) => value !== undefined).length;
+  if (given === 0) return undefined;
+  if (given < 3 || !domainName || !keySelector || !key) {
+    throw new AppError("CONFIG_INVALID", "Invalid configuration: set all of PAPERBOY_DKIM_DOMAIN, PAPERBOY_DKIM_SELECTOR and PAPERBOY_DKIM_PRIVATE_KEY, or none");
+  }
+  // The key itself (PEM) or the path of a file holding it.
+  const privateKey = key.includes("-----BEGIN") ? key.replace(/\\n/g, "\n") : readKeyFile(key);
+  return { domainName, keySelector, privateKey };
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new AppError("CONFIG_INVALID", `Invalid configuration: PAPERBOY_DKIM_PRIVATE_KEY: cannot read ${path}: ${(error as Error).message}`);
+  }
 }

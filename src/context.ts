@@ -49,8 +49,10 @@ export async function openContext(config: Config, log: Log): Promise<AppContext>
   };
 }
 
-export function createMailer(config: Pick<Config, "smtpUrl" | "outboxDir">): Mailer {
-  return config.smtpUrl ? createSmtpMailer({ url: config.smtpUrl }) : createOutboxMailer(config.outboxDir);
+export function createMailer(config: Pick<Config, "smtpUrl" | "outboxDir" | "smtpConcurrency" | "smtpRate" | "dkim">): Mailer {
+  return config.smtpUrl
+    ? createSmtpMailer({ url: config.smtpUrl, maxConnections: config.smtpConcurrency, rate: config.smtpRate, dkim: config.dkim })
+    : createOutboxMailer(config.outboxDir);
 }
 
 /**

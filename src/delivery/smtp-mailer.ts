@@ -7,6 +7,10 @@ export type SmtpOptions = {
   /** smtp://user:pass@host:port or smtps://… */
   url: string;
   maxConnections?: number;
+  /** Messages per second across the pool. */
+  rate?: number;
+  /** DKIM signing; nodemailer signs List-Unsubscribe and List-Unsubscribe-Post too. */
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
 };
 
 /** A pooled SMTP mailer; SMTP replies are mapped to AppErrors that say whether a retry can help. */
@@ -19,6 +23,8 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
+    ...(options.rate ? { rateDelta: 1000, rateLimit: Math.max(1, Math.round(options.rate)) } : {}),
+    ...(options.dkim ? { dkim: options.dkim } : {}),
   } as Parameters<typeof nodemailer.createTransport>[0]);
   return {
     description: `${url.protocol}//${url.hostname}:${url.port || (url.protocol === "smtps:" ? 465 : 587)}`,

@@ -9,6 +9,7 @@ import { AppError, isAppError, type ErrorCode } from "../errors.ts";
 import { renderPage, type Templates } from "../rendering/templates.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerArchiveRoutes } from "./routes/archive.ts";
+import { registerOperatorRoutes } from "./routes/operator.ts";
 import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
 import { registerSubscribeRoutes } from "./routes/subscribe.ts";
@@ -18,6 +19,10 @@ export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "no
   trustProxy?: boolean;
   /** Subscribe requests allowed per client address per window. */
   subscribeLimit?: { max: number; windowMs: number };
+  /** Shared secret for POST /webhooks/bounce; unset disables the webhook. */
+  webhookSecret?: string;
+  /** Bearer token for GET /admin/runs; unset disables it. */
+  adminToken?: string;
 };
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -28,6 +33,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   TOKEN_INVALID: 400,
   TOKEN_EXPIRED: 400,
   NOT_FOUND: 404,
+  UNAUTHORIZED: 401,
   CSRF_INVALID: 403,
   RATE_LIMITED: 429,
 };
@@ -72,6 +78,7 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   registerLeaveRoutes(app, deps);
   registerArchiveRoutes(app, deps);
   registerApiRoutes(app, deps);
+  registerOperatorRoutes(app, deps);
   return app;
 }
 

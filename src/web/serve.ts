@@ -1,17 +1,25 @@
-// Runs the web app until SIGINT/SIGTERM; unconfirmed subscriptions are purged hourly.
+// Runs the web app, the scheduler and queue workers until SIGINT/SIGTERM;
+// unconfirmed subscriptions are purged hourly.
 import type { AppContext } from "../context.ts";
+import { startDigestService } from "../digest/service.ts";
 import { describeError } from "../errors.ts";
 import { purgeExpiredPending } from "../subscriptions/subscribe.ts";
 import { createApp } from "./app.ts";
 
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
-/** Listens on the configured host and port; resolves when the server has shut down. */
+/**
+ * Listens on the configured host and port, with the scheduler and in-process
+ * queue workers; resolves when everything has shut down after SIGINT/SIGTERM.
+ */
 export async function serve(ctx: AppContext): Promise<void> {
-  const app = await createApp({ ...ctx, trustProxy: ctx.config.trustProxy });
-  const address = await app.listen({ host: ctx.config.host, port: ctx.config.port });
-  ctx.log.info(`paperboy is listening on ${address} (public URL ${ctx.config.publicUrl}); mail goes to ${ctx.mailer.description}`);
-
+  // Signals are taken from the start, so a stop during start-up still shuts down cleanly.
+  const stopped = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  const app = await createApp({ ...ctx, trustProxy: ctx.config.trustProxy, webhookSecret: ctx.config.webhookSecret, adminToken: ctx.config.adminToken });
+  const digests = await startDigestService(ctx, { scheduler: true, workers: ctx.config.workers });
   const purge = () =>
     purgeExpiredPending(ctx.db, ctx.now()).then(
       (count) => count > 0 && ctx.log.info(`Deleted ${count} unconfirmed subscriptions older than 7 days`),
@@ -19,14 +27,10 @@ export async function serve(ctx: AppContext): Promise<void> {
     );
   await purge();
   const timer = setInterval(purge, PURGE_EVERY_MS);
+  const address = await app.listen({ host: ctx.config.host, port: ctx.config.port });
+  ctx.log.info(`paperboy is listening on ${address} (public URL ${ctx.config.publicUrl}); mail goes to ${ctx.mailer.description}`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      ctx.log.info(`${signal}: shutting down`);
-      clearInterval(timer);
-      app.close().then(resolve, resolve);
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-  });
+  ctx.log.info(`${await stopped}: shutting down`);
+  clearInterval(timer);
+  await Promise.allSettled([app.close(), digests.stop()]);
 }

@@ -1,0 +1,53 @@
+// Digest batches on pg-boss 10 in the same PostgreSQL: the scheduler enqueues,
+// workers (in `serve` or `paperboy worker`, on any machine) process.
+import PgBoss from "pg-boss";
+import { describeError } from "../errors.ts";
+import type { Log } from "../log.ts";
+import { batchJobId, processBatch, type CandidateCache, type DigestBatch } from "./process-batch.ts";
+import type { DeliveryOptions } from "./deliver-page.ts";
+import type { RunDeps } from "./run-digest.ts";
+
+export const DIGEST_QUEUE = "digest-batch";
+
+export type Queue = {
+  /** Enqueues the batch unless the same batch is already queued or done; true when new. */
+  enqueue(batch: DigestBatch): Promise<boolean>;
+  /** Starts `count` workers in this process. */
+  work(deps: RunDeps & DeliveryOptions, count: number): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** Connects pg-boss (creating its schema and the queue on first use). */
+export async function startQueue(databaseUrl: string, log: Log): Promise<Queue> {
+  const boss = new PgBoss({ connectionString: databaseUrl, schema: "pgboss", max: 4 });
+  let stopping = false;
+  // pg-boss's pool may still report its connections closing after stop(); that is not an error.
+  boss.on("error", (error: Error) => stopping || log.error(`queue: ${describeError(error)}`));
+  await boss.start();
+  if (!(await boss.getQueue(DIGEST_QUEUE))) {
+    await boss.createQueue(DIGEST_QUEUE, { name: DIGEST_QUEUE, retryLimit: 5, retryDelay: 60, retryBackoff: true, expireInSeconds: 30 * 60 }).catch((error: unknown) => {
+      if (!/already exists|duplicate key/.test(describeError(error))) throw error; // another process created it first
+    });
+  }
+  const cache: CandidateCache = new Map();
+  return {
+    async enqueue(batch) {
+      return (await boss.send(DIGEST_QUEUE, batch, { id: batchJobId(batch), singletonKey: `${batch.digestKey}:${batch.ids[0]}` })) !== null;
+    },
+    async work(deps, count) {
+      for (let i = 0; i < count; i++) {
+        // pg-boss waits ≥ 0.5 s between fetches per worker: batches are hundreds of subscribers, so that is noise.
+        await boss.work<DigestBatch>(DIGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+          if (!job) return;
+          const result = await processBatch(deps, job.data, cache);
+          deps.log.info(`batch ${job.data.digestKey} (${job.data.ids.length} subscribers): ${JSON.stringify(result)}`);
+          return result;
+        });
+      }
+    },
+    async stop() {
+      stopping = true;
+      await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+    },
+  };
+}

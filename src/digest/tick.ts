@@ -1,0 +1,73 @@
+// One scheduler tick: ingest what the sources have, find who is due in their own
+// time zone, and enqueue them in batches. Never sends by itself.
+import type { Db } from "../db/client.ts";
+import { describeError } from "../errors.ts";
+import type { Log } from "../log.ts";
+import { ingestBatch } from "../sources/ingest.ts";
+import type { Source } from "../sources/source.ts";
+import { findDueByLocalTime } from "./plan.ts";
+import type { DigestBatch } from "./process-batch.ts";
+
+export const BATCH_SIZE = 200;
+
+export type TickDeps = {
+  db: Db;
+  log: Log;
+  now: () => Date;
+  sources: Source[];
+  enqueue(batch: DigestBatch): Promise<boolean>;
+};
+
+export type SourceResult =
+  | { source: string; status: "ok"; fetched: number; created: number; updated: number; rejected: number }
+  | { source: string; status: "empty"; reason: string }
+  | { source: string; status: "failed"; error: string };
+
+export type TickReport = { runId: number; ingest: SourceResult[]; due: number; batches: number; enqueued: number; alreadyQueued: number; durationMs: number };
+
+/**
+ * Runs one tick and records it as a Run. One failing source never stops the
+ * others or the planning. Safe to run from several schedulers at once: batches
+ * have deterministic job ids and the ledger decides who sends.
+ */
+export async function runTick(deps: TickDeps): Promise<TickReport> {
+  const started = deps.now();
+  const run = await deps.db.run.create({ data: { kind: "tick", digestDate: started.toISOString().slice(0, 10), startedAt: started } });
+  const ingest: SourceResult[] = [];
+  for (const source of deps.sources) ingest.push(await ingestSource(deps, source));
+
+  let due = 0;
+  let batches = 0;
+  let enqueued = 0;
+  for await (const page of findDueByLocalTime(deps.db, started)) {
+    due += page.length;
+    const byKey = new Map<string, { day: string; ids: number[] }>();
+    for (const entry of page) {
+      const group = byKey.get(entry.digestKey) ?? { day: entry.day, ids: [] };
+      group.ids.push(entry.id);
+      byKey.set(entry.digestKey, group);
+    }
+    for (const [digestKey, group] of byKey) {
+      for (let i = 0; i < group.ids.length; i += BATCH_SIZE) {
+        batches++;
+        if (await deps.enqueue({ digestKey, day: group.day, ids: group.ids.slice(i, i + BATCH_SIZE), runId: run.id })) enqueued++;
+      }
+    }
+  }
+  const report: TickReport = { runId: run.id, ingest, due, batches, enqueued, alreadyQueued: batches - enqueued, durationMs: deps.now().getTime() - started.getTime() };
+  const { runId: _, ...stored } = report;
+  await deps.db.run.update({ where: { id: run.id }, data: { finishedAt: deps.now(), report: stored } });
+  return report;
+}
+
+async function ingestSource(deps: TickDeps, source: Source): Promise<SourceResult> {
+  try {
+    const batch = await source.fetchPapers();
+    if (batch.papers.length === 0 && batch.rejected.length === 0) return { source: source.name, status: "empty", reason: "the source listed no papers (weekend or holiday?)" };
+    const result = await ingestBatch(deps.db, batch);
+    return { source: source.name, status: "ok", fetched: result.fetched, created: result.created, updated: result.updated, rejected: result.rejected.length };
+  } catch (error) {
+    deps.log.warn(`source ${source.name} failed: ${describeError(error)}`);
+    return { source: source.name, status: "failed", error: describeError(error) };
+  }
+}
