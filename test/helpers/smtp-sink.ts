@@ -66,6 +66,8 @@ export async function startSmtpSink(script: SmtpScript = {}): Promise<SmtpSink> 
       });
     },
   });
+  // Clients that vanish mid-session (killed workers, dropped connections) are part of the tests.
+  server.on("error", () => {});
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.server.address() as { port: number }).port;
   return {
