@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutgoingMessage } from "../../src/delivery/mailer.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
+import { generateKeyPairSync } from "node:crypto";
+import { rawHeader, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
 
 let sink: SmtpSink;
 beforeAll(async () => {
@@ -40,5 +41,18 @@ describe("createSmtpMailer", () => {
     const mailer = createSmtpMailer({ url: closed.url });
     await expect(mailer.send(message())).rejects.toMatchObject({ code: "SMTP_UNAVAILABLE", permanent: false });
     await mailer.close();
+  });
+
+  it("signs with DKIM when configured, covering both List-Unsubscribe headers", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const mailer = createSmtpMailer({ url: sink.url, dkim: { domainName: "paperboy.example", keySelector: "pb2026", privateKey } });
+    await mailer.send(message({ to: "signed@example.org" }));
+    await mailer.close();
+    const received = sink.messages.find((candidate) => candidate.to.includes("signed@example.org"))!;
+    const signature = rawHeader(received.raw, "DKIM-Signature") ?? "";
+    expect(signature).toMatch(/\bd=paperboy\.example;/);
+    expect(signature).toMatch(/\bs=pb2026;/);
+    const signed = /\bh=([^;]+);/.exec(signature)?.[1]?.replace(/\s+/g, "").toLowerCase().split(":") ?? [];
+    expect(signed).toEqual(expect.arrayContaining(["from", "subject", "list-unsubscribe", "list-unsubscribe-post", "message-id"]));
   });
 });

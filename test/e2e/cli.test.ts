@@ -178,3 +178,24 @@ describe("paperboy serve", () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe("paperboy tick, runs and suppress", () => {
+  it("enqueues who is due, reports the runs, and suppresses an address", async () => {
+    const tick = await runCli(["tick"], env);
+    expect(tick.code, tick.stderr).toBe(0);
+    const report = JSON.parse(tick.stdout);
+    expect(report).toMatchObject({ runId: expect.any(Number), ingest: [], due: expect.any(Number), batches: expect.any(Number) });
+    expect(report.enqueued + report.alreadyQueued).toBe(report.batches);
+
+    const runs = await runCli(["runs", "--last", "3", "--json"], env);
+    const list = JSON.parse(runs.stdout);
+    expect(list[0]).toMatchObject({ id: report.runId, kind: "tick", report: { due: report.due } });
+    const text = await runCli(["runs", "--last", "1"], env);
+    expect(text.stdout).toMatch(new RegExp(`^#${report.runId} tick `));
+
+    const suppressed = await runCli(["suppress", "Marie@Example.org", "--reason", "asked by phone"], env);
+    expect(suppressed.stdout).toContain("Suppressed marie@example.org");
+    expect((await test.db.subscriber.findUniqueOrThrow({ where: { email: "marie@example.org" } })).status).toBe("unsubscribed");
+    expect(await test.db.suppression.count()).toBe(2);
+  });
+});
