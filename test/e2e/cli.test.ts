@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { HF_DAILY_FILES } from "../helpers/fixtures.ts";
 import { BIN, ROOT, runCli } from "../helpers/run-cli.ts";
+import { startSmtpSink } from "../helpers/smtp-sink.ts";
 
 let test: TestDatabase;
 let env: Record<string, string>;
@@ -156,26 +157,39 @@ describe("paperboy serve", () => {
     expect(result.stderr).toContain("PAPERBOY_SECRET must be set to serve");
   });
 
-  it("serves the web app until SIGTERM", async () => {
+  it("serves the web app and, from its own scheduler and workers, mails whoever is due; stops on SIGTERM", async () => {
+    const sink = await startSmtpSink();
+    const today = new Date().toISOString().slice(0, 10);
+    await test.db.paper.create({ data: { arxivId: "2699.00042", title: "A paper listed today", abstract: "Fresh results.", upvotes: 7, source: "file", featuredOn: new Date(`${today}T00:00:00Z`) } });
+    // Due right away: local send hour 0 has passed everywhere; the scheduler ticks once at start.
+    await test.db.subscriber.create({ data: { email: "due-now@example.org", status: "active", sendHour: 0, timezone: "UTC" } });
     const child = spawn(process.execPath, [BIN, "serve"], {
       cwd: ROOT,
-      env: { ...process.env, ...env, PAPERBOY_PORT: "0", PAPERBOY_LOG_LEVEL: "info" },
+      env: { ...process.env, ...env, PAPERBOY_PORT: "0", PAPERBOY_LOG_LEVEL: "info", PAPERBOY_SMTP_URL: sink.url },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const address = await new Promise<string>((resolve, reject) => {
-      let output = "";
-      child.stderr.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-        if (match) resolve(match[1]!);
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        let output = "";
+        child.stderr.on("data", (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+          if (match) resolve(match[1]!);
+        });
+        child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${output}`)));
       });
-      child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-    });
-    expect(await (await fetch(`${address}/healthz`)).json()).toEqual({ status: "ok" });
-    expect((await fetch(`${address}/`)).status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+      expect(await (await fetch(`${address}/healthz`)).json()).toEqual({ status: "ok" });
+      expect((await fetch(`${address}/`)).status).toBe(200);
+      await expect.poll(() => sink.messages.filter((message) => message.to.includes("due-now@example.org")).length, { timeout: 30_000, interval: 250 }).toBe(1);
+      expect(sink.messages.find((message) => message.to.includes("due-now@example.org"))?.parsed.text).toContain("A paper listed today");
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(await test.db.delivery.count({ where: { subscriber: { email: "due-now@example.org" }, digestKey: `daily:${today}`, status: "sent" } })).toBe(1);
+    } finally {
+      child.kill("SIGKILL");
+      await sink.close();
+    }
   });
 });
 

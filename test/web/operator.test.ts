@@ -25,6 +25,8 @@ afterAll(async () => {
   await t.close();
 });
 
+type Json = { suppressed?: boolean; error?: { message: string }; runs?: Array<Record<string, unknown> & { report: { counts: unknown } }> };
+const json = async (response: Response) => (await response.json()) as Json;
 const bounce = (body: object, token = WEBHOOK) =>
   fetch(`${t.baseUrl}/webhooks/bounce`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
 const status = async (email: string) => (await t.test.db.subscriber.findUniqueOrThrow({ where: { email } })).status;
@@ -46,9 +48,9 @@ describe("POST /webhooks/bounce", () => {
   });
 
   it(`suppresses after ${SOFT_BOUNCE_LIMIT} soft bounces`, async () => {
-    for (let i = 1; i < SOFT_BOUNCE_LIMIT; i++) expect((await (await bounce({ email: "soft@example.org", type: "soft" })).json()).suppressed).toBe(false);
+    for (let i = 1; i < SOFT_BOUNCE_LIMIT; i++) expect((await json(await bounce({ email: "soft@example.org", type: "soft" }))).suppressed).toBe(false);
     expect(await status("soft@example.org")).toBe("active");
-    expect((await (await bounce({ email: "soft@example.org", type: "soft" })).json()).suppressed).toBe(true);
+    expect((await json(await bounce({ email: "soft@example.org", type: "soft" }))).suppressed).toBe(true);
     expect(await status("soft@example.org")).toBe("bounced");
   });
 
@@ -65,7 +67,7 @@ describe("POST /webhooks/bounce", () => {
   ])("refuses %j with a clear error", async (body, message) => {
     const response = await bounce(body);
     expect(response.status).toBe(400);
-    expect((await response.json()).error.message).toMatch(message);
+    expect((await json(response)).error?.message).toMatch(message);
   });
 });
 
@@ -76,8 +78,8 @@ describe("GET /admin/runs", () => {
     expect((await fetch(`${t.baseUrl}/admin/runs`)).status).toBe(401);
     const response = await fetch(`${t.baseUrl}/admin/runs?last=5`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(response.status).toBe(200);
-    const { runs } = await response.json();
+    const runs = (await json(response)).runs ?? [];
     expect(runs[0]).toMatchObject({ id: report.runId, kind: "manual", digestDate: "2026-05-14", deliveries: { sent: 1, failed: 0, skipped: 0, possibleDuplicates: 0 } });
-    expect(runs[0].report.counts).toMatchObject({ sent: 1 });
+    expect(runs[0]?.report.counts).toMatchObject({ sent: 1 });
   });
 });
