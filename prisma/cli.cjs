@@ -24,7 +24,13 @@ for (const name of ["setTimeout", "setInterval"]) {
 if (require.main === module) {
   // The CLI only runs as the main module, so run it as a child with this file preloaded.
   const { spawnSync } = require("node:child_process");
+  let args = process.argv.slice(2);
+  // paperboy passes the database URL on stdin, so that its password never shows in a process list.
+  if (args[0] === "--database-url-on-stdin") {
+    process.env.DATABASE_URL = require("node:fs").readFileSync(0, "utf8").trim();
+    args = args.slice(1);
+  }
   const cli = require.resolve("prisma/build/index.js");
-  const result = spawnSync(process.execPath, ["--require", __filename, cli, ...process.argv.slice(2)], { stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--require", __filename, cli, ...args], { stdio: "inherit" });
   process.exit(result.status ?? 1);
 }

@@ -17,16 +17,12 @@ const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.m
 export async function migrateDatabase(databaseUrl: string): Promise<void> {
   if (!(await hasPendingMigrations(databaseUrl))) return;
   await new Promise<void>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["prisma/cli.cjs", "migrate", "deploy"],
-      { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        if (!error) return resolve();
-        const output = `${stdout}\n${stderr}`.trim().split("\n").filter((line) => /error|fail|P\d{4}/i.test(line)).slice(-8).join("\n");
-        reject(new AppError("MIGRATION_FAILED", `prisma migrate deploy failed:\n${output}`, { cause: error }));
-      },
-    );
+    const child = execFile(process.execPath, ["prisma/cli.cjs", "--database-url-on-stdin", "migrate", "deploy"], { cwd: PROJECT_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+      if (!error) return resolve();
+      const output = `${stdout}\n${stderr}`.trim().split("\n").filter((line) => /error|fail|P\d{4}/i.test(line)).slice(-8).join("\n");
+      reject(new AppError("MIGRATION_FAILED", `prisma migrate deploy failed:\n${output}`, { cause: error }));
+    });
+    child.stdin?.end(databaseUrl);
   });
 }
 
