@@ -15,6 +15,7 @@ import { createLog, type Log } from "./log.ts";
 import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
+import { createSources, type SourceSpec } from "./sources/configured.ts";
 import { serve } from "./web/serve.ts";
 import { DIGEST_QUEUE, startQueue } from "./digest/queue.ts";
 import { listRuns } from "./digest/runs.ts";
@@ -82,6 +83,7 @@ function today(): string {
 }
 
 function printIngest(result: IngestResult, log: Log): void {
+  if (result.fetched === 0 && result.rejected.length === 0) log.info(`${result.source} listed no papers (a weekend or holiday?)`);
   log.info(`Ingested ${result.fetched} papers from ${result.source}: ${result.created} new, ${result.updated} updated, ${result.rejected.length} rejected`);
   for (const record of result.rejected) log.warn(`  rejected ${record.id ?? `#${record.index}`}: ${record.reason}`);
 }
@@ -127,13 +129,23 @@ program
 
 program
   .command("ingest")
-  .description("load papers from saved Hugging Face Daily Papers API responses")
-  .requiredOption("--file <path...>", "JSON file(s) as returned by https://huggingface.co/api/daily_papers")
-  .option("--date <YYYY-MM-DD>", "listing day to record (default: read from each entry)", day)
-  .action(async (options: { file: string[]; date?: string }) => {
+  .description("fetch and store papers: the Hugging Face Daily Papers API, arXiv listings, or saved API responses")
+  .option("--source <source>", "hf | arxiv | file (default: file when --file is given, else hf)")
+  .option("--file <path...>", "JSON file(s) as returned by https://huggingface.co/api/daily_papers")
+  .option("--categories <cats>", "arXiv categories joined by +, e.g. cs.CL+cs.LG (default: from PAPERBOY_SOURCES, else cs.CL)")
+  .option("--date <YYYY-MM-DD>", "listing day (default: today, UTC; for files: read from each entry)", day)
+  .action(async (options: { source?: string; file?: string[]; categories?: string; date?: string }) => {
+    const source = options.source ?? (options.file ? "file" : "hf");
+    if (!["hf", "arxiv", "file"].includes(source)) throw new AppError("INVALID_ARGUMENT", `--source must be hf, arxiv or file, not ${source}`);
+    if (source === "file" && !options.file) throw new AppError("INVALID_ARGUMENT", "--source file needs --file <path>");
     await withContext(async (ctx) => {
-      const batch = await createJsonFileSource(options.file, { listingDate: options.date }).fetchPapers();
-      printIngest(await ingestBatch(ctx.db, batch), ctx.log);
+      const date = options.date ?? today();
+      const configured = ctx.config.sources.find((spec) => spec.kind === "arxiv");
+      const categories = options.categories?.split("+") ?? (configured?.kind === "arxiv" ? configured.categories : ["cs.CL"]);
+      const spec: SourceSpec = source === "file" ? { kind: "file", paths: options.file ?? [] } : source === "arxiv" ? { kind: "arxiv", categories } : { kind: "hf" };
+      const progress = (message: string) => ctx.log.info(`  … ${message}`);
+      const [built] = source === "file" ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })] : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
+      printIngest(await ingestBatch(ctx.db, await built!.fetchPapers()), ctx.log);
     });
   });
 

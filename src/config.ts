@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { AppError } from "./errors.ts";
 import type { LogLevel } from "./log.ts";
+import { parseSourceSpecs, type SourceSettings, type SourceSpec } from "./sources/configured.ts";
 
 const optional = z
   .string()
@@ -29,7 +30,13 @@ const schema = z.object({
   PAPERBOY_WORKERS: optional.default("2").transform(Number).pipe(z.number().int().min(0).max(32)),
   PAPERBOY_SMTP_CONCURRENCY: optional.default("5").transform(Number).pipe(z.number().int().min(1).max(100)),
   PAPERBOY_SMTP_RATE: optional.pipe(z.string().regex(/^\d+(\.\d+)?$/, "must be a number of messages per second").optional()),
-  PAPERBOY_SOURCE_FILES: optional,
+  PAPERBOY_SOURCES: optional.default("hf"),
+  PAPERBOY_HF_URL: optional.default("https://huggingface.co").pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  HF_TOKEN: optional,
+  PAPERBOY_ARXIV_RSS_URL: optional.default("https://rss.arxiv.org/rss").pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  PAPERBOY_ARXIV_API_URL: optional.default("https://export.arxiv.org/api/query").pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  PAPERBOY_ARXIV_INTERVAL_MS: optional.default("3000").transform(Number).pipe(z.number().int().min(0).max(60_000)),
+  PAPERBOY_ARXIV_REPLACEMENTS: optional.default("false").pipe(z.enum(["true", "false"], { error: "must be true or false" })),
   PAPERBOY_WEBHOOK_SECRET: optional.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   PAPERBOY_ADMIN_TOKEN: optional.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   PAPERBOY_DKIM_DOMAIN: optional,
@@ -60,8 +67,9 @@ export type Config = {
   smtpConcurrency: number;
   /** Messages per second, or undefined for no limit. */
   smtpRate?: number;
-  /** JSON files (HF Daily Papers format) re-ingested at every tick. */
-  sourceFiles: string[];
+  /** What each tick ingests (PAPERBOY_SOURCES). */
+  sources: SourceSpec[];
+  sourceSettings: SourceSettings;
   webhookSecret?: string;
   adminToken?: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
@@ -94,7 +102,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workers: values.PAPERBOY_WORKERS,
     smtpConcurrency: values.PAPERBOY_SMTP_CONCURRENCY,
     smtpRate: values.PAPERBOY_SMTP_RATE === undefined ? undefined : Number(values.PAPERBOY_SMTP_RATE),
-    sourceFiles: (values.PAPERBOY_SOURCE_FILES ?? "").split(",").map((file) => file.trim()).filter((file) => file !== ""),
+    sources: parseSourceSpecs(values.PAPERBOY_SOURCES),
+    sourceSettings: {
+      hfUrl: values.PAPERBOY_HF_URL,
+      hfToken: values.HF_TOKEN,
+      arxivRssUrl: values.PAPERBOY_ARXIV_RSS_URL,
+      arxivApiUrl: values.PAPERBOY_ARXIV_API_URL,
+      arxivIntervalMs: values.PAPERBOY_ARXIV_INTERVAL_MS,
+      arxivReplacements: values.PAPERBOY_ARXIV_REPLACEMENTS === "true",
+    },
     webhookSecret: values.PAPERBOY_WEBHOOK_SECRET,
     adminToken: values.PAPERBOY_ADMIN_TOKEN,
     dkim: readDkim(values.PAPERBOY_DKIM_DOMAIN, values.PAPERBOY_DKIM_SELECTOR, values.PAPERBOY_DKIM_PRIVATE_KEY),

@@ -2,7 +2,7 @@
 // as `serve` and `paperboy worker` run them.
 import type { AppContext } from "../context.ts";
 import { createCircuitBreaker } from "../delivery/circuit-breaker.ts";
-import { createJsonFileSource } from "../sources/json-file.ts";
+import { createSources } from "../sources/configured.ts";
 import type { Source } from "../sources/source.ts";
 import { startQueue, type Queue } from "./queue.ts";
 import { startScheduler, type Scheduler } from "./scheduler.ts";
@@ -10,9 +10,9 @@ import { runTick } from "./tick.ts";
 
 export type DigestService = { queue: Queue; stop(): Promise<void> };
 
-/** The sources a tick ingests, from the configuration. */
+/** The sources a tick ingests (PAPERBOY_SOURCES), for today's listing in UTC. */
 export function configuredSources(ctx: AppContext): Source[] {
-  return ctx.config.sourceFiles.length > 0 ? [createJsonFileSource(ctx.config.sourceFiles)] : [];
+  return createSources(ctx.config.sources, ctx.now().toISOString().slice(0, 10), ctx.config.sourceSettings, { log: ctx.log });
 }
 
 /** Starts `workers` queue workers and, with `scheduler`, the cron tick. stop() drains and stops both. */

@@ -34,7 +34,13 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
   const started = deps.now();
   const run = await deps.db.run.create({ data: { kind: "tick", digestDate: started.toISOString().slice(0, 10), startedAt: started } });
   const ingest: SourceResult[] = [];
-  for (const source of deps.sources) ingest.push(await ingestSource(deps, source));
+  const doneToday = await sourcesDoneToday(deps.db, started);
+  for (const source of deps.sources) {
+    // arXiv announces once a day: after one good ingest, later ticks of the day leave it alone.
+    // HF's listing grows and its upvotes move during the day, so it is read at every tick.
+    if (source.name === "arxiv" && doneToday.has("arxiv")) continue;
+    ingest.push(await ingestSource(deps, source));
+  }
 
   let due = 0;
   let batches = 0;
@@ -58,6 +64,13 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
   const { runId: _, ...stored } = report;
   await deps.db.run.update({ where: { id: run.id }, data: { finishedAt: deps.now(), report: stored } });
   return report;
+}
+
+async function sourcesDoneToday(db: Db, now: Date): Promise<Set<string>> {
+  const runs = await db.run.findMany({ where: { kind: "tick", digestDate: now.toISOString().slice(0, 10) }, select: { report: true } });
+  const done = new Set<string>();
+  for (const run of runs) for (const result of ((run.report as { ingest?: SourceResult[] } | null)?.ingest ?? [])) if (result.status === "ok") done.add(result.source);
+  return done;
 }
 
 async function ingestSource(deps: TickDeps, source: Source): Promise<SourceResult> {

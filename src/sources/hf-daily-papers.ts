@@ -3,26 +3,20 @@
 // a bad record is rejected with its reason, the others are kept.
 import { z } from "zod";
 import { AppError } from "../errors.ts";
-import type { PaperInput, RejectedRecord } from "./source.ts";
+import { ARXIV_ID, cleanText, stripVersion, type PaperInput, type RejectedRecord } from "./source.ts";
 
-const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?\/\d{7})(v\d+)?$/;
 const MAX_TEXT = 20_000;
-
-/** Collapses white space and drops control characters (PostgreSQL refuses NUL in text). */
-function clean(value: string): string {
-  return value.replace(/[\u0000-\u0008\u000E-\u001F\u007F]/g, "").replace(/\s+/g, " ").trim();
-}
 
 const text = (max: number) =>
   z
     .string()
-    .transform(clean)
+    .transform(cleanText)
     .pipe(z.string().min(1, "is empty").max(max, `is longer than ${max} characters`));
 
 const optionalText = z
   .string()
   .nullish()
-  .transform((value) => (value ? clean(value) : "") || undefined);
+  .transform((value) => (value ? cleanText(value) : "") || undefined);
 
 const count = z.number().int().nonnegative().nullish();
 
@@ -56,7 +50,7 @@ const entrySchema = z.object({
     summary: text(MAX_TEXT),
     authors: z
       .array(z.object({ name: z.string().trim(), hidden: z.boolean().optional() }))
-      .transform((authors) => authors.filter((author) => !author.hidden && author.name !== "").map((author) => clean(author.name))),
+      .transform((authors) => authors.filter((author) => !author.hidden && author.name !== "").map((author) => cleanText(author.name))),
     upvotes: count,
     publishedAt: timestamp,
     submittedOnDailyAt: timestamp,
@@ -108,13 +102,12 @@ function toPaperInput(entry: z.infer<typeof entrySchema>, listingDate: string | 
   const { paper } = entry;
   const listedAt = paper.submittedOnDailyAt ?? entry.publishedAt;
   return {
-    arxivId: paper.id.replace(/v\d+$/, ""),
+    arxivId: stripVersion(paper.id),
     title: paper.title,
     abstract: paper.summary,
     authors: paper.authors,
-    categories: [],
     aiSummary: paper.ai_summary,
-    aiKeywords: (paper.ai_keywords ?? []).map(clean).filter((keyword) => keyword !== ""),
+    aiKeywords: (paper.ai_keywords ?? []).map(cleanText).filter((keyword) => keyword !== ""),
     upvotes: paper.upvotes ?? 0,
     comments: entry.numComments ?? 0,
     githubUrl: paper.githubRepo,

@@ -27,6 +27,7 @@ export async function ingestBatch(db: Db, batch: SourceBatch): Promise<IngestRes
     ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, batch.source) })),
   ]);
 
+
   return { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen.length, rejected: batch.rejected };
 }
 
@@ -41,24 +42,30 @@ function mergeById(papers: PaperInput[]): PaperInput[] {
   return [...byId.values()];
 }
 
+/**
+ * The columns this source knows. Fields it does not provide stay as another source
+ * wrote them (HF's upvotes survive an arXiv ingest, arXiv's categories an HF one).
+ */
 function toRow(paper: PaperInput, source: string) {
-  return {
-    arxivId: paper.arxivId,
-    title: paper.title,
-    abstract: paper.abstract,
-    authors: paper.authors,
-    categories: paper.categories,
-    aiSummary: paper.aiSummary ?? null,
-    aiKeywords: paper.aiKeywords,
-    upvotes: paper.upvotes,
-    comments: paper.comments,
-    githubUrl: paper.githubUrl ?? null,
-    githubStars: paper.githubStars ?? null,
-    projectUrl: paper.projectUrl ?? null,
-    thumbnailUrl: paper.thumbnailUrl ?? null,
-    publishedAt: paper.publishedAt ?? null,
-    source,
-  };
+  const row: Record<string, unknown> = { arxivId: paper.arxivId, title: paper.title, abstract: paper.abstract, authors: paper.authors, source };
+  const optional: Array<keyof PaperInput> = [
+    "categories",
+    "primaryCategory",
+    "arxivComment",
+    "doi",
+    "journalRef",
+    "aiSummary",
+    "aiKeywords",
+    "upvotes",
+    "comments",
+    "githubUrl",
+    "githubStars",
+    "projectUrl",
+    "thumbnailUrl",
+    "publishedAt",
+  ];
+  for (const key of optional) if (paper[key] !== undefined) row[key] = paper[key];
+  return row as { arxivId: string; title: string; abstract: string; authors: string[]; source: string };
 }
 
 function toDay(day: string): Date {

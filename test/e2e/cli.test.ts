@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { HF_DAILY_FILES } from "../helpers/fixtures.ts";
+import { readFileSync as readFileSyncForTest } from "node:fs";
+import { startFixtureServer } from "../helpers/fixture-server.ts";
+import { FIXTURES_DIR, HF_DAILY_FILES } from "../helpers/fixtures.ts";
 import { BIN, ROOT, runCli } from "../helpers/run-cli.ts";
 import { startSmtpSink } from "../helpers/smtp-sink.ts";
 
@@ -165,7 +167,7 @@ describe("paperboy serve", () => {
     await test.db.subscriber.create({ data: { email: "due-now@example.org", status: "active", sendHour: 0, timezone: "UTC" } });
     const child = spawn(process.execPath, [BIN, "serve"], {
       cwd: ROOT,
-      env: { ...process.env, ...env, PAPERBOY_PORT: "0", PAPERBOY_LOG_LEVEL: "info", PAPERBOY_SMTP_URL: sink.url },
+      env: { ...process.env, ...env, PAPERBOY_PORT: "0", PAPERBOY_LOG_LEVEL: "info", PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SOURCES: "none" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     try {
@@ -212,4 +214,35 @@ describe("paperboy tick, runs and suppress", () => {
     expect((await test.db.subscriber.findUniqueOrThrow({ where: { email: "marie@example.org" } })).status).toBe("unsubscribed");
     expect(await test.db.suppression.count()).toBe(2);
   });
+});
+
+describe("paperboy ingest from the APIs", () => {
+  it("ingests a day from the HF API and an arXiv listing, with progress and a summary", async () => {
+    const server = await startFixtureServer((url) => {
+      if (url.pathname === "/api/daily_papers") {
+        const limit = Number(url.searchParams.get("limit"));
+        const page = Number(url.searchParams.get("p"));
+        return { body: JSON.stringify(JSON.parse(readFileSyncForTest(HF_DAILY_FILES["2026-05-13"], "utf8")).slice(page * limit, (page + 1) * limit)) };
+      }
+      if (url.pathname === "/rss/physics.acc-ph+nucl-ex") return { body: readFileSyncForTest(`${FIXTURES_DIR}/arxiv/rss-listing.xml`) };
+      if (url.pathname === "/api/query") return { body: readFileSyncForTest(`${FIXTURES_DIR}/arxiv/arxiv-api-query-electron-proton-2025-11.xml`) };
+      return undefined;
+    });
+    try {
+      const urls = { PAPERBOY_HF_URL: server.url, PAPERBOY_ARXIV_RSS_URL: `${server.url}/rss`, PAPERBOY_ARXIV_API_URL: `${server.url}/api/query`, PAPERBOY_ARXIV_INTERVAL_MS: "0", PAPERBOY_LOG_LEVEL: "info" };
+      const hf = await runCli(["ingest", "--source", "hf", "--date", "2026-05-13"], { ...env, ...urls });
+      expect(hf.code, hf.stderr).toBe(0);
+      expect(hf.stderr).toContain("… hf 2026-05-13: page 2, 50 papers"); // the second page is empty: the day ends
+      expect(hf.stderr).toMatch(/Ingested 50 papers from hf: \d+ new, \d+ updated, 0 rejected/);
+      const arxiv = await runCli(["ingest", "--source", "arxiv", "--categories", "physics.acc-ph+nucl-ex", "--date", "2025-11-13"], { ...env, ...urls });
+      expect(arxiv.code, arxiv.stderr).toBe(0);
+      expect(arxiv.stderr).toContain("… arxiv physics.acc-ph+nucl-ex: 8/8 papers");
+      expect(arxiv.stderr).toContain("Ingested 8 papers from arxiv: 8 new, 0 updated, 0 rejected");
+      const unreachable = await runCli(["ingest", "--source", "hf"], { ...env, PAPERBOY_HF_URL: "http://127.0.0.1:1" });
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stderr).toContain("error: 127.0.0.1:1 did not answer usefully");
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 });

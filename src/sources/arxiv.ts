@@ -1,0 +1,167 @@
+// arXiv as a Source: the daily listing (RSS, https://rss.arxiv.org/rss/<cat+cat>)
+// names the new papers; their metadata then comes from the export API by id_list,
+// at most one request every 3 seconds, one at a time (arXiv's etiquette).
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { AppError } from "../errors.ts";
+import { assertNotHtml, createThrottle, fetchText, realSleep, type HttpOptions } from "./http.ts";
+import { ARXIV_ID, cleanText, stripVersion, type PaperInput, type RejectedRecord, type Source, type SourceBatch } from "./source.ts";
+
+export type AnnounceType = "new" | "cross" | "replace" | "replace-cross";
+
+export type ArxivSourceOptions = HttpOptions & {
+  /** e.g. ["cs.CL", "cs.LG"] */
+  categories: string[];
+  /** Listing day to record (YYYY-MM-DD); defaults to the feed's date. */
+  date?: string;
+  rssBaseUrl?: string;
+  apiBaseUrl?: string;
+  /** Also take replaced (revised) papers; by default only new and cross-listed ones. */
+  includeReplacements?: boolean;
+  batchSize?: number;
+  /** Minimum time between API requests (arXiv asks for 3 s). */
+  intervalMs?: number;
+  /** Clock for the spacing, in ms; injected by tests together with `sleep`. */
+  now?: () => number;
+  onProgress?: (message: string) => void;
+};
+
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  removeNSPrefix: true,
+  textNodeName: "text",
+  isArray: (name) => ["entry", "author", "category", "link", "item"].includes(name),
+});
+
+export function createArxivSource(options: ArxivSourceOptions): Source {
+  const rss = (options.rssBaseUrl ?? "https://rss.arxiv.org/rss").replace(/\/+$/, "");
+  const api = options.apiBaseUrl ?? "https://export.arxiv.org/api/query";
+  const throttle = createThrottle(options.intervalMs ?? 3_000, options.sleep ?? realSleep, options.now);
+  return {
+    name: "arxiv",
+    async fetchPapers(): Promise<SourceBatch> {
+      const feedUrl = `${rss}/${options.categories.map(encodeURIComponent).join("+")}`;
+      const listing = parseArxivRss(await throttle(() => fetchText(feedUrl, options)), feedUrl);
+      const wanted: AnnounceType[] = options.includeReplacements ? ["new", "cross", "replace", "replace-cross"] : ["new", "cross"];
+      const ids = [...new Set(listing.items.filter((item) => wanted.includes(item.announceType)).map((item) => item.id))];
+      const date = options.date ?? listing.date ?? new Date().toISOString().slice(0, 10);
+      const batch: SourceBatch = { source: "arxiv", papers: [], rejected: [] };
+      const size = options.batchSize ?? 100;
+      for (let i = 0; i < ids.length; i += size) {
+        const chunk = ids.slice(i, i + size);
+        const url = `${api}?id_list=${chunk.join(",")}&max_results=${chunk.length}`;
+        const parsed = parseArxivAtom(await throttle(() => fetchText(url, options)), date, url);
+        const returned = new Set(parsed.papers.map((paper) => paper.arxivId));
+        batch.papers.push(...parsed.papers.filter((paper) => chunk.includes(paper.arxivId)));
+        batch.rejected.push(...parsed.rejected);
+        for (const id of chunk) if (!returned.has(id)) batch.rejected.push({ index: i + chunk.indexOf(id), id, reason: "listed in the feed but not returned by the arXiv API" });
+        options.onProgress?.(`arxiv ${options.categories.join("+")}: ${Math.min(i + size, ids.length)}/${ids.length} papers`);
+      }
+      return batch;
+    },
+  };
+}
+
+export type ArxivListing = { date?: string; items: Array<{ id: string; announceType: AnnounceType }> };
+
+/** Reads the daily RSS listing; an empty listing (weekends, holidays) is not an error. Throws SOURCE_MALFORMED. */
+export function parseArxivRss(body: string, url = "the arXiv feed"): ArxivListing {
+  const doc = parseXml(body, url, "RSS");
+  const channel = doc.rss?.channel;
+  if (!channel) throw new AppError("SOURCE_MALFORMED", `${url} is not an RSS feed (no <rss><channel>)`);
+  const pubDate = Date.parse(String(channel.pubDate ?? channel.lastBuildDate ?? ""));
+  const items: ArxivListing["items"] = [];
+  for (const item of channel.item ?? []) {
+    const raw = String(item.guid?.text ?? item.guid ?? item.link ?? "");
+    const id = stripVersion(raw.replace(/^oai:arXiv\.org:/i, "").replace(/^https?:\/\/arxiv\.org\/abs\//, ""));
+    const announceType = String(item.announce_type ?? "new") as AnnounceType;
+    if (ARXIV_ID.test(id)) items.push({ id, announceType });
+  }
+  return { date: Number.isNaN(pubDate) ? undefined : localDay(String(channel.pubDate ?? channel.lastBuildDate)), items };
+}
+
+/**
+ * Reads an export API response (classic and newer Atom formats): each entry is
+ * validated on its own; one the API flags as an error fails the whole response.
+ * Throws SOURCE_MALFORMED.
+ */
+export function parseArxivAtom(body: string, featuredOn: string, url = "the arXiv API"): { papers: PaperInput[]; rejected: RejectedRecord[] } {
+  const doc = parseXml(body, url, "Atom");
+  const feed = doc.feed;
+  if (!feed) throw new AppError("SOURCE_MALFORMED", `${url} is not an Atom feed (no <feed>)`);
+  const papers: PaperInput[] = [];
+  const rejected: RejectedRecord[] = [];
+  const seen = new Set<string>();
+  (feed.entry ?? []).forEach((entry: AtomEntry, index: number) => {
+    const rawId = String(entry.id ?? "");
+    if (/api\/errors/.test(rawId)) throw new AppError("SOURCE_MALFORMED", `the arXiv API answered with an error: ${cleanText(String(entry.summary ?? ""))}`);
+    const id = stripVersion(rawId.replace(/^https?:\/\/arxiv\.org\/abs\//, ""));
+    const reject = (reason: string) => rejected.push({ index, id: id.slice(0, 40) || undefined, reason });
+    if (!ARXIV_ID.test(id)) return reject(`id ${JSON.stringify(rawId.slice(0, 60))} is not an arXiv identifier`);
+    if (seen.has(id)) return reject(`duplicate of an earlier entry for ${id}`);
+    const title = cleanText(text(entry.title));
+    const abstract = cleanText(text(entry.summary));
+    if (title === "") return reject("title is missing or empty");
+    if (abstract === "") return reject("summary is missing or empty");
+    if (title.length > 1_000 || abstract.length > 20_000) return reject("title or summary is absurdly long");
+    const categories = (entry.category ?? []).map((category) => String(category.term ?? "")).filter((term) => term !== "");
+    const published = Date.parse(String(entry.published ?? ""));
+    seen.add(id);
+    papers.push({
+      arxivId: id,
+      title,
+      abstract,
+      authors: (entry.author ?? []).map((author) => cleanText(text(author.name))).filter((name) => name !== ""),
+      categories,
+      primaryCategory: String(entry.primary_category?.term ?? categories[0] ?? "") || undefined,
+      arxivComment: optional(entry.comment),
+      doi: optional(entry.doi),
+      journalRef: optional(entry.journal_ref),
+      publishedAt: Number.isNaN(published) ? undefined : new Date(published),
+      featuredOn,
+    });
+  });
+  return { papers, rejected };
+}
+
+type AtomEntry = {
+  id?: unknown;
+  title?: unknown;
+  summary?: unknown;
+  published?: unknown;
+  comment?: unknown;
+  doi?: unknown;
+  journal_ref?: unknown;
+  primary_category?: { term?: unknown };
+  category?: Array<{ term?: unknown }>;
+  author?: Array<{ name?: unknown }>;
+};
+
+// biome-ignore lint: the parsed document is untyped by nature
+type XmlDocument = Record<string, any>;
+
+function parseXml(body: string, url: string, kind: string): XmlDocument {
+  assertNotHtml(body, url, kind);
+  const valid = XMLValidator.validate(body);
+  if (valid !== true) throw new AppError("SOURCE_MALFORMED", `${url} is not well-formed ${kind} (line ${valid.err.line}: ${valid.err.msg})`);
+  return xml.parse(body) as XmlDocument;
+}
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "object") return String((value as { text?: unknown }).text ?? "");
+  return String(value);
+}
+
+function optional(value: unknown): string | undefined {
+  const cleaned = cleanText(text(value));
+  return cleaned === "" ? undefined : cleaned;
+}
+
+/** The calendar day an RFC 822 date names, in its own offset ("Thu, 14 May 2026 00:00:00 -0400" → 2026-05-14). */
+function localDay(value: string): string | undefined {
+  const match = /(\d{1,2}) (\w{3}) (\d{4})/.exec(value);
+  if (!match) return undefined;
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].indexOf(match[2] ?? "") + 1;
+  return month === 0 ? undefined : `${match[3]}-${String(month).padStart(2, "0")}-${String(match[1]).padStart(2, "0")}`;
+}

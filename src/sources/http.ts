@@ -1,0 +1,106 @@
+// Polite HTTP for the paper sources: timeouts, a capped body, retries with
+// backoff, and 429/503 answered by waiting as long as the server asks.
+import { AppError, describeError } from "../errors.ts";
+import type { Log } from "../log.ts";
+import { silentLog } from "../log.ts";
+
+export type HttpOptions = {
+  /** Injected so tests can serve recorded responses; defaults to global fetch. */
+  fetch?: typeof fetch;
+  /** Injected so tests never wait; defaults to setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  timeoutMs?: number;
+  maxBytes?: number;
+  /** Attempts after the first, for network errors, 5xx and 429. */
+  retries?: number;
+  headers?: Record<string, string>;
+  log?: Log;
+};
+
+const DEFAULTS = { timeoutMs: 30_000, maxBytes: 20 * 1024 * 1024, retries: 3 };
+const BACKOFF_MS = 2_000;
+const MAX_WAIT_MS = 5 * 60 * 1000;
+
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * GETs `url` and returns the body as text. Throws SOURCE_UNAVAILABLE after the
+ * retries (naming the last status or network error) and SOURCE_MALFORMED for a
+ * body over `maxBytes`. A 4xx other than 429 is not retried.
+ */
+export async function fetchText(url: string, options: HttpOptions = {}): Promise<string> {
+  const { timeoutMs, maxBytes, retries } = { ...DEFAULTS, ...options };
+  const doFetch = options.fetch ?? fetch;
+  const sleep = options.sleep ?? realSleep;
+  const log = options.log ?? silentLog;
+  let lastProblem = "";
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    let wait = BACKOFF_MS * 2 ** attempt;
+    try {
+      const response = await doFetch(url, { headers: { "user-agent": "paperboy (self-hosted paper digest)", ...options.headers }, signal: AbortSignal.timeout(timeoutMs) });
+      if (response.ok) return await readCapped(response, maxBytes, url);
+      lastProblem = `HTTP ${response.status}`;
+      await response.body?.cancel().catch(() => {});
+      if (response.status === 429 || response.status === 503) wait = Math.max(wait, retryAfterMs(response.headers) ?? 0);
+      else if (response.status < 500) break;
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      lastProblem = describeError(error);
+    }
+    if (attempt < retries) {
+      log.debug(`${url}: ${lastProblem}; retrying in ${Math.round(wait / 1000)} s`);
+      await sleep(Math.min(wait, MAX_WAIT_MS));
+    }
+  }
+  throw new AppError("SOURCE_UNAVAILABLE", `${new URL(url).host} did not answer usefully: ${lastProblem}`, { permanent: false });
+}
+
+/** Retry-After (seconds or an HTTP date) or the IETF RateLimit header's reset (`t=` or `RateLimit-Reset`), in ms. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const retryAfter = headers.get("retry-after");
+  if (retryAfter) {
+    if (/^\d+$/.test(retryAfter.trim())) return Number(retryAfter) * 1000;
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const t = /(?:^|[;,\s])t=(\d+)/.exec(headers.get("ratelimit") ?? "")?.[1] ?? headers.get("ratelimit-reset");
+  return t && /^\d+$/.test(t) ? Number(t) * 1000 : undefined;
+}
+
+async function readCapped(response: Response, maxBytes: number, url: string): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new AppError("SOURCE_MALFORMED", `${url} answered with ${declared} bytes, more than the ${maxBytes} allowed`);
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new AppError("SOURCE_MALFORMED", `${url} sent more than the ${maxBytes} bytes allowed`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Rejects a 200 that is an HTML page (a proxy or error page) where data was expected. */
+export function assertNotHtml(body: string, url: string, expected: string): void {
+  if (/^\s*(<!doctype html|<html)/i.test(body)) {
+    throw new AppError("SOURCE_MALFORMED", `${url} returned an HTML page instead of ${expected} (an error page?)`);
+  }
+}
+
+/** Keeps at least `intervalMs` between the starts of consecutive calls (arXiv asks for 3 s). */
+export function createThrottle(intervalMs: number, sleep: (ms: number) => Promise<void> = realSleep, now: () => number = Date.now) {
+  let last = Number.NEGATIVE_INFINITY;
+  return async function throttled<T>(call: () => Promise<T>): Promise<T> {
+    const wait = last + intervalMs - now();
+    if (wait > 0) await sleep(wait);
+    last = now();
+    return call();
+  };
+}
