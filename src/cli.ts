@@ -265,7 +265,7 @@ program
 
 program
   .command("tick")
-  .description("run one scheduler tick now: ingest PAPERBOY_SOURCE_FILES, enqueue everyone due; workers send")
+  .description("run one scheduler tick now: ingest PAPERBOY_SOURCES, enqueue everyone due; workers send")
   .action(async () => {
     await withContext(async (ctx) => {
       const queue = await startQueue(ctx.databaseUrl, ctx.log);
