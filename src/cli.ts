@@ -123,7 +123,8 @@ program
         if (result.report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
         if (options.serve) await serve(ctx);
       },
-      { smtpUrl: undefined }, // the demo's addresses are examples: always the outbox
+      // The demo's addresses are examples: always the outbox; and no network sources.
+      { smtpUrl: undefined, sources: [] },
     );
   });
 
