@@ -65,7 +65,7 @@ export function matchTopic(index: PaperIndex, topic: CompiledTopic): TopicHit[] 
   if (topic.clauses.length === 0) return [];
   let scores: Map<number, { score: number; fields: Set<Field> }> | undefined;
   for (const clause of topic.clauses) {
-    const found = findClause(index, clause.terms, topic.fields ?? TEXT_FIELDS);
+    const found = findAnyOf(index, clause.alternatives, topic.fields ?? TEXT_FIELDS);
     const next = new Map<number, { score: number; fields: Set<Field> }>();
     for (const [paperId, counts] of found) {
       const previous = scores ? scores.get(paperId) : { score: 0, fields: new Set<Field>() };
@@ -85,6 +85,20 @@ export function matchTopic(index: PaperIndex, topic: CompiledTopic): TopicHit[] 
     relevance: 1 - Math.exp(-score / perClause),
     fields: FIELDS.filter((field) => fields.has(field)),
   }));
+}
+
+/** Occurrences of any of the term sequences, added up per paper and field. */
+function findAnyOf(index: PaperIndex, alternatives: string[][], fields: Field[]): Map<number, Map<Field, number>> {
+  if (alternatives.length === 1) return findClause(index, alternatives[0] ?? [], fields);
+  const result = new Map<number, Map<Field, number>>();
+  for (const terms of alternatives) {
+    for (const [paperId, counts] of findClause(index, terms, fields)) {
+      const merged = result.get(paperId) ?? new Map<Field, number>();
+      for (const [field, count] of counts) merged.set(field, (merged.get(field) ?? 0) + count);
+      result.set(paperId, merged);
+    }
+  }
+  return result;
 }
 
 /** Occurrence counts per paper and field of consecutive `terms`. */

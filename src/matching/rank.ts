@@ -1,8 +1,9 @@
 // Builds one subscriber's digest from the topic hits of a run (pure).
 import type { Field, TopicHit } from "./match.ts";
+import { splitWords } from "./tokens.ts";
 import type { CompiledTopic } from "./topics.ts";
 
-export type RankablePaper = { id: number; arxivId: string; upvotes: number; comments: number };
+export type RankablePaper = { id: number; arxivId: string; upvotes: number; comments: number; githubStars?: number | null; title?: string };
 
 export type Pick = {
   paperId: number;
@@ -63,7 +64,29 @@ export function rankDigest(options: RankOptions): Pick[] {
   }
 
   picks.sort((a, b) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId));
-  return picks.slice(0, cap).map(({ paper: _, ...pick }) => pick);
+  return collapseNearDuplicates(picks)
+    .slice(0, cap)
+    .map(({ paper: _, ...pick }) => pick);
+}
+
+/**
+ * Keeps the best-ranked of papers whose titles are nearly the same (a paper and its
+ * re-submission, or two versions listed under different ids).
+ */
+function collapseNearDuplicates<T extends { paper: RankablePaper }>(ranked: T[]): T[] {
+  const kept: Array<{ pick: T; words: Set<string> }> = [];
+  for (const pick of ranked) {
+    const words = new Set(splitWords(pick.paper.title ?? ""));
+    const duplicate = words.size >= 4 && kept.some((other) => jaccard(words, other.words) >= 0.85);
+    if (!duplicate) kept.push({ pick, words });
+  }
+  return kept.map((entry) => entry.pick);
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  let shared = 0;
+  for (const word of a) if (b.has(word)) shared++;
+  return shared / (a.size + b.size - shared);
 }
 
 type Matched = { topic: CompiledTopic; hit: TopicHit };
@@ -80,9 +103,9 @@ function collectMatches(topics: CompiledTopic[], hitsByTopic: RankOptions["hitsB
   return byPaper;
 }
 
-/** log-scaled upvotes (plus a little for comments) relative to the busiest paper of the window. */
+/** Log-scaled upvotes, plus a little for comments and GitHub stars, relative to the busiest paper of the window. */
 function communityScale(papers: Map<number, RankablePaper>): (paper: RankablePaper) => number {
-  const raw = (paper: RankablePaper) => Math.log1p(paper.upvotes + 0.5 * paper.comments);
+  const raw = (paper: RankablePaper) => Math.log1p(paper.upvotes) + 0.25 * Math.log1p(paper.comments) + 0.15 * Math.log1p(paper.githubStars ?? 0);
   const max = Math.max(0, ...[...papers.values()].map(raw));
   return (paper) => (max === 0 ? 0 : raw(paper) / max);
 }

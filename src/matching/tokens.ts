@@ -3,9 +3,15 @@
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
+// Scripts written without spaces between words: each character is a term, so that a
+// topic in Chinese or Japanese matches as a phrase of consecutive characters.
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+const UNSPACED_RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
+
 /** Lower-cased words with diacritics removed ("Vision-Language Models" → vision, language, models). */
 export function splitWords(text: string): string[] {
-  return text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().match(WORD) ?? [];
+  const words = text.normalize("NFKD").replace(/\p{M}+/gu, "").normalize("NFC").toLowerCase().match(WORD) ?? [];
+  return words.flatMap((word) => (UNSPACED.test(word) ? (word.match(UNSPACED_RUNS) ?? []) : [word]));
 }
 
 /**

@@ -3,6 +3,7 @@
 import { AppError } from "../errors.ts";
 import { findCategory } from "./categories.ts";
 import type { Field } from "./match.ts";
+import { expandSynonyms } from "./synonyms.ts";
 import { toTerms } from "./tokens.ts";
 
 export const MAX_TOPIC_LENGTH = 200;
@@ -16,8 +17,12 @@ export type TopicKind = "keyword" | "phrase" | "category" | "author" | "exclude"
  */
 export type TopicSpec = { kind: TopicKind; query: string };
 
-/** One thing that must appear: a single term, or consecutive terms for a phrase. */
-export type Clause = { text: string; terms: string[] };
+/**
+ * One thing that must appear: a single term, or consecutive terms for a phrase.
+ * `alternatives` are the term sequences that satisfy it (itself first, then its
+ * synonyms, or the options of an "any of" group).
+ */
+export type Clause = { text: string; terms: string[]; alternatives: string[][] };
 
 export type CompiledTopic = {
   /** "kind:query", unique per distinct topic. */
@@ -59,9 +64,14 @@ export function parseTopic(input: string): TopicSpec {
 function parseWords(text: string, original: string): TopicSpec {
   const clauses = splitClauses(text, original);
   if (clauses.length === 0) throw invalid(`"${original}" has no words to match`);
-  const query = clauses.map((clause) => (clause.quoted ? `"${clause.text}"` : clause.text)).join(" ").toLowerCase();
+  const query = clauses.map(formatClause).join(" ").toLowerCase();
   const onlyPhrase = clauses.length === 1 && clauses[0]?.quoted === true;
   return { kind: onlyPhrase ? "phrase" : "keyword", query: onlyPhrase ? (clauses[0]?.text.toLowerCase() ?? query) : query };
+}
+
+function formatClause(clause: RawClause): string {
+  if (clause.options) return `(${clause.options.join(" | ")})`;
+  return clause.quoted ? `"${clause.text}"` : clause.text;
 }
 
 function unquote(text: string): string {
@@ -76,16 +86,24 @@ export function compileTopic(topic: TopicSpec): CompiledTopic {
     case "phrase":
       return { ...base, label: topic.query, clauses: [toClause(topic.query)] };
     case "author":
-      return { ...base, label: topic.query, clauses: [toClause(topic.query)], fields: ["authors"] };
+      return { ...base, label: topic.query, clauses: [toClause(topic.query, true)], fields: ["authors"] };
     case "category":
-      return { ...base, label: topic.query, clauses: [toClause(topic.query)], fields: ["categories"] };
+      return { ...base, label: topic.query, clauses: [toClause(topic.query, true)], fields: ["categories"] };
     default:
-      return { ...base, label: topic.query, clauses: splitClauses(topic.query, topic.query).map((part) => toClause(part.text)) };
+      return { ...base, label: topic.query, clauses: splitClauses(topic.query, topic.query).map(toGroupClause) };
   }
 }
 
-function toClause(text: string): Clause {
-  return { text, terms: toTerms(text) };
+/** A clause for `text`, expanded with its synonyms unless `exact` (authors, categories). */
+function toClause(text: string, exact = false): Clause {
+  const terms = toTerms(text);
+  return { text, terms, alternatives: exact ? [terms] : expandSynonyms(terms) };
+}
+
+function toGroupClause(raw: RawClause): Clause {
+  if (!raw.options) return toClause(raw.text);
+  const alternatives = raw.options.flatMap((option) => toClause(option.replace(/^"|"$/g, "")).alternatives);
+  return { text: formatClause(raw), terms: alternatives[0] ?? [], alternatives };
 }
 
 /** Identifies a distinct topic within a run. */
@@ -109,21 +127,45 @@ export function formatTopic(topic: TopicSpec): string {
   }
 }
 
-type RawClause = { text: string; quoted: boolean };
+/** A word, a "quoted phrase", or an "any of" group `(a | "b c" | d e)` (each option a phrase). */
+type RawClause = { text: string; quoted: boolean; options?: string[] };
 
 function splitClauses(text: string, original: string): RawClause[] {
-  const quotes = [...text].filter((char) => char === '"').length;
-  if (quotes % 2 === 1) {
-    const at = original.lastIndexOf('"');
-    throw invalid(`unbalanced quote at character ${at + 1} of ${original}`);
-  }
   const clauses: RawClause[] = [];
-  for (const [index, part] of text.split('"').entries()) {
-    const quoted = index % 2 === 1;
-    const words = part.trim();
-    if (words === "" || toTerms(words).length === 0) continue;
-    if (quoted) clauses.push({ text: words, quoted });
-    else clauses.push(...words.split(" ").filter((word) => toTerms(word).length > 0).map((word) => ({ text: word, quoted })));
+  const at = (index: number) => original.indexOf(text) + index + 1;
+  let position = 0;
+  while (position < text.length) {
+    const char = text[position];
+    if (char === " ") {
+      position++;
+    } else if (char === '"') {
+      const end = text.indexOf('"', position + 1);
+      if (end < 0) throw invalid(`unbalanced quote at character ${at(position)} of ${original}`);
+      const phrase = text.slice(position + 1, end).trim();
+      if (toTerms(phrase).length > 0) clauses.push({ text: phrase, quoted: true });
+      position = end + 1;
+    } else if (char === "(") {
+      const end = text.indexOf(")", position + 1);
+      const nested = text.indexOf("(", position + 1);
+      if (end < 0 || (nested >= 0 && nested < end)) throw invalid(`unbalanced parenthesis at character ${at(position)} of ${original}`);
+      const inner = text.slice(position + 1, end);
+      if ([...inner].filter((c) => c === '"').length % 2 === 1) throw invalid(`unbalanced quote inside the group at character ${at(position)} of ${original}`);
+      const options = inner
+        .split("|")
+        .map((option) => option.trim().replace(/^"(.*)"$/, "$1").trim())
+        .filter((option) => toTerms(option).length > 0)
+        .map((option) => (option.includes(" ") ? `"${option}"` : option));
+      if (options.length === 0) throw invalid(`the group at character ${at(position)} of ${original} has no words to match`);
+      clauses.push(options.length === 1 ? { text: options[0]!.replace(/^"(.*)"$/, "$1"), quoted: options[0]!.startsWith('"') } : { text: inner, quoted: false, options });
+      position = end + 1;
+    } else if (char === ")" || char === "|") {
+      throw invalid(`unexpected "${char}" at character ${at(position)} of ${original} (groups look like (a | b))`);
+    } else {
+      const rest = text.slice(position);
+      const word = /^[^\s"()|]+/.exec(rest)?.[0] ?? rest;
+      if (toTerms(word).length > 0) clauses.push({ text: word, quoted: false });
+      position += word.length;
+    }
   }
   return clauses;
 }

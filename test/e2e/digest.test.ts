@@ -107,8 +107,11 @@ describe("daily digest end to end", () => {
 
   it("gives the subscriber without topics the most upvoted papers of the window", () => {
     const byUpvotes = [...window].sort((a, b) => b.paper.upvotes - a.paper.upvotes).map((entry) => entry.paper.id);
-    const picks = outcomeOf("katherine@example.org").picks.map((pick) => pick.arxivId);
-    expect(picks).toEqual([HOSTILE_ID, ...byUpvotes.slice(0, 4)]);
+    const picks = outcomeOf("katherine@example.org").picks;
+    expect(picks[0]?.arxivId).toBe(HOSTILE_ID);
+    // Upvotes lead; comments and GitHub stars can reorder close neighbours.
+    for (const pick of picks.slice(1)) expect(byUpvotes.slice(0, 8)).toContain(pick.arxivId);
+    expect(picks.map((pick) => pick.score)).toEqual([...picks.map((pick) => pick.score)].sort((a, b) => b - a));
   });
 
   it("escapes hostile titles and drops non-https links on the way to the inbox", () => {

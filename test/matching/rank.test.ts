@@ -49,6 +49,26 @@ describe("rankDigest", () => {
     expect(rank({ topics: [robots] }).map((pick) => pick.paperId)).toEqual([2, 4, 1]);
   });
 
+  it("collapses near-duplicate titles to the better-ranked paper", () => {
+    const twins = new Map<number, RankablePaper>([
+      [1, { id: 1, arxivId: "2605.00001", upvotes: 50, comments: 0, title: "Scaling Laws for Mixture of Experts Language Models" }],
+      [2, { id: 2, arxivId: "2605.00002", upvotes: 5, comments: 0, title: "Scaling laws for mixture-of-experts language models" }],
+      [3, { id: 3, arxivId: "2605.00003", upvotes: 1, comments: 0, title: "Scaling Laws for Dense Language Models" }],
+    ]);
+    const picks = rankDigest({ papers: twins, hitsByTopic: new Map(), topics: [], sentPaperIds: new Set(), cap: 5 });
+    expect(picks.map((pick) => pick.paperId)).toEqual([1, 3]);
+  });
+
+  it("counts GitHub stars as community interest, a little", () => {
+    const papers = new Map<number, RankablePaper>([
+      [1, { id: 1, arxivId: "2605.00001", upvotes: 10, comments: 0, githubStars: 0 }],
+      [2, { id: 2, arxivId: "2605.00002", upvotes: 10, comments: 0, githubStars: 2000 }],
+      [3, { id: 3, arxivId: "2605.00003", upvotes: 40, comments: 0, githubStars: 0 }],
+    ]);
+    const picks = rankDigest({ papers, hitsByTopic: new Map(), topics: [], sentPaperIds: new Set(), cap: 5 });
+    expect(picks.map((pick) => pick.paperId)).toEqual([3, 2, 1]);
+  });
+
   it("is deterministic for equal scores", () => {
     const twins = new Map<number, RankablePaper>([
       [1, { id: 1, arxivId: "2605.00009", upvotes: 5, comments: 0 }],

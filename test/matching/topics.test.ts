@@ -14,7 +14,10 @@ describe("parseTopic", () => {
     ["cat:cs.cl", { kind: "category", query: "cs.CL" }],
     ["-survey", { kind: "exclude", query: "survey" }],
     ['-"position paper"', { kind: "exclude", query: '"position paper"' }],
-    ["<script>alert(1)</script>", { kind: "keyword", query: "<script>alert(1)</script>" }],
+    ["<script>alert('x')</script>", { kind: "keyword", query: "<script>alert 'x' </script>" }],
+    ["(LLM | large language model) agents", { kind: "keyword", query: '(llm | "large language model") agents' }],
+    ['( "diffusion" ) video', { kind: "keyword", query: "diffusion video" }],
+    ["大语言模型", { kind: "keyword", query: "大语言模型" }],
   ])("parses %j", (input, expected) => {
     expect(parseTopic(input)).toEqual(expected);
   });
@@ -31,6 +34,11 @@ describe("parseTopic", () => {
     ["author:", /no words/],
     ["-", /no words/],
     ['author:"Yann', /unbalanced quote/],
+    ["(llm | agents", /unbalanced parenthesis at character 1/],
+    ["llm | agents", /unexpected "\|" at character 5/],
+    ["agents)", /unexpected "\)" at character 7/],
+    ["( | )", /the group at character 1 .* has no words/],
+    ["((a | b))", /unbalanced parenthesis/],
   ])("rejects %j", (input, message) => {
     expect(() => parseTopic(input)).toThrow(message);
   });
@@ -48,10 +56,16 @@ describe("formatTopic", () => {
 describe("compileTopic", () => {
   it("turns each word into a clause and a phrase into one clause of consecutive terms", () => {
     expect(compileTopic({ kind: "keyword", query: 'video "flow matching"' }).clauses).toEqual([
-      { text: "video", terms: ["video"] },
-      { text: "flow matching", terms: ["flow", "matching"] },
+      { text: "video", terms: ["video"], alternatives: [["video"]] },
+      { text: "flow matching", terms: ["flow", "matching"], alternatives: [["flow", "matching"]] },
     ]);
-    expect(compileTopic({ kind: "phrase", query: "mixture of experts" }).clauses).toEqual([{ text: "mixture of experts", terms: ["mixture", "of", "expert"] }]);
+  });
+
+  it("expands abbreviations and synonyms from the table, and any-of groups", () => {
+    expect(compileTopic({ kind: "phrase", query: "mixture of experts" }).clauses[0]?.alternatives).toEqual([["mixture", "of", "expert"], ["moe"]]);
+    expect(compileTopic(parseTopic("RL")).clauses[0]?.alternatives).toEqual([["rl"], ["reinforcement", "learning"]]);
+    expect(compileTopic(parseTopic('(robot | "embodied agent")')).clauses[0]?.alternatives).toEqual([["robot"], ["embodied", "agent"]]);
+    expect(compileTopic(parseTopic('author:"Yann LeCun"')).clauses[0]?.alternatives).toEqual([["yann", "lecun"]]);
   });
 
   it("gives identical topics the same key, so they are matched once per run", () => {

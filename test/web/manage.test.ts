@@ -96,8 +96,8 @@ describe("manage page", () => {
     const html = await (await fetch(`${t.baseUrl}/manage?token=${token}`)).text();
     expect(html).not.toContain("<script>alert");
     expect(html).not.toContain("<img src=x");
-    expect(html).toContain("&lt;script&gt;alert(");
-    expect(html).toContain("&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;");
+    expect(html).toContain("&lt;script&gt;alert");
+    expect(html).toContain("&lt;img src&#x3D;x onerror&#x3D;alert");
   });
 
   it("refuses a POST without the CSRF token and changes nothing", async () => {
