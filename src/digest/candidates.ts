@@ -2,6 +2,7 @@
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { indexPapers, matchTopic, type PaperIndex, type TopicHit } from "../matching/match.ts";
+import { paperTerms, type Profile } from "../matching/profile.ts";
 import { rankDigest, type Pick } from "../matching/rank.ts";
 import { compileTopic, formatTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 
@@ -32,6 +33,8 @@ export type Candidates = {
   hitsByTopic: Map<string, Map<number, TopicHit>>;
   compiled: Map<string, CompiledTopic>;
   index: PaperIndex;
+  /** Each paper's terms for feedback profiles (title and keywords). */
+  terms: Map<number, string[]>;
 };
 
 /** Validates a YYYY-MM-DD date; throws INVALID_DATE. */
@@ -73,7 +76,7 @@ export async function loadCandidates(db: Db, date: string, lookbackDays: number,
       source: true,
     },
   });
-  const candidates: Candidates = { date, since, papers: new Map(rows.map((row) => [row.id, row])), hitsByTopic: new Map(), compiled: new Map(), index: indexPapers(rows) };
+  const candidates: Candidates = { date, since, papers: new Map(rows.map((row) => [row.id, row])), hitsByTopic: new Map(), compiled: new Map(), index: indexPapers(rows), terms: new Map(rows.map((row) => [row.id, paperTerms(row)])) };
   matchTopics(candidates, topics);
   return candidates;
 }
@@ -92,9 +95,17 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
 }
 
 /** The subscriber's picks from the candidates; matches any topic not matched before. */
-export function pickPapers(candidates: Candidates, subscriber: { topics: TopicSpec[]; maxPapers: number }, sentPaperIds: ReadonlySet<number>): Pick[] {
+export function pickPapers(candidates: Candidates, subscriber: { topics: TopicSpec[]; maxPapers: number }, sentPaperIds: ReadonlySet<number>, profile?: Profile): Pick[] {
   const topics = matchTopics(candidates, subscriber.topics);
-  return rankDigest({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, sentPaperIds, cap: subscriber.maxPapers });
+  return rankDigest({
+    papers: candidates.papers,
+    hitsByTopic: candidates.hitsByTopic,
+    topics,
+    sentPaperIds,
+    cap: subscriber.maxPapers,
+    profile,
+    termsOf: (paperId) => candidates.terms.get(paperId) ?? [],
+  });
 }
 
 export type PickReport = Pick & { arxivId: string; title: string };

@@ -40,6 +40,10 @@ export function composeDigest(
     }),
     manageUrl: signedUrl(settings, "/manage", "manage", recipient, now),
     viewUrl: signedUrl(settings, `/digests/${encodeURIComponent(digest.key)}`, "view", recipient, now),
+    feedback: {
+      base: signedUrl(settings, "/feedback", "feedback", recipient, now),
+      topics: recipient.topics.filter((topic) => topic.kind === "keyword" || topic.kind === "phrase").map(formatTopic),
+    },
     unsubscribeUrl,
   });
   const domain = mailDomain(settings.from);

@@ -4,6 +4,8 @@ import type { Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
 import { recordSkipped } from "../delivery/ledger.ts";
 import { sendDigest } from "../delivery/send-digest.ts";
+import type { Profile } from "../matching/profile.ts";
+import { loadProfiles } from "../subscriptions/feedback.ts";
 import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
 import { composeDigest } from "./compose-digest.ts";
@@ -41,6 +43,7 @@ export async function deliverPage(
 ): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number }> {
   const suppressed = await findSuppressed(deps.db, page);
   const sent = await findSentPapers(deps.db, page, job.candidates);
+  const profiles = await loadProfiles(deps.db, page.map((subscriber) => subscriber.id));
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
   const outcomes: SubscriberOutcome[] = new Array(queue.length);
   let next = 0;
@@ -48,16 +51,22 @@ export async function deliverPage(
     while (next < queue.length) {
       const index = next++;
       const subscriber = queue[index]!;
-      outcomes[index] = await deliverOne(deps, subscriber, job, sent.get(subscriber.id) ?? new Set());
+      outcomes[index] = await deliverOne(deps, subscriber, job, sent.get(subscriber.id) ?? new Set(), profiles.get(subscriber.id));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, lane));
   return { outcomes, suppressed: suppressed.size };
 }
 
-async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: SubscriberWithTopics, job: PageJob, sentPaperIds: ReadonlySet<number>): Promise<SubscriberOutcome> {
+async function deliverOne(
+  deps: RunDeps & DeliveryOptions,
+  subscriber: SubscriberWithTopics,
+  job: PageJob,
+  sentPaperIds: ReadonlySet<number>,
+  profile: Profile | undefined,
+): Promise<SubscriberOutcome> {
   const { candidates } = job;
-  const picks = pickPapers(candidates, subscriber, sentPaperIds);
+  const picks = pickPapers(candidates, subscriber, sentPaperIds, profile);
   const outcome: SubscriberOutcome = { subscriberId: subscriber.id, email: subscriber.email, status: "planned", picks: describePicks(candidates, picks) };
 
   if (picks.length === 0) {

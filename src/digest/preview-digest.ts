@@ -3,6 +3,7 @@ import { AppError } from "../errors.ts";
 import type { TopicSpec } from "../matching/topics.ts";
 import { findSubscriber, normaliseEmail } from "../subscriptions/subscriptions.ts";
 import type { OutgoingMessage } from "../delivery/mailer.ts";
+import { loadProfiles } from "../subscriptions/feedback.ts";
 import { describePicks, loadCandidates, parseDay, pickPapers, type PickReport } from "./candidates.ts";
 import { composeDigest } from "./compose-digest.ts";
 import { dailyDigestKey, type RunDeps } from "./run-digest.ts";
@@ -18,7 +19,8 @@ export async function previewDigest(deps: RunDeps, options: { email: string; dat
 
   const candidates = await loadCandidates(deps.db, date, deps.lookbackDays, subscriber.topics);
   const sent = await deps.db.sentPaper.findMany({ where: { subscriberId: subscriber.id, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } });
-  const picks = pickPapers(candidates, subscriber, new Set(sent.map((entry) => entry.paperId)));
+  const profile = (await loadProfiles(deps.db, [subscriber.id])).get(subscriber.id);
+  const picks = pickPapers(candidates, subscriber, new Set(sent.map((entry) => entry.paperId)), profile);
   const digestKey = dailyDigestKey(date);
   const report = describePicks(candidates, picks);
   if (picks.length === 0) return { email, date, digestKey, picks: report };
@@ -45,7 +47,8 @@ export async function previewTopics(
   const sent = options.subscriberId
     ? await deps.db.sentPaper.findMany({ where: { subscriberId: options.subscriberId, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } })
     : [];
-  const picks = pickPapers(candidates, { topics: options.topics, maxPapers: options.maxPapers }, new Set(sent.map((entry) => entry.paperId)));
+  const profile = options.subscriberId ? (await loadProfiles(deps.db, [options.subscriberId])).get(options.subscriberId) : undefined;
+  const picks = pickPapers(candidates, { topics: options.topics, maxPapers: options.maxPapers }, new Set(sent.map((entry) => entry.paperId)), profile);
   const included = options.topics.filter((topic) => topic.kind !== "exclude").length;
   const summary =
     picks.length === 0

@@ -1,5 +1,6 @@
 // Builds one subscriber's digest from the topic hits of a run (pure).
 import type { Field, TopicHit } from "./match.ts";
+import { affinity, type Profile } from "./profile.ts";
 import { splitWords } from "./tokens.ts";
 import type { CompiledTopic } from "./topics.ts";
 
@@ -27,7 +28,14 @@ export type RankOptions = {
   cap: number;
   /** Share of the score given to community interest (upvotes, comments). */
   communityWeight?: number;
+  /** What the subscriber's feedback taught (term weights, topic weights). */
+  profile?: Profile;
+  /** A paper's terms for the profile (title and keywords). */
+  termsOf?: (paperId: number) => string[];
 };
+
+/** How far feedback can move a paper's score (scores are 0..1). */
+const FEEDBACK_WEIGHT = 0.25;
 
 const DEFAULT_COMMUNITY_WEIGHT = 0.3;
 const EXTRA_TOPIC_BONUS = 0.1;
@@ -47,19 +55,23 @@ export function rankDigest(options: RankOptions): Pick[] {
   const excluded = new Set(options.topics.filter((topic) => topic.kind === "exclude").flatMap((topic) => [...(hitsByTopic.get(topic.key)?.keys() ?? [])]));
   const unwanted = (paperId: number) => sentPaperIds.has(paperId) || excluded.has(paperId);
   const picks: Array<Pick & { paper: RankablePaper }> = [];
+  const profile = options.profile;
+  const learned = (paperId: number) => (profile && options.termsOf ? FEEDBACK_WEIGHT * affinity(profile.terms, options.termsOf(paperId)) : 0);
+  const topicWeight = (topic: CompiledTopic) => profile?.topicWeights.get(topic.key) ?? 1;
 
   if (topics.length === 0) {
     for (const paper of papers.values()) {
       if (unwanted(paper.id)) continue;
-      picks.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper), reason: trendingReason(paper) });
+      picks.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper) + learned(paper.id), reason: trendingReason(paper) });
     }
   } else {
     for (const [paperId, matched] of collectMatches(topics, hitsByTopic)) {
       const paper = papers.get(paperId);
       if (!paper || unwanted(paperId)) continue;
-      const best = Math.max(...matched.map(({ hit }) => hit.relevance));
+      const best = Math.max(...matched.map(({ topic, hit }) => hit.relevance * topicWeight(topic)));
       const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1));
-      picks.push({ paper, paperId, relevance, score: (1 - weight) * relevance + weight * interest(paper), reason: matchReason(matched) });
+      const score = (1 - weight) * relevance + weight * interest(paper) + learned(paperId);
+      picks.push({ paper, paperId, relevance, score, reason: matchReason(matched) });
     }
   }
 

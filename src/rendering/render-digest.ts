@@ -17,6 +17,13 @@ export type DigestPaper = {
   reason: string;
 };
 
+export type FeedbackLinks = {
+  /** Signed /feedback URL without paper or vote; the template adds them. */
+  base: string;
+  /** Topics a "less of this" link is offered for, as typed. */
+  topics: string[];
+};
+
 export type DigestInput = {
   listName: string;
   email: string;
@@ -29,6 +36,7 @@ export type DigestInput = {
   unsubscribeUrl: string;
   /** The digest as a web page. */
   viewUrl?: string;
+  feedback?: FeedbackLinks;
 };
 
 const SUMMARY_LIMIT = 320;
@@ -56,6 +64,8 @@ function toView(input: DigestInput) {
       githubUrl: httpsOnly(paper.githubUrl),
       githubStars: paper.githubStars ?? undefined,
       projectUrl: httpsOnly(paper.projectUrl),
+      moreUrl: input.feedback ? `${input.feedback.base}&paper=${encodeURIComponent(paper.arxivId)}&vote=up` : undefined,
+      lessUrl: input.feedback ? `${input.feedback.base}&paper=${encodeURIComponent(paper.arxivId)}&vote=down` : undefined,
     };
   });
   const count = papers.length;
@@ -76,6 +86,7 @@ function toView(input: DigestInput) {
     manageUrl: input.manageUrl,
     unsubscribeUrl: input.unsubscribeUrl,
     viewUrl: input.viewUrl,
+    lessTopics: (input.feedback?.topics ?? []).map((topic) => ({ label: topic, url: `${input.feedback?.base}&topic=${encodeURIComponent(topic)}&vote=less` })),
   };
 }
 

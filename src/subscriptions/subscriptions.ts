@@ -117,12 +117,16 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
 
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
-/** Makes `topics` (already validated) the subscriber's whole topic list, sharing Topic rows. Run inside a transaction. */
+/**
+ * Makes `topics` (already validated) the subscriber's whole topic list, sharing
+ * Topic rows; topics kept keep what feedback taught about them. Run inside a transaction.
+ */
 export async function replaceTopics(tx: Tx, subscriberId: number, topics: TopicSpec[]): Promise<void> {
-  await tx.subscriberTopic.deleteMany({ where: { subscriberId } });
-  for (const topic of topics) {
-    const row = await tx.topic.upsert({ where: { kind_query: topic }, create: topic, update: {} });
-    await tx.subscriberTopic.create({ data: { subscriberId, topicId: row.id } });
+  const ids: number[] = [];
+  for (const topic of topics) ids.push((await tx.topic.upsert({ where: { kind_query: topic }, create: topic, update: {} })).id);
+  await tx.subscriberTopic.deleteMany({ where: { subscriberId, topicId: { notIn: ids } } });
+  for (const topicId of ids) {
+    await tx.subscriberTopic.upsert({ where: { subscriberId_topicId: { subscriberId, topicId } }, create: { subscriberId, topicId }, update: {} });
   }
 }
 

@@ -9,6 +9,7 @@ import { AppError, isAppError, type ErrorCode } from "../errors.ts";
 import { renderPage, type Templates } from "../rendering/templates.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerArchiveRoutes } from "./routes/archive.ts";
+import { registerFeedbackRoutes } from "./routes/feedback.ts";
 import { registerOperatorRoutes } from "./routes/operator.ts";
 import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
@@ -79,6 +80,7 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   registerArchiveRoutes(app, deps);
   registerApiRoutes(app, deps);
   registerOperatorRoutes(app, deps);
+  registerFeedbackRoutes(app, deps);
   return app;
 }
 

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { previewTopics } from "../../digest/preview-digest.ts";
 import { isAppError } from "../../errors.ts";
 import { ARXIV_CATEGORIES } from "../../matching/categories.ts";
+import { describeLearning } from "../../subscriptions/feedback.ts";
 import { deleteSubscriber, exportSubscriber } from "../../subscriptions/leave.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import { readPreferences, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
@@ -89,6 +90,7 @@ async function renderManage(
       hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, "0")}:00`, selected: prefs.sendHour === hour })),
       timezones: TIMEZONES,
       preview,
+      learning: await describeLearning(deps.db, subscriber.id),
       unsubscribeUrl: signedUrl({ ...deps.mail, publicUrl: "" }, "/unsubscribe", "unsubscribe", subscriber, now),
       feedUrl: signedUrl({ ...deps.mail, publicUrl: "" }, "/feed.atom", "view", subscriber, now),
     },

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "SubscriberTopic" ADD COLUMN     "weight" DOUBLE PRECISION NOT NULL DEFAULT 1;
+
