@@ -3,7 +3,7 @@ import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { indexPapers, matchTopic, type PaperIndex, type TopicHit } from "../matching/match.ts";
 import { paperTerms, type Profile } from "../matching/profile.ts";
-import { rankDigest, type Pick } from "../matching/rank.ts";
+import { COMMUNITY_WEIGHTS, rankDigest, type Pick } from "../matching/rank.ts";
 import { compileTopic, formatTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 
 export type CandidatePaper = {
@@ -95,7 +95,12 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
 }
 
 /** The subscriber's picks from the candidates; matches any topic not matched before. */
-export function pickPapers(candidates: Candidates, subscriber: { topics: TopicSpec[]; maxPapers: number }, sentPaperIds: ReadonlySet<number>, profile?: Profile): Pick[] {
+export function pickPapers(
+  candidates: Candidates,
+  subscriber: { topics: TopicSpec[]; maxPapers: number; popularity?: string },
+  sentPaperIds: ReadonlySet<number>,
+  profile?: Profile,
+): Pick[] {
   const topics = matchTopics(candidates, subscriber.topics);
   return rankDigest({
     papers: candidates.papers,
@@ -103,6 +108,7 @@ export function pickPapers(candidates: Candidates, subscriber: { topics: TopicSp
     topics,
     sentPaperIds,
     cap: subscriber.maxPapers,
+    communityWeight: COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"],
     profile,
     termsOf: (paperId) => candidates.terms.get(paperId) ?? [],
   });

@@ -38,7 +38,7 @@ const PREVIEW_DAYS = 3;
  */
 export async function previewTopics(
   deps: Pick<RunDeps, "db">,
-  options: { subscriberId?: number; topics: TopicSpec[]; maxPapers: number },
+  options: { subscriberId?: number; topics: TopicSpec[]; maxPapers: number; popularity?: string },
 ): Promise<TopicsPreview> {
   const newest = await deps.db.paper.aggregate({ _max: { featuredOn: true } });
   const date = newest._max.featuredOn?.toISOString().slice(0, 10);
@@ -48,7 +48,7 @@ export async function previewTopics(
     ? await deps.db.sentPaper.findMany({ where: { subscriberId: options.subscriberId, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } })
     : [];
   const profile = options.subscriberId ? (await loadProfiles(deps.db, [options.subscriberId])).get(options.subscriberId) : undefined;
-  const picks = pickPapers(candidates, { topics: options.topics, maxPapers: options.maxPapers }, new Set(sent.map((entry) => entry.paperId)), profile);
+  const picks = pickPapers(candidates, { topics: options.topics, maxPapers: options.maxPapers, popularity: options.popularity }, new Set(sent.map((entry) => entry.paperId)), profile);
   const included = options.topics.filter((topic) => topic.kind !== "exclude").length;
   const summary =
     picks.length === 0

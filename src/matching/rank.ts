@@ -38,6 +38,10 @@ export type RankOptions = {
 const FEEDBACK_WEIGHT = 0.25;
 
 const DEFAULT_COMMUNITY_WEIGHT = 0.3;
+/** Share of the score community interest gets, per the subscriber's "niche ↔ trending" choice. */
+export const COMMUNITY_WEIGHTS: Record<string, number> = { niche: 0.1, balanced: DEFAULT_COMMUNITY_WEIGHT, trending: 0.6 };
+/** Topic matches weaker than this are not padded in (e.g. one passing mention of a topic counted less). */
+export const MIN_RELEVANCE = 0.15;
 const EXTRA_TOPIC_BONUS = 0.1;
 const FIELD_NAMES: Record<Field, string> = { title: "title", keywords: "keywords", abstract: "abstract", authors: "authors", categories: "categories" };
 
@@ -70,6 +74,7 @@ export function rankDigest(options: RankOptions): Pick[] {
       if (!paper || unwanted(paperId)) continue;
       const best = Math.max(...matched.map(({ topic, hit }) => hit.relevance * topicWeight(topic)));
       const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1));
+      if (relevance < MIN_RELEVANCE) continue;
       const score = (1 - weight) * relevance + weight * interest(paper) + learned(paperId);
       picks.push({ paper, paperId, relevance, score, reason: matchReason(matched) });
     }

@@ -52,6 +52,7 @@ export async function exportSubscriber(db: Db, subscriberId: number): Promise<Re
       timezone: row.timezone,
       sendHour: row.sendHour,
       cadence: row.cadence,
+      popularity: row.popularity,
       maxPapers: row.maxPapers,
       pausedUntil: row.pausedUntil,
       createdAt: row.createdAt,

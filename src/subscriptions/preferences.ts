@@ -5,6 +5,7 @@ import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
 import { findSubscriber, MAX_TOPICS, replaceTopics, timezone, type SubscriberWithTopics } from "./subscriptions.ts";
 
 export const CADENCES = ["daily", "weekdays", "weekly"] as const;
+export const POPULARITY = ["niche", "balanced", "trending"] as const;
 export type Cadence = (typeof CADENCES)[number];
 export const MAX_PAPERS_LIMIT = 50;
 
@@ -19,6 +20,8 @@ export type Preferences = {
   /** Topics whose papers are left out. */
   exclusions: string[];
   cadence: Cadence;
+  /** niche: relevance first; trending: community interest weighs more. */
+  popularity: (typeof POPULARITY)[number];
   /** IANA zone, e.g. Europe/Berlin. */
   timezone: string;
   /** Local hour, 0–23. */
@@ -35,6 +38,7 @@ export type PreferencesInput = {
   authors?: string[] | string;
   exclusions?: string[] | string;
   cadence?: string;
+  popularity?: string;
   timezone?: string;
   sendHour?: number | string;
   maxPapers?: number | string;
@@ -52,6 +56,7 @@ export function readPreferences(subscriber: SubscriberWithTopics): Preferences {
     authors: of("author").map((topic) => topic.query),
     exclusions: of("exclude").map((topic) => formatTopic(topic).slice(1)),
     cadence: subscriber.cadence as Cadence,
+    popularity: subscriber.popularity as Preferences["popularity"],
     timezone: subscriber.timezone,
     sendHour: subscriber.sendHour,
     maxPapers: subscriber.maxPapers,
@@ -96,6 +101,7 @@ export function validatePreferences(current: Preferences, input: PreferencesInpu
     authors,
     exclusions,
     cadence: check("cadence", () => oneOf(input.cadence ?? current.cadence, CADENCES), current.cadence),
+    popularity: check("popularity", () => oneOf(input.popularity ?? current.popularity, POPULARITY), current.popularity),
     timezone: check("timezone", () => timezone(input.timezone ?? current.timezone), current.timezone),
     sendHour: check("sendHour", () => wholeNumber(input.sendHour ?? current.sendHour, 0, 23, "the send hour"), current.sendHour),
     maxPapers: check("maxPapers", () => wholeNumber(input.maxPapers ?? current.maxPapers, 1, MAX_PAPERS_LIMIT, "papers per digest"), current.maxPapers),
@@ -115,6 +121,7 @@ export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics
       where: { id: subscriber.id },
       data: {
         cadence: preferences.cadence,
+        popularity: preferences.popularity,
         timezone: preferences.timezone,
         sendHour: preferences.sendHour,
         maxPapers: preferences.maxPapers,

@@ -64,6 +64,8 @@ export type SubscriberWithTopics = {
   timezone: string;
   sendHour: number;
   cadence: string;
+  /** "niche" | "balanced" | "trending". */
+  popularity: string;
   pausedUntil: Date | null;
   tokenVersion: number;
   topics: TopicSpec[];
@@ -157,7 +159,7 @@ type SubscriberRow = Omit<SubscriberWithTopics, "topics"> & { topics: Array<{ to
 
 /** Maps a row loaded with WITH_TOPICS. */
 export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
-  const { id, email, status, maxPapers, timezone, sendHour, cadence, pausedUntil, tokenVersion } = row;
+  const { id, email, status, maxPapers, timezone, sendHour, cadence, popularity, pausedUntil, tokenVersion } = row;
   return {
     id,
     email,
@@ -166,6 +168,7 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
     timezone,
     sendHour,
     cadence,
+    popularity,
     pausedUntil,
     tokenVersion,
     topics: row.topics.map(({ topic }) => ({ kind: topic.kind as TopicSpec["kind"], query: topic.query })),

@@ -49,6 +49,11 @@ describe("rankDigest", () => {
     expect(rank({ topics: [robots] }).map((pick) => pick.paperId)).toEqual([2, 4, 1]);
   });
 
+  it("drops matches too weak to count (a topic counted less through feedback)", () => {
+    const weak = rankDigest({ papers, hitsByTopic, topics: [topics[0]!], sentPaperIds: new Set(), cap: 10, profile: { terms: new Map(), topicWeights: new Map([[topics[0]!.key, 0.1]]) } });
+    expect(weak).toEqual([]);
+  });
+
   it("collapses near-duplicate titles to the better-ranked paper", () => {
     const twins = new Map<number, RankablePaper>([
       [1, { id: 1, arxivId: "2605.00001", upvotes: 50, comments: 0, title: "Scaling Laws for Mixture of Experts Language Models" }],

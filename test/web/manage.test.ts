@@ -38,6 +38,7 @@ const valid = {
   authors: "Yann LeCun",
   exclusions: "survey",
   cadence: "weekdays",
+  popularity: "niche",
   timezone: "Europe/Berlin",
   sendHour: "7",
   maxPapers: "4",
@@ -61,6 +62,7 @@ describe("manage page", () => {
     expect(response.headers.get("location")).toBe(`/manage?token=${token}&saved=1`);
     expect(await snapshot()).toMatchObject({
       cadence: "weekdays",
+      popularity: "niche",
       timezone: "Europe/Berlin",
       sendHour: 7,
       maxPapers: 4,
@@ -78,6 +80,7 @@ describe("manage page", () => {
     ["an unknown category", { categories: ["cs.XX"] }, "categories", /unknown arXiv category/],
     ["a bad pause date", { pausedUntil: "2026-02-30" }, "pausedUntil", /not a date/],
     ["0 papers", { maxPapers: "0" }, "maxPapers", /from 1 to 50/],
+    ["an unknown ordering", { popularity: "viral" }, "popularity", /must be one of niche, balanced, trending/],
   ])("refuses %s with an inline error and saves nothing", async (_, change, field, message) => {
     const before = await snapshot();
     const form = await openForm(t.baseUrl, `/manage?token=${token}`);

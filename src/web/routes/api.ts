@@ -29,7 +29,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.post("/api/preview", async (request) => {
     const subscriber = await authenticate(deps, request, "manage");
     const { topics, preferences } = validatePreferences(readPreferences(subscriber), (request.body ?? {}) as PreferencesInput);
-    return previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers });
+    return previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers, popularity: preferences.popularity });
   });
 
   app.post("/api/unsubscribe", async (request) => {

@@ -15,6 +15,7 @@ import { issueCsrf, verifyCsrf } from "../csrf.ts";
 
 const TIMEZONES = Intl.supportedValuesOf("timeZone");
 const CADENCE_LABELS = { daily: "Every day", weekdays: "Weekdays only", weekly: "Once a week" } as const;
+const POPULARITY_LABELS = { niche: "Most relevant first (niche)", balanced: "Balanced", trending: "Most upvoted first (trending)" } as const;
 
 export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get("/manage", async (request, reply) => {
@@ -87,6 +88,7 @@ async function renderManage(
       timezoneIsDefault: options.firstVisit === true && prefs.timezone === "UTC",
       categories: ARXIV_CATEGORIES.map((category) => ({ ...category, checked: prefs.categories.includes(category.id) })),
       cadences: Object.entries(CADENCE_LABELS).map(([value, label]) => ({ value, label, checked: prefs.cadence === value })),
+      popularities: Object.entries(POPULARITY_LABELS).map(([value, label]) => ({ value, label, selected: prefs.popularity === value })),
       hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, "0")}:00`, selected: prefs.sendHour === hour })),
       timezones: TIMEZONES,
       preview,
@@ -102,7 +104,7 @@ async function renderManage(
 async function previewFor(deps: WebDeps, subscriber: SubscriberWithTopics, prefs: Preferences) {
   try {
     const { topics, preferences } = validatePreferences(prefs, {});
-    return await previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers });
+    return await previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers, popularity: preferences.popularity });
   } catch {
     return previewTopics(deps, { subscriberId: subscriber.id, topics: subscriber.topics, maxPapers: subscriber.maxPapers });
   }
@@ -113,7 +115,7 @@ function pickStrings(input: PreferencesInput): Partial<Preferences> {
   const lines = (value: unknown) => (Array.isArray(value) ? value.map(String) : typeof value === "string" ? value.split(/\r?\n/).filter((line) => line.trim() !== "") : undefined);
   const echo: Record<string, unknown> = {};
   for (const key of ["keywords", "authors", "exclusions", "categories"] as const) if (input[key] !== undefined) echo[key] = lines(input[key]);
-  for (const key of ["cadence", "timezone", "pausedUntil"] as const) if (input[key] !== undefined) echo[key] = input[key];
+  for (const key of ["cadence", "popularity", "timezone", "pausedUntil"] as const) if (input[key] !== undefined) echo[key] = input[key];
   for (const key of ["sendHour", "maxPapers"] as const) if (input[key] !== undefined) echo[key] = /^\d+$/.test(String(input[key])) ? Number(input[key]) : input[key];
   return echo as Partial<Preferences>;
 }

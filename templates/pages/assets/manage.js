@@ -31,6 +31,7 @@
       exclusions: lines("exclusions"),
       categories: Array.from(form.querySelectorAll('input[name="categories"]:checked')).map((box) => box.value),
       maxPapers: form.elements.namedItem("maxPapers").value,
+      popularity: form.elements.namedItem("popularity").value,
     };
     status.textContent = "Updating…";
     try {

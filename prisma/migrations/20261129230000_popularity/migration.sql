@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Subscriber" ADD COLUMN     "popularity" TEXT NOT NULL DEFAULT 'balanced';
+
