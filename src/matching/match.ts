@@ -26,6 +26,8 @@ export type TopicHit = {
   relevance: number;
   /** Fields where the topic matched, most important first. */
   fields: Field[];
+  /** Words that matched in place of the topic's own (a synonym, or a group's option). */
+  via: string[];
 };
 
 /** term → paper id → field → positions of the term in that field. */
@@ -63,41 +65,47 @@ export function indexPapers(papers: MatchablePaper[]): PaperIndex {
 /** Papers where every clause of the topic occurs, with relevance and fields. */
 export function matchTopic(index: PaperIndex, topic: CompiledTopic): TopicHit[] {
   if (topic.clauses.length === 0) return [];
-  let scores: Map<number, { score: number; fields: Set<Field> }> | undefined;
+  type Partial = { score: number; fields: Set<Field>; via: Set<string> };
+  let scores: Map<number, Partial> | undefined;
   for (const clause of topic.clauses) {
     const found = findAnyOf(index, clause.alternatives, topic.fields ?? TEXT_FIELDS);
-    const next = new Map<number, { score: number; fields: Set<Field> }>();
-    for (const [paperId, counts] of found) {
-      const previous = scores ? scores.get(paperId) : { score: 0, fields: new Set<Field>() };
+    const next = new Map<number, Partial>();
+    for (const [paperId, { counts, via }] of found) {
+      const previous = scores ? scores.get(paperId) : { score: 0, fields: new Set<Field>(), via: new Set<string>() };
       if (!previous) continue;
       let score = previous.score;
       for (const [field, count] of counts) {
         score += FIELD_WEIGHTS[field] * (1 + Math.log(count));
         previous.fields.add(field);
       }
-      next.set(paperId, { score, fields: previous.fields });
+      for (const words of via) previous.via.add(words);
+      next.set(paperId, { score, fields: previous.fields, via: previous.via });
     }
     scores = next;
   }
   const perClause = FIELD_WEIGHTS.title * topic.clauses.length;
-  return [...(scores ?? [])].map(([paperId, { score, fields }]) => ({
+  return [...(scores ?? [])].map(([paperId, { score, fields, via }]) => ({
     paperId,
     relevance: 1 - Math.exp(-score / perClause),
     fields: FIELDS.filter((field) => fields.has(field)),
+    via: [...via],
   }));
 }
 
-/** Occurrences of any of the term sequences, added up per paper and field. */
-function findAnyOf(index: PaperIndex, alternatives: string[][], fields: Field[]): Map<number, Map<Field, number>> {
-  if (alternatives.length === 1) return findClause(index, alternatives[0] ?? [], fields);
-  const result = new Map<number, Map<Field, number>>();
-  for (const terms of alternatives) {
+/**
+ * Occurrences of any of the term sequences, added up per paper and field, with the
+ * alternatives (other than the first, the clause's own words) that matched.
+ */
+function findAnyOf(index: PaperIndex, alternatives: string[][], fields: Field[]): Map<number, { counts: Map<Field, number>; via: string[] }> {
+  const result = new Map<number, { counts: Map<Field, number>; via: string[] }>();
+  alternatives.forEach((terms, position) => {
     for (const [paperId, counts] of findClause(index, terms, fields)) {
-      const merged = result.get(paperId) ?? new Map<Field, number>();
-      for (const [field, count] of counts) merged.set(field, (merged.get(field) ?? 0) + count);
+      const merged = result.get(paperId) ?? { counts: new Map<Field, number>(), via: [] };
+      for (const [field, count] of counts) merged.counts.set(field, (merged.counts.get(field) ?? 0) + count);
+      if (position > 0) merged.via.push(terms.join(" "));
       result.set(paperId, merged);
     }
-  }
+  });
   return result;
 }
 

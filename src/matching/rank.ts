@@ -129,7 +129,10 @@ function communityScale(papers: Map<number, RankablePaper>): (paper: RankablePap
 
 function matchReason(matched: Matched[]): string {
   const strongest = [...matched].sort((a, b) => b.hit.relevance - a.hit.relevance);
-  const parts = strongest.slice(0, 2).map(({ topic, hit }) => `${quote(topic.label)} in the ${listFields(hit.fields)}`);
+  const parts = strongest.slice(0, 2).map(({ topic, hit }) => {
+    const via = hit.via.length > 0 ? ` as ${hit.via.slice(0, 2).map((words) => `“${words}”`).join(" and ")}` : "";
+    return `${quote(topic.label)}${via} in the ${listFields(hit.fields)}`;
+  });
   const more = strongest.length > 2 ? ` (+${strongest.length - 2} more topics)` : "";
   return `Matched ${parts.join("; ")}${more}`;
 }

@@ -74,6 +74,14 @@ describe("rankDigest", () => {
     expect(picks.map((pick) => pick.paperId)).toEqual([3, 2, 1]);
   });
 
+  it("names the words that matched when a synonym did", () => {
+    const rows2 = [{ id: 1, arxivId: "2605.00010", title: "Scaling reinforcement learning", abstract: "x", authors: [], aiKeywords: [], upvotes: 1, comments: 0 }];
+    const rl = compileTopic(parseTopic("RL"));
+    const hits = new Map([[rl.key, new Map(matchTopic(indexPapers(rows2), rl).map((hit) => [hit.paperId, hit]))]]);
+    const [pick] = rankDigest({ papers: new Map(rows2.map((row) => [row.id, row])), hitsByTopic: hits, topics: [rl], sentPaperIds: new Set(), cap: 1 });
+    expect(pick?.reason).toBe("Matched “rl” as “reinforcement learning” in the title");
+  });
+
   it("is deterministic for equal scores", () => {
     const twins = new Map<number, RankablePaper>([
       [1, { id: 1, arxivId: "2605.00009", upvotes: 5, comments: 0 }],
