@@ -3,7 +3,7 @@ import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { indexPapers, matchTopic, type PaperIndex, type TopicHit } from "../matching/match.ts";
 import { paperTerms, type Profile } from "../matching/profile.ts";
-import { COMMUNITY_WEIGHTS, rankDigest, type Pick } from "../matching/rank.ts";
+import { COMMUNITY_WEIGHTS, communityScores, findNearDuplicates, rankAll, takeTop, type Pick, type Ranked } from "../matching/rank.ts";
 import { compileTopic, formatTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 
 export type CandidatePaper = {
@@ -35,7 +35,18 @@ export type Candidates = {
   index: PaperIndex;
   /** Each paper's terms for feedback profiles (title and keywords). */
   terms: Map<number, string[]>;
+  /** Community interest by paper id (0..1). */
+  interest: Map<number, number>;
+  /** Papers with nearly the same title, by paper id. */
+  nearDuplicates: Map<number, number[]>;
+  /** Rankings shared by subscribers with the same topics and popularity and no feedback. */
+  rankings: Map<string, Ranked[]>;
+  /** Ranked entries held in `rankings`, bounded by RANKINGS_LIMIT. */
+  rankedHeld: number;
 };
+
+/** At most this many ranked entries are kept for sharing (a few MB); past it, rankings are computed per subscriber. */
+const RANKINGS_LIMIT = 200_000;
 
 /** Validates a YYYY-MM-DD date; throws INVALID_DATE. */
 export function parseDay(value: string): string {
@@ -76,7 +87,20 @@ export async function loadCandidates(db: Db, date: string, lookbackDays: number,
       source: true,
     },
   });
-  const candidates: Candidates = { date, since, papers: new Map(rows.map((row) => [row.id, row])), hitsByTopic: new Map(), compiled: new Map(), index: indexPapers(rows), terms: new Map(rows.map((row) => [row.id, paperTerms(row)])) };
+  const papers = new Map(rows.map((row) => [row.id, row]));
+  const candidates: Candidates = {
+    date,
+    since,
+    papers,
+    hitsByTopic: new Map(),
+    compiled: new Map(),
+    index: indexPapers(rows),
+    terms: new Map(rows.map((row) => [row.id, paperTerms(row)])),
+    interest: communityScores(papers),
+    nearDuplicates: findNearDuplicates(rows),
+    rankings: new Map(),
+    rankedHeld: 0,
+  };
   matchTopics(candidates, topics);
   return candidates;
 }
@@ -94,7 +118,10 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
   });
 }
 
-/** The subscriber's picks from the candidates; matches any topic not matched before. */
+/**
+ * The subscriber's picks from the candidates; matches any topic not matched before.
+ * Subscribers without feedback share the ranking of their topics and popularity.
+ */
 export function pickPapers(
   candidates: Candidates,
   subscriber: { topics: TopicSpec[]; maxPapers: number; popularity?: string },
@@ -102,16 +129,24 @@ export function pickPapers(
   profile?: Profile,
 ): Pick[] {
   const topics = matchTopics(candidates, subscriber.topics);
-  return rankDigest({
-    papers: candidates.papers,
-    hitsByTopic: candidates.hitsByTopic,
-    topics,
-    sentPaperIds,
-    cap: subscriber.maxPapers,
-    communityWeight: COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"],
-    profile,
-    termsOf: (paperId) => candidates.terms.get(paperId) ?? [],
-  });
+  const communityWeight = COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"];
+  const rank = () =>
+    rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, termsOf: (paperId) => candidates.terms.get(paperId) ?? [] });
+  const learned = profile !== undefined && (profile.terms.size > 0 || profile.topicWeights.size > 0);
+  let ranked: Ranked[] | undefined;
+  if (learned) ranked = rank();
+  else {
+    const key = `${communityWeight}|${topics.map((topic) => topic.key).join("\u0000")}`;
+    ranked = candidates.rankings.get(key);
+    if (!ranked) {
+      ranked = rank();
+      if (candidates.rankedHeld + ranked.length <= RANKINGS_LIMIT) {
+        candidates.rankings.set(key, ranked);
+        candidates.rankedHeld += ranked.length;
+      }
+    }
+  }
+  return takeTop(ranked, sentPaperIds, subscriber.maxPapers, candidates.nearDuplicates);
 }
 
 export type PickReport = Pick & { arxivId: string; title: string };

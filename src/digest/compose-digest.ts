@@ -1,6 +1,6 @@
 // Turns one subscriber's picks into a ready-to-send message: rendered parts,
 // signed links and the bulk-mail headers.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { mailDomain, type OutgoingMessage } from "../delivery/mailer.ts";
 import type { Pick } from "../matching/rank.ts";
 import { formatTopic, type TopicSpec } from "../matching/topics.ts";
@@ -36,7 +36,7 @@ export function composeDigest(
     topics: recipient.topics.map(formatTopic),
     papers: digest.picks.flatMap((pick) => {
       const paper = digest.papers.get(pick.paperId);
-      return paper ? [{ ...paper, reason: pick.reason }] : [];
+      return paper ? [{ paper, reason: pick.reason }] : [];
     }),
     manageUrl: signedUrl(settings, "/manage", "manage", recipient, now),
     viewUrl: signedUrl(settings, `/digests/${encodeURIComponent(digest.key)}`, "view", recipient, now),
@@ -61,5 +61,5 @@ export function composeDigest(
 
 /** The same (subscriber, digest) always gets the same Message-ID, so receivers can drop a duplicate. */
 export function digestMessageId(subscriberId: number, digestKey: string, domain: string): string {
-  return `<${createHash("sha256").update(`${subscriberId}:${digestKey}`).digest("hex").slice(0, 32)}@${domain}>`;
+  return `<${hash("sha256", `${subscriberId}:${digestKey}`, "hex").slice(0, 32)}@${domain}>`;
 }

@@ -32,6 +32,10 @@ export type RankOptions = {
   profile?: Profile;
   /** A paper's terms for the profile (title and keywords). */
   termsOf?: (paperId: number) => string[];
+  /** Community interest by paper id, from `communityScores` (computed when absent). */
+  interest?: Map<number, number>;
+  /** From findNearDuplicates over `papers` (computed when absent). */
+  nearDuplicates?: Map<number, number[]>;
 };
 
 /** How far feedback can move a paper's score (scores are 0..1). */
@@ -45,6 +49,9 @@ export const MIN_RELEVANCE = 0.15;
 const EXTRA_TOPIC_BONUS = 0.1;
 const FIELD_NAMES: Record<Field, string> = { title: "title", keywords: "keywords", abstract: "abstract", authors: "authors", categories: "categories" };
 
+/** A paper scored for one subscriber's topics, before sent papers and near-duplicates are dropped. */
+export type Ranked = Pick & { paper: RankablePaper };
+
 /**
  * Ranks the subscriber's matching papers by relevance blended with community
  * interest, drops those already sent or matching an exclusion, and keeps at most
@@ -52,52 +59,87 @@ const FIELD_NAMES: Record<Field, string> = { title: "title", keywords: "keywords
  * upvotes, then the smaller arXiv id, so the order is stable.
  */
 export function rankDigest(options: RankOptions): Pick[] {
-  const { papers, sentPaperIds, cap, hitsByTopic } = options;
+  return takeTop(rankAll(options), options.sentPaperIds, options.cap, options.nearDuplicates ?? findNearDuplicates(options.papers.values()));
+}
+
+/**
+ * Every paper eligible for these topics (exclusions dropped), scored and sorted
+ * best first. Depends on the topics, weights and profile only, not on what was
+ * sent, so subscribers with the same choices can share it.
+ */
+export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">): Ranked[] {
+  const { papers, hitsByTopic } = options;
   const weight = options.communityWeight ?? DEFAULT_COMMUNITY_WEIGHT;
-  const interest = communityScale(papers);
+  const scores = options.interest ?? communityScores(papers);
+  const interest = (paper: RankablePaper) => scores.get(paper.id) ?? 0;
   const topics = options.topics.filter((topic) => topic.kind !== "exclude");
   const excluded = new Set(options.topics.filter((topic) => topic.kind === "exclude").flatMap((topic) => [...(hitsByTopic.get(topic.key)?.keys() ?? [])]));
-  const unwanted = (paperId: number) => sentPaperIds.has(paperId) || excluded.has(paperId);
-  const picks: Array<Pick & { paper: RankablePaper }> = [];
+  const ranked: Ranked[] = [];
   const profile = options.profile;
   const learned = (paperId: number) => (profile && options.termsOf ? FEEDBACK_WEIGHT * affinity(profile.terms, options.termsOf(paperId)) : 0);
   const topicWeight = (topic: CompiledTopic) => profile?.topicWeights.get(topic.key) ?? 1;
 
   if (topics.length === 0) {
     for (const paper of papers.values()) {
-      if (unwanted(paper.id)) continue;
-      picks.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper) + learned(paper.id), reason: trendingReason(paper) });
+      if (excluded.has(paper.id)) continue;
+      ranked.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper) + learned(paper.id), reason: trendingReason(paper) });
     }
   } else {
     for (const [paperId, matched] of collectMatches(topics, hitsByTopic)) {
       const paper = papers.get(paperId);
-      if (!paper || unwanted(paperId)) continue;
-      const best = Math.max(...matched.map(({ topic, hit }) => hit.relevance * topicWeight(topic)));
+      if (!paper || excluded.has(paperId)) continue;
+      let best = 0;
+      for (const { topic, hit } of matched) best = Math.max(best, hit.relevance * topicWeight(topic));
       const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1));
       if (relevance < MIN_RELEVANCE) continue;
       const score = (1 - weight) * relevance + weight * interest(paper) + learned(paperId);
-      picks.push({ paper, paperId, relevance, score, reason: matchReason(matched) });
+      ranked.push({ paper, paperId, relevance, score, reason: matchReason(matched) });
     }
   }
-
-  picks.sort((a, b) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId));
-  return collapseNearDuplicates(picks)
-    .slice(0, cap)
-    .map(({ paper: _, ...pick }) => pick);
+  return ranked.sort((a, b) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId));
 }
 
 /**
- * Keeps the best-ranked of papers whose titles are nearly the same (a paper and its
- * re-submission, or two versions listed under different ids).
+ * The first `cap` of `ranked` not already sent, keeping only the best-ranked of
+ * papers whose titles are nearly the same (see findNearDuplicates). Stops as soon
+ * as the cap is reached.
  */
-function collapseNearDuplicates<T extends { paper: RankablePaper }>(ranked: T[]): T[] {
-  const kept: Array<{ pick: T; words: Set<string> }> = [];
-  for (const pick of ranked) {
-    const words = new Set(splitWords(pick.paper.title ?? ""));
-    const duplicate = words.size >= 4 && kept.some((other) => jaccard(words, other.words) >= 0.85);
-    if (!duplicate) kept.push({ pick, words });
+export function takeTop(ranked: readonly Ranked[], sentPaperIds: ReadonlySet<number>, cap: number, nearDuplicates: ReadonlyMap<number, number[]>): Pick[] {
+  const kept: Pick[] = [];
+  const keptIds = new Set<number>();
+  for (const { paper: _, ...pick } of ranked) {
+    if (kept.length >= cap) break;
+    if (sentPaperIds.has(pick.paperId)) continue;
+    if (nearDuplicates.get(pick.paperId)?.some((other) => keptIds.has(other))) continue;
+    kept.push(pick);
+    keptIds.add(pick.paperId);
   }
-  return kept.map((entry) => entry.pick);
+  return kept;
+}
+
+/**
+ * Papers whose titles are nearly the same (a paper and its re-submission, or two
+ * versions listed under different ids): by paper id, the ids of its twins. Titles
+ * of four words or more, Jaccard similarity of their words ≥ 0.85. Computed once
+ * per candidate set.
+ */
+export function findNearDuplicates(papers: Iterable<RankablePaper>): Map<number, number[]> {
+  const titled = [...papers]
+    .map((paper) => ({ id: paper.id, words: new Set(splitWords(paper.title ?? "")) }))
+    .filter((entry) => entry.words.size >= 4)
+    .sort((a, b) => a.words.size - b.words.size);
+  const twins = new Map<number, number[]>();
+  for (let i = 0; i < titled.length; i++) {
+    const a = titled[i]!;
+    // Sorted by size: once b has more than |a| / 0.85 words, the similarity cannot reach 0.85.
+    for (let j = i + 1; j < titled.length && titled[j]!.words.size * 0.85 <= a.words.size; j++) {
+      const b = titled[j]!;
+      if (jaccard(a.words, b.words) < 0.85) continue;
+      twins.set(a.id, [...(twins.get(a.id) ?? []), b.id]);
+      twins.set(b.id, [...(twins.get(b.id) ?? []), a.id]);
+    }
+  }
+  return twins;
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {
@@ -120,11 +162,11 @@ function collectMatches(topics: CompiledTopic[], hitsByTopic: RankOptions["hitsB
   return byPaper;
 }
 
-/** Log-scaled upvotes, plus a little for comments and GitHub stars, relative to the busiest paper of the window. */
-function communityScale(papers: Map<number, RankablePaper>): (paper: RankablePaper) => number {
+/** Log-scaled upvotes, plus a little for comments and GitHub stars, relative to the busiest paper of the window (0..1 by paper id). */
+export function communityScores(papers: Map<number, RankablePaper>): Map<number, number> {
   const raw = (paper: RankablePaper) => Math.log1p(paper.upvotes) + 0.25 * Math.log1p(paper.comments) + 0.15 * Math.log1p(paper.githubStars ?? 0);
   const max = Math.max(0, ...[...papers.values()].map(raw));
-  return (paper) => (max === 0 ? 0 : raw(paper) / max);
+  return new Map([...papers.values()].map((paper) => [paper.id, max === 0 ? 0 : raw(paper) / max]));
 }
 
 function matchReason(matched: Matched[]): string {

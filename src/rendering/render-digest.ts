@@ -1,5 +1,9 @@
 // Fills the digest template for one recipient (pure: templates are loaded before).
-import { renderEmail, type RenderedEmail, type Templates } from "./templates.ts";
+// Paper cards are filled once per paper and reason and shared by every recipient:
+// what differs per recipient (the card's position, the signed feedback links) is
+// left as a slot in the cached card and filled by plain string joins.
+import Handlebars from "handlebars";
+import { renderEmail, type EmailTemplate, type RenderedEmail, type Templates } from "./templates.ts";
 
 export type DigestPaper = {
   arxivId: string;
@@ -14,8 +18,10 @@ export type DigestPaper = {
   projectUrl?: string | null;
   /** Where the paper came from: HF-listed papers link to their HF page. */
   source: string;
-  reason: string;
 };
+
+/** A paper in one digest and why it is there. Reuse the same `paper` object across recipients: cards are cached by it. */
+export type DigestEntry = { paper: DigestPaper; reason: string };
 
 export type FeedbackLinks = {
   /** Signed /feedback URL without paper or vote; the template adds them. */
@@ -31,7 +37,7 @@ export type DigestInput = {
   date: string;
   /** Topic labels as the reader typed them; empty for the trending list. */
   topics: string[];
-  papers: DigestPaper[];
+  papers: DigestEntry[];
   manageUrl: string;
   unsubscribeUrl: string;
   /** The digest as a web page. */
@@ -44,31 +50,88 @@ const AUTHORS_SHOWN = 3;
 
 /** Renders subject, HTML and plain text. Only https: links from the data reach the output. */
 export function renderDigest(templates: Templates, input: DigestInput): RenderedEmail {
-  return renderEmail(templates, "digest", toView(input));
+  const template = templates.emails.get("digest");
+  if (!template?.cards) return renderEmail(templates, "digest", { ...toView(input), papers: input.papers.map((entry, index) => paperView(entry, index + 1, input.feedback?.base)) });
+  const cards = template.cards;
+  const cache = cardCache(template);
+  const feedbackBase = input.feedback?.base;
+  const escapedBase = feedbackBase === undefined ? "" : Handlebars.escapeExpression(feedbackBase);
+  let html = "";
+  let text = "";
+  input.papers.forEach((entry, index) => {
+    const card = cachedCard(cache, cards, entry, feedbackBase !== undefined);
+    const position = String(index + 1);
+    html += fillSlots(card.html, position, escapedBase);
+    text += fillSlots(card.text, position, feedbackBase ?? "");
+  });
+  const view = toView(input);
+  return renderEmail(templates, "digest", { ...view, htmlCards: html, textCards: text });
 }
 
+// Slots in a cached card: characters from Unicode's private use area, removed from
+// every text that goes into a card so that data can never fake one.
+const POSITION_SLOT = "\uE000";
+const FEEDBACK_SLOT = "\uE001";
+const SLOTS = /[\uE000\uE001]/g;
+/** Cards kept per paper (one per distinct reason); past it, cards are filled per recipient. */
+const CARDS_PER_PAPER = 16;
+
+type Card = { html: string[]; text: string[] };
+type CardCache = WeakMap<DigestPaper, Map<string, Card>>;
+const caches = new WeakMap<EmailTemplate, CardCache>();
+
+function cardCache(template: EmailTemplate): CardCache {
+  let cache = caches.get(template);
+  if (!cache) caches.set(template, (cache = new WeakMap()));
+  return cache;
+}
+
+function cachedCard(cache: CardCache, cards: NonNullable<EmailTemplate["cards"]>, entry: DigestEntry, feedback: boolean): Card {
+  let byReason = cache.get(entry.paper);
+  if (!byReason) cache.set(entry.paper, (byReason = new Map()));
+  const key = `${feedback ? 1 : 0}${entry.reason}`;
+  let card = byReason.get(key);
+  if (!card) {
+    const view = paperView(entry, POSITION_SLOT, feedback ? FEEDBACK_SLOT : undefined);
+    card = { html: cards.html(view).split(/([\uE000\uE001])/), text: cards.text(view).split(/([\uE000\uE001])/) };
+    if (byReason.size < CARDS_PER_PAPER) byReason.set(key, card);
+  }
+  return card;
+}
+
+function fillSlots(parts: string[], position: string, feedbackBase: string): string {
+  let out = "";
+  for (const part of parts) out += part === POSITION_SLOT ? position : part === FEEDBACK_SLOT ? feedbackBase : part;
+  return out;
+}
+
+/** One card's fields. `position` and `feedbackBase` are slots when the card is cached. */
+function paperView({ paper, reason }: DigestEntry, position: number | string, feedbackBase: string | undefined) {
+  const clean = (value: string) => value.replace(SLOTS, "");
+  const abs = `https://arxiv.org/abs/${paper.arxivId}`;
+  const id = encodeURIComponent(paper.arxivId);
+  return {
+    position,
+    title: clean(paper.title),
+    url: paper.source === "arxiv" ? abs : `https://huggingface.co/papers/${paper.arxivId}`,
+    pdfUrl: `https://arxiv.org/pdf/${paper.arxivId}`,
+    authors: clean(shortAuthors(paper.authors)),
+    upvotes: paper.upvotes,
+    comments: paper.comments,
+    summary: clean(summarise(paper.aiSummary || paper.abstract)),
+    reason: clean(reason),
+    githubUrl: httpsOnly(paper.githubUrl),
+    githubStars: paper.githubStars ?? undefined,
+    projectUrl: httpsOnly(paper.projectUrl),
+    moreUrl: feedbackBase === undefined ? undefined : `${feedbackBase}&paper=${id}&vote=up`,
+    lessUrl: feedbackBase === undefined ? undefined : `${feedbackBase}&paper=${id}&vote=down`,
+  };
+}
+
+/** Everything outside the cards. */
 function toView(input: DigestInput) {
   const topicsLabel = formatList(input.topics);
-  const papers = input.papers.map((paper, index) => {
-    const abs = `https://arxiv.org/abs/${paper.arxivId}`;
-    return {
-      position: index + 1,
-      title: paper.title,
-      url: paper.source === "arxiv" ? abs : `https://huggingface.co/papers/${paper.arxivId}`,
-      pdfUrl: `https://arxiv.org/pdf/${paper.arxivId}`,
-      authors: shortAuthors(paper.authors),
-      upvotes: paper.upvotes,
-      comments: paper.comments,
-      summary: summarise(paper.aiSummary || paper.abstract),
-      reason: paper.reason,
-      githubUrl: httpsOnly(paper.githubUrl),
-      githubStars: paper.githubStars ?? undefined,
-      projectUrl: httpsOnly(paper.projectUrl),
-      moreUrl: input.feedback ? `${input.feedback.base}&paper=${encodeURIComponent(paper.arxivId)}&vote=up` : undefined,
-      lessUrl: input.feedback ? `${input.feedback.base}&paper=${encodeURIComponent(paper.arxivId)}&vote=down` : undefined,
-    };
-  });
-  const count = papers.length;
+  const count = input.papers.length;
   return {
     listName: input.listName,
     email: input.email,
@@ -78,11 +141,10 @@ function toView(input: DigestInput) {
     intro: topicsLabel
       ? `${count} new ${count === 1 ? "paper" : "papers"} picked for you on ${topicsLabel}.`
       : `Today's ${count} most upvoted ${count === 1 ? "paper" : "papers"}.`,
-    preheader: papers
+    preheader: input.papers
       .slice(0, 3)
-      .map((paper) => paper.title)
+      .map((entry) => entry.paper.title)
       .join(" · "),
-    papers,
     manageUrl: input.manageUrl,
     unsubscribeUrl: input.unsubscribeUrl,
     viewUrl: input.viewUrl,
@@ -128,6 +190,15 @@ export function formatList(items: string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
+const DATE_FORMAT = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+const dateLabels = new Map<string, string>();
+
 function formatDate(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  let label = dateLabels.get(day);
+  if (label === undefined) {
+    label = DATE_FORMAT.format(new Date(`${day}T12:00:00Z`));
+    if (dateLabels.size < 1000) dateLabels.set(day, label);
+  }
+  return label;
 }

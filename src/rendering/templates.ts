@@ -1,10 +1,11 @@
 // Loads the email templates once at start-up: MJML is compiled to HTML here, so
 // each recipient only costs a Handlebars fill (hundreds of times cheaper).
-import { readdir, readFile } from "node:fs/promises";
+import { hash } from "node:crypto";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
-import mjml2html from "mjml";
 import { AppError } from "../errors.ts";
 
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL("../../templates", import.meta.url));
@@ -13,6 +14,12 @@ export type EmailTemplate = {
   subject: Handlebars.TemplateDelegate;
   html: Handlebars.TemplateDelegate;
   text: Handlebars.TemplateDelegate;
+  /**
+   * The `{{#each papers}}` block of html and text, compiled on its own so that a
+   * paper's card can be filled once and shared; html and text then hold
+   * `{{{htmlCards}}}` / `{{{textCards}}}` in its place.
+   */
+  cards?: { html: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate };
 };
 
 export type Asset = { body: string; contentType: string };
@@ -38,14 +45,21 @@ export async function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): Promis
   const emails = new Map<string, EmailTemplate>();
   for (const name of (await readdir(emailsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name)) {
     const read = (file: string) => readFile(path.join(emailsDir, name, file), "utf8");
-    const compiled = await mjml2html(await read("html.mjml"), { validationLevel: "strict", keepComments: false });
-    if (compiled.errors.length > 0) {
-      throw new AppError("TEMPLATE_INVALID", `${name}/html.mjml: ${compiled.errors.map((error) => error.formattedMessage).join("; ")}`);
+    const compiled = await compileMjml(`${name}/html.mjml`, await read("html.mjml"));
+    const subject = compile(handlebars, `${name}/subject.hbs`, (await read("subject.hbs")).trim(), true);
+    const html = splitCards(`${name}/html.mjml`, compiled, "htmlCards");
+    const text = splitCards(`${name}/text.hbs`, await read("text.hbs"), "textCards");
+    if ((html.card === undefined) !== (text.card === undefined)) {
+      throw new AppError("TEMPLATE_INVALID", `${name}: html.mjml and text.hbs must both have a {{#each papers}} block or neither`);
     }
     emails.set(name, {
-      subject: compile(handlebars, `${name}/subject.hbs`, (await read("subject.hbs")).trim(), true),
-      html: compile(handlebars, `${name}/html.mjml`, compiled.html, false),
-      text: compile(handlebars, `${name}/text.hbs`, await read("text.hbs"), true),
+      subject,
+      html: compile(handlebars, `${name}/html.mjml`, html.outer, false),
+      text: compile(handlebars, `${name}/text.hbs`, text.outer, true),
+      cards:
+        html.card === undefined || text.card === undefined
+          ? undefined
+          : { html: compile(handlebars, `${name}/html.mjml (card)`, html.card, false), text: compile(handlebars, `${name}/text.hbs (card)`, text.card, true) },
     });
   }
   const pagesDir = path.join(dir, "pages");
@@ -78,6 +92,59 @@ export function renderEmail(templates: Templates, name: string, view: object): R
   return { subject: template.subject(view).replace(/[\r\n]+/g, " ").trim(), html: template.html(view), text: template.text(view) };
 }
 
+// MJML's compiler and its dependencies take ~40 MB of memory once loaded. The HTML it
+// makes depends on the source only, so it is kept on disk by a hash of the source and
+// every process after the first (workers, CLI calls) skips loading MJML at all.
+// Kept under node_modules/.cache (the project's own, not a shared /tmp that other users could write to).
+const MJML_CACHE = fileURLToPath(new URL("../../node_modules/.cache/paperboy-mjml", import.meta.url));
+const MJML_VERSION = (createRequire(import.meta.url)("mjml/package.json") as { version: string }).version;
+
+async function compileMjml(name: string, source: string): Promise<string> {
+  const file = path.join(MJML_CACHE, `${hash("sha256", `mjml ${MJML_VERSION} strict\n${source}`, "hex")}.html`);
+  const cached = await readFile(file, "utf8").catch(() => undefined);
+  if (cached !== undefined) return cached;
+  const { default: mjml2html } = await import("mjml");
+  const compiled = await mjml2html(source, { validationLevel: "strict", keepComments: false });
+  if (compiled.errors.length > 0) throw new AppError("TEMPLATE_INVALID", `${name}: ${compiled.errors.map((error) => error.formattedMessage).join("; ")}`);
+  // Written whole under another name, then renamed: a reader never sees half a file. A cache that cannot be written is only slower.
+  const partial = `${file}.${process.pid}`;
+  await mkdir(MJML_CACHE, { recursive: true })
+    .then(() => writeFile(partial, compiled.html))
+    .then(() => rename(partial, file))
+    .catch(() => {});
+  return compiled.html;
+}
+
+const EACH_PAPERS = "{{#each papers}}";
+
+/**
+ * Cuts the `{{#each papers}}…{{/each}}` block out of `source`, leaving
+ * `{{{<slot>}}}` in its place. The block becomes a card template that sees one
+ * paper's fields only, so `../`, `@index`, `@first` and `@last` are refused there.
+ */
+export function splitCards(name: string, source: string, slot: string): { outer: string; card?: string } {
+  const start = source.indexOf(EACH_PAPERS);
+  if (start < 0) return { outer: source };
+  let depth = 1;
+  const blocks = /{{\s*([#/])\s*each\b[^}]*}}/g;
+  blocks.lastIndex = start + EACH_PAPERS.length;
+  for (let match = blocks.exec(source); match; match = blocks.exec(source)) {
+    depth += match[1] === "#" ? 1 : -1;
+    if (depth > 0) continue;
+    const card = source.slice(start + EACH_PAPERS.length, match.index);
+    if (/\.\.\/|@index|@first|@last|@key/.test(card)) {
+      throw new AppError("TEMPLATE_INVALID", `${name}: a paper card sees the paper's own fields only; use {{position}} instead of @index, and no ../`);
+    }
+    if (source.includes(EACH_PAPERS, match.index)) throw new AppError("TEMPLATE_INVALID", `${name}: only one {{#each papers}} block is allowed`);
+    return { outer: `${source.slice(0, start)}{{{${slot}}}}${source.slice(match.index + match[0].length)}`, card };
+  }
+  throw new AppError("TEMPLATE_INVALID", `${name}: {{#each papers}} is not closed`);
+}
+
+// Declared at compile time: Handlebars then calls helpers directly and reads
+// every other {{name}} as a plain field, several times faster per recipient.
+const KNOWN_HELPERS = { plural: true, eq: true, includes: true, join: true };
+
 function createHandlebars(): typeof Handlebars {
   const handlebars = Handlebars.create();
   handlebars.registerHelper("plural", (count: number, one: string, many: string) => (count === 1 ? one : many));
@@ -90,7 +157,7 @@ function createHandlebars(): typeof Handlebars {
 // Subject and text parts are plain text: no HTML escaping there.
 function compile(handlebars: typeof Handlebars, name: string, source: string, plain: boolean): Handlebars.TemplateDelegate {
   try {
-    const template = handlebars.compile(source, { noEscape: plain, strict: false });
+    const template = handlebars.compile(source, { noEscape: plain, strict: false, knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true });
     template({}); // surfaces syntax errors now rather than at the first send
     return template;
   } catch (cause) {

@@ -1,13 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderDigest, type DigestInput, type DigestPaper } from "../../src/rendering/render-digest.ts";
-import { loadTemplates, type Templates } from "../../src/rendering/templates.ts";
+import { loadTemplates, splitCards, type Templates } from "../../src/rendering/templates.ts";
 
 let templates: Templates;
 beforeAll(async () => {
   templates = await loadTemplates();
 });
 
-const paper = (n: number, overrides: Partial<DigestPaper> = {}): DigestPaper => ({
+type TestPaper = DigestPaper & { reason: string };
+
+const paper = (n: number, overrides: Partial<TestPaper> = {}): TestPaper => ({
   arxivId: `2605.1000${n}`,
   title: `Paper number ${n}`,
   abstract: `First sentence of paper ${n}. Second sentence. Third sentence that should not appear.`,
@@ -19,12 +21,12 @@ const paper = (n: number, overrides: Partial<DigestPaper> = {}): DigestPaper => 
   ...overrides,
 });
 
-const input = (papers: DigestPaper[], overrides: Partial<DigestInput> = {}): DigestInput => ({
+const input = (papers: TestPaper[], overrides: Partial<DigestInput> = {}): DigestInput => ({
   listName: "paperboy",
   email: "ada@example.org",
   date: "2026-05-14",
   topics: ["agents", '"video generation"'],
-  papers,
+  papers: papers.map((p) => ({ paper: p, reason: p.reason })),
   manageUrl: "https://paperboy.example/manage?token=m",
   unsubscribeUrl: "https://paperboy.example/unsubscribe?token=u",
   ...overrides,
@@ -88,5 +90,51 @@ describe("renderDigest", () => {
   it("keeps the subject on one line whatever the topics contain", () => {
     const email = renderDigest(templates, input([paper(1)], { topics: ["a\r\nBcc: victim@example.org"] }));
     expect(email.subject).not.toMatch(/[\r\n]/);
+  });
+
+  it("shares a paper's card between recipients but fills each one's position and feedback links", async () => {
+    const [one, two, three] = [paper(1), paper(2, { githubUrl: "https://github.com/acme/two" }), paper(3)];
+    const recipient = (email: string, papers: TestPaper[]): DigestInput => ({
+      ...input([]),
+      email,
+      papers: papers.map((p) => ({ paper: p, reason: p.reason })),
+      feedback: { base: `https://paperboy.example/feedback?token=${email}`, topics: ["agents"] },
+    });
+    renderDigest(templates, recipient("ada@example.org", [one!, two!, three!]));
+    const cached = renderDigest(templates, recipient("grace@example.org", [three!, one!]));
+    const fresh = renderDigest(await loadTemplates(), recipient("grace@example.org", [three!, one!]));
+    expect(cached).toEqual(fresh);
+    expect(cached.text).toContain("1. Paper number 3");
+    expect(cached.text).toContain("2. Paper number 1");
+    expect(cached.text).toContain("More like this: https://paperboy.example/feedback?token=grace@example.org&paper=2605.10001&vote=up");
+    expect(cached.text).not.toContain("ada@example.org");
+    expect(cached.html).not.toContain("ada@example.org");
+    expect(cached.html.replaceAll("&#x3D;", "=").replaceAll("&amp;", "&")).toContain('href="https://paperboy.example/feedback?token=grace@example.org&paper=2605.10003&vote=down"');
+  });
+
+  it("never lets data fake a card's slots", () => {
+    const sneaky = paper(1, { title: "Slot \uE000 and \uE001 here", reason: "why \uE001" });
+    const email = renderDigest(templates, { ...input([sneaky]), feedback: { base: "https://paperboy.example/feedback?token=t", topics: [] } });
+    expect(email.text).toContain("1. Slot  and  here");
+    expect(email.text).toContain("Why: why \n");
+    expect(email.text.match(/feedback\?token=t/g)).toHaveLength(2);
+  });
+});
+
+describe("splitCards", () => {
+  it("cuts the papers block out, nested blocks included", () => {
+    const { outer, card } = splitCards("t", "A{{#each papers}}<{{title}}{{#each tags}}{{this}}{{/each}}>{{/each}}B", "cards");
+    expect(outer).toBe("A{{{cards}}}B");
+    expect(card).toBe("<{{title}}{{#each tags}}{{this}}{{/each}}>");
+    expect(splitCards("t", "no papers here", "cards")).toEqual({ outer: "no papers here" });
+  });
+
+  it.each([
+    ["{{#each papers}}{{@index}}{{/each}}", /use \{\{position\}\} instead of @index/],
+    ["{{#each papers}}{{../listName}}{{/each}}", /paper's own fields only/],
+    ["{{#each papers}}{{title}}", /is not closed/],
+    ["{{#each papers}}a{{/each}}{{#each papers}}b{{/each}}", /only one/],
+  ])("refuses %s with a clear error", (source, message) => {
+    expect(() => splitCards("digest/html.mjml", source, "cards")).toThrow(message);
   });
 });

@@ -1,7 +1,7 @@
 // Sent digests on the web: each one as a page ("view in browser") and all of a
 // subscriber's as a personal Atom feed. Both use "view" tokens.
 import type { FastifyInstance } from "fastify";
-import type { DigestPaper } from "../../rendering/render-digest.ts";
+import type { DigestEntry } from "../../rendering/render-digest.ts";
 import { renderDigest } from "../../rendering/render-digest.ts";
 import { AppError } from "../../errors.ts";
 import { formatTopic } from "../../matching/topics.ts";
@@ -41,7 +41,7 @@ export function registerArchiveRoutes(app: FastifyInstance, deps: WebDeps): void
       deliveries.map(async (delivery) => {
         const input = await digestInput(deps, subscriber, delivery.digestKey, (delivery.picks as StoredPick[] | null) ?? []);
         const link = signedUrl(deps.mail, `/digests/${encodeURIComponent(delivery.digestKey)}`, "view", subscriber, now);
-        const content = `<ol>${input.papers.map((paper) => `<li><a href="https://huggingface.co/papers/${paper.arxivId}">${escapeXml(paper.title)}</a> — ${escapeXml(paper.reason)}</li>`).join("")}</ol>`;
+        const content = `<ol>${input.papers.map(({ paper, reason }) => `<li><a href="https://huggingface.co/papers/${paper.arxivId}">${escapeXml(paper.title)}</a> — ${escapeXml(reason)}</li>`).join("")}</ol>`;
         return [
           "<entry>",
           `<id>urn:paperboy:${subscriber.id}:${escapeXml(delivery.digestKey)}</id>`,
@@ -68,9 +68,9 @@ async function digestInput(deps: WebDeps, subscriber: SubscriberWithTopics, key:
     email: subscriber.email,
     date: key.replace(/^[a-z]+:/, ""),
     topics: subscriber.topics.map(formatTopic),
-    papers: picks.flatMap((pick): DigestPaper[] => {
+    papers: picks.flatMap((pick): DigestEntry[] => {
       const paper = byId.get(pick.paperId);
-      return paper ? [{ ...paper, reason: pick.reason }] : [];
+      return paper ? [{ paper, reason: pick.reason }] : [];
     }),
     manageUrl: signedUrl(deps.mail, "/manage", "manage", subscriber, now),
     unsubscribeUrl: signedUrl(deps.mail, "/unsubscribe", "unsubscribe", subscriber, now),
