@@ -4,7 +4,13 @@
 import type { Db } from "../db/client.ts";
 import type { AppError } from "../errors.ts";
 
-export type Claim = { deliveryId: number; attempts: number; possibleDuplicate: boolean };
+export type Claim = {
+  deliveryId: number;
+  attempts: number;
+  possibleDuplicate: boolean;
+  /** The subscriber's status as the claim was taken ("deleted" when gone): only "active" may be sent to. */
+  subscriberStatus: string;
+};
 
 /** How long a claim protects a send; after that the row counts as abandoned by a dead worker. */
 export const CLAIM_LEASE_MS = 10 * 60 * 1000;
@@ -21,7 +27,7 @@ export const MAX_ATTEMPTS = 6;
  */
 export async function claimDelivery(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, now: Date): Promise<Claim | undefined> {
   const lease = new Date(now.getTime() + CLAIM_LEASE_MS);
-  const rows = await db.$queryRaw<Array<{ id: number; attempts: number; possibleDuplicate: boolean }>>`
+  const rows = await db.$queryRaw<Array<{ id: number; attempts: number; possibleDuplicate: boolean; subscriberStatus: string | null }>>`
     INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "attempts", "leaseUntil", "runId", "createdAt", "updatedAt")
     VALUES (${key.subscriberId}, ${key.digestKey}, 'sending', 1, ${lease}, ${key.runId ?? null}, ${now}, ${now})
     ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
@@ -33,9 +39,9 @@ export async function claimDelivery(db: Db, key: { subscriberId: number; digestK
       "updatedAt" = EXCLUDED."updatedAt"
     WHERE ("Delivery"."status" = 'failed' AND "Delivery"."nextAttemptAt" <= ${now})
        OR ("Delivery"."status" = 'sending' AND "Delivery"."leaseUntil" < ${now})
-    RETURNING "id", "attempts", "possibleDuplicate"`;
+    RETURNING "id", "attempts", "possibleDuplicate", (SELECT status::text FROM "Subscriber" WHERE id = ${key.subscriberId}) AS "subscriberStatus"`;
   const row = rows[0];
-  return row && { deliveryId: row.id, attempts: row.attempts, possibleDuplicate: row.possibleDuplicate };
+  return row && { deliveryId: row.id, attempts: row.attempts, possibleDuplicate: row.possibleDuplicate, subscriberStatus: row.subscriberStatus ?? "deleted" };
 }
 
 /** Marks the claim sent and remembers its papers so they never go to this subscriber again. */
@@ -43,15 +49,18 @@ export type SentPick = { paperId: number; reason: string; score: number };
 
 export async function recordSent(db: Db, claim: Claim, outcome: { subscriberId: number; messageId: string; picks: SentPick[] }, now: Date): Promise<void> {
   const paperIds = outcome.picks.map((pick) => pick.paperId);
-  const picks = outcome.picks.map(({ paperId, reason, score }) => ({ paperId, reason, score }));
-  await db.$transaction([
-    db.delivery.update({
-      where: { id: claim.deliveryId },
-      data: { status: "sent", messageId: outcome.messageId, paperIds, picks, sentAt: now, leaseUntil: null, errorClass: null, error: null, nextAttemptAt: null },
-    }),
-    db.sentPaper.createMany({ data: paperIds.map((paperId) => ({ subscriberId: outcome.subscriberId, paperId, sentAt: now })), skipDuplicates: true }),
-    db.subscriber.updateMany({ where: { id: outcome.subscriberId, softBounces: { gt: 0 } }, data: { softBounces: 0 } }),
-  ]);
+  const picks = JSON.stringify(outcome.picks.map(({ paperId, reason, score }) => ({ paperId, reason, score })));
+  // One statement, so one round trip and atomic: the row, the papers never to send again, the bounce count.
+  await db.$executeRaw`
+    WITH sent AS (
+      UPDATE "Delivery" SET status = 'sent', "messageId" = ${outcome.messageId}, "paperIds" = ${paperIds}::int[], picks = ${picks}::jsonb,
+        "sentAt" = ${now}, "leaseUntil" = NULL, "errorClass" = NULL, error = NULL, "nextAttemptAt" = NULL, "updatedAt" = ${now}
+      WHERE id = ${claim.deliveryId}
+    ), papers AS (
+      INSERT INTO "SentPaper" ("subscriberId", "paperId", "sentAt")
+      SELECT ${outcome.subscriberId}, unnest(${paperIds}::int[]), ${now} ON CONFLICT DO NOTHING
+    )
+    UPDATE "Subscriber" SET "softBounces" = 0 WHERE id = ${outcome.subscriberId} AND "softBounces" > 0`;
 }
 
 /**

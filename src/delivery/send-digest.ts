@@ -23,9 +23,8 @@ export async function sendDigest(deps: { db: Db; mailer: Mailer; now: () => Date
   const claim = await claimDelivery(deps.db, job, deps.now());
   if (!claim) return { status: "not-claimed" };
   // Re-checked under the claim: an unsubscribe takes effect before the next send, even mid-run.
-  const subscriber = await deps.db.subscriber.findUnique({ where: { id: job.subscriberId }, select: { status: true } });
-  if (subscriber?.status !== "active") {
-    const reason = `subscriber is ${subscriber?.status ?? "deleted"}`;
+  if (claim.subscriberStatus !== "active") {
+    const reason = `subscriber is ${claim.subscriberStatus}`;
     await skipClaim(deps.db, claim, reason);
     return { status: "skipped", reason };
   }

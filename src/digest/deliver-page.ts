@@ -41,9 +41,7 @@ export async function deliverPage(
   page: SubscriberWithTopics[],
   job: PageJob,
 ): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number }> {
-  const suppressed = await findSuppressed(deps.db, page);
-  const sent = await findSentPapers(deps.db, page, job.candidates);
-  const profiles = await loadProfiles(deps.db, page.map((subscriber) => subscriber.id));
+  const { suppressed, sent, profiles } = await loadPageState(deps.db, page, job.candidates);
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
   const outcomes: SubscriberOutcome[] = new Array(queue.length);
   let next = 0;
@@ -96,17 +94,28 @@ async function deliverOne(
   }
 }
 
+/** What picking needs besides the subscribers: suppressed addresses, papers already sent, feedback profiles (three queries, in parallel). */
+export async function loadPageState(db: Db, page: SubscriberWithTopics[], candidates: Candidates) {
+  const [suppressed, sent, profiles] = await Promise.all([
+    findSuppressed(db, page),
+    findSentPapers(db, page, candidates),
+    loadProfiles(db, page.map((subscriber) => subscriber.id)),
+  ]);
+  return { suppressed, sent, profiles };
+}
+
 async function findSuppressed(db: Db, page: SubscriberWithTopics[]): Promise<Set<number>> {
   const byHash = new Map(page.map((subscriber) => [hashAddress(subscriber.email), subscriber.id]));
-  const rows = await db.suppression.findMany({ where: { addressHash: { in: [...byHash.keys()] } }, select: { addressHash: true } });
+  const rows = await db.$queryRawUnsafe<Array<{ addressHash: string }>>(`SELECT "addressHash" FROM "Suppression" WHERE "addressHash" = ANY($1::text[])`, [...byHash.keys()]);
   return new Set(rows.map((row) => byHash.get(row.addressHash) ?? 0));
 }
 
 async function findSentPapers(db: Db, page: SubscriberWithTopics[], candidates: Candidates): Promise<Map<number, Set<number>>> {
-  const rows = await db.sentPaper.findMany({
-    where: { subscriberId: { in: page.map((subscriber) => subscriber.id) }, paperId: { in: [...candidates.papers.keys()] } },
-    select: { subscriberId: true, paperId: true },
-  });
+  const rows = await db.$queryRawUnsafe<Array<{ subscriberId: number; paperId: number }>>(
+    `SELECT "subscriberId", "paperId" FROM "SentPaper" WHERE "subscriberId" = ANY($1::int[]) AND "paperId" = ANY($2::int[])`,
+    page.map((subscriber) => subscriber.id),
+    [...candidates.papers.keys()],
+  );
   const sent = new Map<number, Set<number>>();
   for (const row of rows) {
     const set = sent.get(row.subscriberId) ?? new Set<number>();

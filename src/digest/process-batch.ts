@@ -1,6 +1,6 @@
 // A worker's unit of work: one batch of subscribers due for the same digest key.
 import { createHash } from "node:crypto";
-import { toSubscriber, WITH_TOPICS } from "../subscriptions/subscriptions.ts";
+import { loadActiveSubscribers } from "../subscriptions/subscriptions.ts";
 import { loadCandidates, type Candidates } from "./candidates.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
 import type { RunDeps } from "./run-digest.ts";
@@ -21,14 +21,14 @@ export type CandidateCache = Map<string, { candidates: Candidates; loadedAt: num
  * Safe to run twice or concurrently: the ledger claim decides who sends.
  */
 export async function processBatch(deps: RunDeps & DeliveryOptions, batch: DigestBatch, cache: CandidateCache = new Map()): Promise<BatchResult> {
-  const rows = await deps.db.subscriber.findMany({ where: { id: { in: batch.ids }, status: "active" }, include: WITH_TOPICS, orderBy: { id: "asc" } });
+  const subscribers = await loadActiveSubscribers(deps.db, batch.ids);
   const now = deps.now().getTime();
   let cached = cache.get(batch.day);
   if (!cached || now - cached.loadedAt > CANDIDATES_TTL_MS) {
     cached = { candidates: await loadCandidates(deps.db, batch.day, deps.lookbackDays, []), loadedAt: now };
     cache.set(batch.day, cached);
   }
-  const { outcomes, suppressed } = await deliverPage(deps, rows.map(toSubscriber), { candidates: cached.candidates, digestKey: batch.digestKey, runId: batch.runId });
+  const { outcomes, suppressed } = await deliverPage(deps, subscribers, { candidates: cached.candidates, digestKey: batch.digestKey, runId: batch.runId });
   const result: BatchResult = { sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, suppressed, possibleDuplicates: 0 };
   for (const outcome of outcomes) {
     result[outcome.status]++;

@@ -36,11 +36,13 @@ export async function startQueue(databaseUrl: string, log: Log): Promise<Queue> 
     },
     async work(deps, count) {
       for (let i = 0; i < count; i++) {
-        // pg-boss waits ≥ 0.5 s between fetches per worker: batches are hundreds of subscribers, so that is noise.
-        await boss.work<DigestBatch>(DIGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+        // pg-boss polls once a second when idle; after a batch the worker is nudged
+        // to fetch the next one at once, or it would sit out the rest of the second.
+        const id: string = await boss.work<DigestBatch>(DIGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
           if (!job) return;
           const result = await processBatch(deps, job.data, cache);
           deps.log.info(`batch ${job.data.digestKey} (${job.data.ids.length} subscribers): ${JSON.stringify(result)}`);
+          setImmediate(() => boss.notifyWorker(id));
           return result;
         });
       }

@@ -2,7 +2,7 @@
 // profile they add up to, which re-ranks the next digests.
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { buildTermWeights, EMPTY_PROFILE, topTerms, type Profile } from "../matching/profile.ts";
+import { buildTermWeights, EMPTY_PROFILE, topTerms, type Profile, type Vote } from "../matching/profile.ts";
 import { formatTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
 
 const LESS_FACTOR = 0.5;
@@ -33,8 +33,16 @@ export async function resetLearning(db: Db, subscriberId: number): Promise<void>
 /** Profiles of many subscribers at once (one query each for votes and topic weights). */
 export async function loadProfiles(db: Db, subscriberIds: number[]): Promise<Map<number, Profile>> {
   const [votes, topics] = await Promise.all([
-    db.feedback.findMany({ where: { subscriberId: { in: subscriberIds } }, include: { paper: { select: { title: true, aiKeywords: true } } } }),
-    db.subscriberTopic.findMany({ where: { subscriberId: { in: subscriberIds }, weight: { not: 1 } }, include: { topic: true } }),
+    db.$queryRawUnsafe<Array<{ subscriberId: number; vote: number; text: string }>>(
+      `SELECT f."subscriberId", f.vote, p.title || ' ' || array_to_string(p."aiKeywords", ' ') AS text
+       FROM "Feedback" f JOIN "Paper" p ON p.id = f."paperId" WHERE f."subscriberId" = ANY($1::int[])`,
+      subscriberIds,
+    ),
+    db.$queryRawUnsafe<Array<{ subscriberId: number; weight: number; kind: string; query: string }>>(
+      `SELECT st."subscriberId", st.weight, t.kind::text AS kind, t.query
+       FROM "SubscriberTopic" st JOIN "Topic" t ON t.id = st."topicId" WHERE st."subscriberId" = ANY($1::int[]) AND st.weight <> 1`,
+      subscriberIds,
+    ),
   ]);
   const profiles = new Map<number, Profile>();
   const profileOf = (id: number) => {
@@ -42,10 +50,10 @@ export async function loadProfiles(db: Db, subscriberIds: number[]): Promise<Map
     if (!profile) profiles.set(id, (profile = { terms: new Map(), topicWeights: new Map() }));
     return profile;
   };
-  const votesBy = new Map<number, Array<{ text: string; vote: number }>>();
-  for (const vote of votes) votesBy.set(vote.subscriberId, [...(votesBy.get(vote.subscriberId) ?? []), { text: `${vote.paper.title} ${vote.paper.aiKeywords.join(" ")}`, vote: vote.vote }]);
+  const votesBy = new Map<number, Vote[]>();
+  for (const { subscriberId, text, vote } of votes) votesBy.set(subscriberId, [...(votesBy.get(subscriberId) ?? []), { text, vote }]);
   for (const [id, list] of votesBy) profileOf(id).terms = buildTermWeights(list);
-  for (const row of topics) profileOf(row.subscriberId).topicWeights.set(topicKey({ kind: row.topic.kind as TopicSpec["kind"], query: row.topic.query }), row.weight);
+  for (const row of topics) profileOf(row.subscriberId).topicWeights.set(topicKey({ kind: row.kind as TopicSpec["kind"], query: row.query }), row.weight);
   return profiles;
 }
 

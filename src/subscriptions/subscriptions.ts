@@ -176,6 +176,26 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
 }
 
 
+/**
+ * The active subscribers among `ids`, with their topics, in id order: one query
+ * (topics aggregated in PostgreSQL), for workers loading a batch. Read-only.
+ */
+export async function loadActiveSubscribers(db: Db, ids: number[]): Promise<SubscriberWithTopics[]> {
+  const rows = await db.$queryRawUnsafe<Array<Omit<SubscriberWithTopics, "topics"> & { kinds: string[]; queries: string[] }>>(
+    `SELECT s.id, s.email, s.status::text AS status, s."maxPapers", s.timezone, s."sendHour", s.cadence::text AS cadence,
+            s.popularity, s."pausedUntil", s."tokenVersion",
+            coalesce(array_agg(t.kind::text ORDER BY st."createdAt", t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS kinds,
+            coalesce(array_agg(t.query ORDER BY st."createdAt", t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS queries
+     FROM "Subscriber" s
+     LEFT JOIN "SubscriberTopic" st ON st."subscriberId" = s.id
+     LEFT JOIN "Topic" t ON t.id = st."topicId"
+     WHERE s.id = ANY($1::int[]) AND s.status = 'active'
+     GROUP BY s.id ORDER BY s.id`,
+    ids,
+  );
+  return rows.map(({ kinds, queries, ...subscriber }) => ({ ...subscriber, topics: kinds.map((kind, i) => ({ kind: kind as TopicSpec["kind"], query: queries[i]! })) }));
+}
+
 /** Topics by how many active subscribers follow them, most popular first. */
 export async function listPopularTopics(db: Db, limit: number): Promise<Array<{ topic: string; subscribers: number }>> {
   const rows = await db.topic.findMany({ include: { _count: { select: { subscribers: { where: { subscriber: { status: "active" } } } } } } });
