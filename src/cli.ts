@@ -26,6 +26,7 @@ import { importSubscribers, exportSubscribers } from "./subscriptions/import-exp
 import { deleteSubscriber } from "./subscriptions/leave.ts";
 import { readPreferences } from "./subscriptions/preferences.ts";
 import { addSubscriber, findSubscriber, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
+import { startProgress } from "./progress.ts";
 
 const EXIT_SEND_FAILURES = 3;
 
@@ -319,7 +320,8 @@ program
   .option("--json", "print the report as JSON (per subscriber: picked paper ids in order, scores, reasons)")
   .action(async (options: { date?: string; dryRun?: boolean; json?: boolean }) => {
     await withContext(async (ctx) => {
-      const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun });
+      const progress = startProgress("Sending digests", await ctx.db.subscriber.count({ where: { status: "active" } }));
+      const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update }).finally(progress.stop);
       console.log(options.json ? JSON.stringify(report, null, 2) : formatRunReport(report));
       if (report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
     });

@@ -30,6 +30,8 @@ export type RunOptions = {
   kind?: string;
   /** Restrict the run to these addresses (the demo). */
   onlyEmails?: string[];
+  /** Called after each page with the number of subscribers handled so far. */
+  onProgress?: (done: number) => void;
 };
 
 export type RunReport = {
@@ -94,6 +96,7 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
         report.counts[outcome.status]++;
         report.outcomes.push(outcome);
       }
+      options.onProgress?.(report.counts.due);
     }
   } catch (error) {
     // What was sent is in the ledger; record how far the run got, then let the caller see the failure.

@@ -1,0 +1,124 @@
+// One measured phase of `npm run bench`, in its own process so that its peak RSS
+// is its own: `planning` (select + match + render, no sending) or `delivery` (the
+// worker path into the SMTP sink, then a bare nodemailer pool on the same sink).
+// Prints one JSON line.
+import nodemailer from "nodemailer";
+import { createDb, type Db } from "../../src/db/client.ts";
+import { toMailOptions, type OutgoingMessage } from "../../src/delivery/mailer.ts";
+import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
+import { loadCandidates, pickPapers, type Candidates } from "../../src/digest/candidates.ts";
+import { composeDigest } from "../../src/digest/compose-digest.ts";
+import { loadPageState } from "../../src/digest/deliver-page.ts";
+import { findDueByLocalTime, type DueEntry } from "../../src/digest/plan.ts";
+import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
+import { silentLog } from "../../src/log.ts";
+import { loadTemplates, type Templates } from "../../src/rendering/templates.ts";
+import { loadActiveSubscribers } from "../../src/subscriptions/subscriptions.ts";
+import { BENCH_DAY, BENCH_MAIL, BENCH_NOW } from "./population.ts";
+
+const [phase, databaseUrl, sinkPort] = process.argv.slice(2);
+const CONCURRENCY = 10;
+const db = createDb(databaseUrl!);
+const templates = await loadTemplates();
+const dbClock = { ms: 0 };
+const progress = (done: number) => process.send?.({ progress: done });
+
+/** Adds the time an awaited database call takes to the phase's database time. */
+async function timed<T>(call: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await call();
+  } finally {
+    dbClock.ms += performance.now() - started;
+  }
+}
+
+/** Due pages with their subscribers and page state loaded; the next page is fetched while the caller works on this one. */
+async function* prefetchedPages(candidates: Candidates) {
+  const pages = findDueByLocalTime(db, BENCH_NOW);
+  const load = async () => {
+    const next = await timed(() => pages.next());
+    if (next.done) return undefined;
+    const subscribers = await timed(() => loadActiveSubscribers(db, next.value.map((entry: DueEntry) => entry.id)));
+    return { subscribers, state: await timed(() => loadPageState(db, subscribers, candidates)) };
+  };
+  let pending = load();
+  for (;;) {
+    const page = await pending;
+    if (!page) return;
+    pending = load();
+    yield page;
+  }
+}
+
+async function planning() {
+  const started = performance.now();
+  const candidates = await timed(() => loadCandidates(db, BENCH_DAY, 2, []));
+  let digests = 0;
+  let bytes = 0;
+  for await (const { subscribers, state } of prefetchedPages(candidates)) {
+    for (let i = 0; i < subscribers.length; i++) {
+      const subscriber = subscribers[i]!;
+      if (state.suppressed.has(subscriber.id)) continue;
+      const picks = pickPapers(candidates, subscriber, state.sent.get(subscriber.id) ?? new Set(), state.profiles.get(subscriber.id));
+      if (picks.length === 0) continue;
+      const message = composeDigest(templates, BENCH_MAIL, subscriber, { key: `daily:${BENCH_DAY}`, date: BENCH_DAY, picks, papers: candidates.papers }, BENCH_NOW);
+      bytes += message.html.length + message.text.length;
+      digests++;
+      // Let the prefetch's queries go out and come back while this page is worked on.
+      if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+    }
+    progress(digests);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { digests, seconds, dbSeconds: dbClock.ms / 1000, avgMessageKb: bytes / Math.max(1, digests) / 1024, distinctTopics: candidates.compiled.size, sharedRankings: candidates.rankings.size };
+}
+
+async function delivery() {
+  const url = `smtp://127.0.0.1:${sinkPort}`;
+  const mailer = createSmtpMailer({ url, maxConnections: CONCURRENCY });
+  const deps = { db, mailer, templates, log: silentLog, now: () => BENCH_NOW, mail: BENCH_MAIL, lookbackDays: 2, concurrency: CONCURRENCY };
+  const cache: CandidateCache = new Map();
+  let started = performance.now();
+  let sent = 0;
+  let bytes = 0;
+  let sample: OutgoingMessage | undefined;
+  const send = mailer.send.bind(mailer);
+  mailer.send = async (message) => {
+    bytes += message.html.length + message.text.length;
+    sample = message;
+    return send(message);
+  };
+  for await (const page of findDueByLocalTime(db, BENCH_NOW)) {
+    const byKey = new Map<string, number[]>();
+    for (const entry of page) byKey.set(entry.digestKey, [...(byKey.get(entry.digestKey) ?? []), entry.id]);
+    for (const [digestKey, ids] of byKey) sent += (await processBatch(deps, { digestKey, day: digestKey.slice(6), ids }, cache)).sent;
+    progress(sent);
+  }
+  const e2eSeconds = (performance.now() - started) / 1000;
+  await mailer.close();
+
+  // The baseline: a bare nodemailer pool with as many connections sending one of
+  // the digests just sent (same size, same headers) as often, to other addresses.
+  const raw = nodemailer.createTransport({ url, pool: true, maxConnections: CONCURRENCY } as Parameters<typeof nodemailer.createTransport>[0]);
+  const { messageId: _, ...options } = sample ? toMailOptions(sample) : {};
+  started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < sent) {
+        const i = next++;
+        await raw.sendMail({ ...options, to: `raw${i}@raw.example` });
+        if (i % 500 === 0) progress(sent + i);
+      }
+    }),
+  );
+  const rawSeconds = (performance.now() - started) / 1000;
+  raw.close();
+  return { sent, e2eSeconds, rawSeconds, avgMessageKb: bytes / Math.max(1, sent) / 1024 };
+}
+
+const result = phase === "planning" ? await planning() : await delivery();
+await db.$disconnect();
+process.send?.({ result: { ...result, peakRssMb: process.resourceUsage().maxRSS / 1024 } });
+process.disconnect?.();

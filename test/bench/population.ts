@@ -1,0 +1,109 @@
+// A synthetic but realistic population for the benchmark: papers derived from the
+// real sample, topics drawn Zipf-like from real AI keywords, varied time zones
+// and caps. Written with set-based SQL, so 100 000 subscribers take seconds.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Db } from "../../src/db/client.ts";
+import { parseDailyPapers } from "../../src/sources/hf-daily-papers.ts";
+import { ingestBatch } from "../../src/sources/ingest.ts";
+import type { PaperInput } from "../../src/sources/source.ts";
+
+const SAMPLE = [
+  ...["12", "13", "14"].map((day) => `../../data/sample/hf-daily-2026-05-${day}.json`),
+  ...["2024-10-25", "2025-10-15", "2026-08-11"].map((day) => `../fixtures/hf-daily/hf-daily-${day}.json`),
+].map((file) => fileURLToPath(new URL(file, import.meta.url)));
+export const BENCH_DAY = "2026-05-14";
+/** Noon UTC on BENCH_DAY: every subscriber (send hour 0) is due, in every zone the population uses. */
+export const BENCH_NOW = new Date(`${BENCH_DAY}T12:00:00Z`);
+export const BENCH_MAIL = { secret: "bench-secret".padEnd(40, "b"), publicUrl: "https://paperboy.example", from: "paperboy <digest@paperboy.example>", listName: "paperboy" };
+const ZONES = ["UTC", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "America/Sao_Paulo"];
+
+/** The 208 real papers of the recorded HF Daily Papers days. */
+function realPapers(): PaperInput[] {
+  const papers = SAMPLE.flatMap((file) => parseDailyPapers(JSON.parse(readFileSync(file, "utf8"))).papers);
+  return [...new Map(papers.map((paper) => [paper.arxivId, paper])).values()];
+}
+
+/**
+ * `count` papers featured on BENCH_DAY: the real ones, then new papers recombined
+ * from two real ones (first half of one's title, abstract and keywords with the
+ * second half of the other's), so that the vocabulary stays real and no two
+ * titles are near-duplicates.
+ */
+export async function seedPapers(db: Db, count: number): Promise<void> {
+  const real = realPapers();
+  const half = <T>(items: T[], second: boolean) => (second ? items.slice(Math.floor(items.length / 2)) : items.slice(0, Math.floor(items.length / 2)));
+  const words = (text: string) => text.split(/\s+/);
+  const sentences = (text: string) => text.match(/[^.!?]+[.!?]+\s*/g) ?? [text];
+  const papers = Array.from({ length: count }, (_, i): PaperInput => {
+    const a = real[i % real.length]!;
+    if (i < real.length) return { ...a, featuredOn: BENCH_DAY };
+    const b = real[(i * 7 + 3) % real.length]!;
+    return {
+      ...a,
+      arxivId: `2605.${String(90000 + i).padStart(5, "0")}`,
+      title: [...half(words(a.title), false), ...half(words(b.title), true)].join(" "),
+      abstract: [...half(sentences(a.abstract), false), ...half(sentences(b.abstract), true)].join(""),
+      aiSummary: b.aiSummary,
+      aiKeywords: [...half(a.aiKeywords ?? [], false), ...half(b.aiKeywords ?? [], true)],
+      upvotes: b.upvotes,
+      comments: a.comments,
+      featuredOn: BENCH_DAY,
+    };
+  });
+  await ingestBatch(db, { source: "file", papers, rejected: [] });
+}
+
+/** A few hundred real topic strings: the sample's AI keywords, most frequent first. */
+export function realTopics(limit = 300): string[] {
+  const counts = new Map<string, number>();
+  for (const paper of realPapers()) {
+    for (const keyword of paper.aiKeywords ?? []) {
+      const topic = keyword.toLowerCase().replace(/["()|]/g, "").trim();
+      if (topic.length > 2 && topic.length < 60) counts.set(topic, (counts.get(topic) ?? 0) + 1);
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([topic]) => topic);
+}
+
+/**
+ * `count` active subscribers (due now: send hour 0), 1–4 topics each drawn Zipf-like
+ * (rank r with weight 1/r) from `realTopics`, a tenth without topics.
+ */
+export async function seedSubscribers(db: Db, count: number): Promise<void> {
+  const topics = realTopics();
+  await db.$executeRawUnsafe(
+    `INSERT INTO "Topic" (kind, query) SELECT 'keyword', unnest($1::text[]) ON CONFLICT DO NOTHING`,
+    topics.map((topic) => topic.replace(/\s+/g, " ")),
+  );
+  const topicIds = (await db.topic.findMany({ select: { id: true, query: true } })).sort((a, b) => topics.indexOf(a.query) - topics.indexOf(b.query)).map((row) => row.id);
+  const zones = ZONES.map((zone) => `'${zone}'`).join(",");
+  await db.$executeRawUnsafe(
+    `INSERT INTO "Subscriber" (email, status, timezone, "sendHour", "maxPapers", "createdAt", "consentSource")
+     SELECT 'reader' || g || '@bench.example', 'active', (ARRAY[${zones}])[1 + (g % ${ZONES.length})], 0, 5 + (g % 6), now(), 'bench'
+     FROM generate_series(1, $1::int) AS g`,
+    count,
+  );
+  // Zipf: a topic of rank r is drawn with probability ∝ 1/r.
+  const harmonic = topicIds.reduce((sum, _, r) => sum + 1 / (r + 1), 0);
+  const cumulative: number[] = [];
+  topicIds.reduce((sum, _, r) => (cumulative.push(sum + 1 / (r + 1) / harmonic), sum + 1 / (r + 1) / harmonic), 0);
+  let seed = 42;
+  const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const draw = () => topicIds[Math.min(topicIds.length - 1, cumulative.findIndex((edge) => edge >= random()))]!;
+  const ids = (await db.$queryRawUnsafe<Array<{ id: number }>>(`SELECT id FROM "Subscriber" WHERE email LIKE '%@bench.example' ORDER BY id`)).map((row) => row.id);
+  const subscriberIds: number[] = [];
+  const linkTopics: number[] = [];
+  for (const id of ids) {
+    if (id % 10 === 0) continue; // no topics: the trending list
+    const chosen = new Set(Array.from({ length: 1 + (id % 4) }, draw));
+    for (const topicId of chosen) subscriberIds.push(id), linkTopics.push(topicId);
+  }
+  for (let i = 0; i < subscriberIds.length; i += 50_000) {
+    await db.$executeRawUnsafe(
+      `INSERT INTO "SubscriberTopic" ("subscriberId", "topicId") SELECT * FROM unnest($1::int[], $2::int[]) ON CONFLICT DO NOTHING`,
+      subscriberIds.slice(i, i + 50_000),
+      linkTopics.slice(i, i + 50_000),
+    );
+  }
+}

@@ -1,0 +1,259 @@
+// `npm run bench`: builds synthetic populations in a fresh embedded PostgreSQL and
+// measures, each phase in its own process against an SMTP sink in another:
+//   planning   select + match + render per second, no sending (M = 50 and 500 papers)
+//   delivery   the worker path end to end into the sink, vs a bare nodemailer pool
+//              sending as many equally large messages to the same sink
+//   workers    a tick enqueues on pg-boss; 1 and then 2 `paperboy worker` processes send
+//   render     MJML compiled per recipient (the naive way) vs compiled once
+// with peak RSS and database time. Prints a table (stderr) and JSON (stdout).
+// Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --quick (10 000 only)
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Handlebars from "handlebars";
+import mjml2html from "mjml";
+import pg from "pg";
+import { createDb, type Db } from "../../src/db/client.ts";
+import { startEmbeddedPostgres } from "../../src/db/embedded-postgres.ts";
+import { migrateDatabase } from "../../src/db/migrate.ts";
+import { startQueue } from "../../src/digest/queue.ts";
+import { runTick } from "../../src/digest/tick.ts";
+import { silentLog } from "../../src/log.ts";
+import { startProgress } from "../../src/progress.ts";
+import { renderDigest } from "../../src/rendering/render-digest.ts";
+import { loadTemplates } from "../../src/rendering/templates.ts";
+import { BENCH_MAIL, BENCH_NOW, seedPapers, seedSubscribers } from "./population.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const arg = (name: string, fallback: number[]) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at < 0 ? fallback : process.argv[at + 1]!.split(",").map(Number);
+};
+const SIZES = arg("sizes", process.argv.includes("--quick") ? [10_000] : [10_000, 100_000]);
+const PAPER_COUNTS = arg("papers", [50, 500]);
+const WORKER_COUNTS = arg("workers", [1, 2]);
+/** Sends in flight per process, as PAPERBOY_SMTP_CONCURRENCY. */
+const CONCURRENCY = 10;
+
+type Row = Record<string, string | number>;
+const rows: Row[] = [];
+const say = (message: string) => process.stderr.write(`${message}\n`);
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+async function main() {
+  const root = await mkdtemp(path.join(tmpdir(), "paperboy-bench-"));
+  await chmod(root, 0o755);
+  say(`paperboy bench: ${SIZES.join(" and ")} subscribers × ${PAPER_COUNTS.join(" and ")} papers; workers ${WORKER_COUNTS.join(" vs ")}`);
+  const server = await startEmbeddedPostgres(path.join(root, "postgres"));
+  const sink = await startSink();
+  try {
+    rows.push({ phase: "render", ...(await measureRender()) });
+    for (const size of SIZES) {
+      for (const papers of PAPER_COUNTS) {
+        const url = await freshDatabase(server.serverUrl, `bench_${size}_${papers}`);
+        const db = createDb(url);
+        const seeding = performance.now();
+        await seedPapers(db, papers);
+        await seedSubscribers(db, size);
+        say(`${size} subscribers, ${papers} papers: seeded in ${round((performance.now() - seeding) / 1000)} s`);
+        const planning = await runPhase<PlanningResult>("planning", url, sink, `planning ${size}×${papers}`, size);
+        rows.push({
+          phase: "planning",
+          subscribers: size,
+          papers,
+          perSecond: Math.round(planning.digests / planning.seconds),
+          digests: planning.digests,
+          seconds: round(planning.seconds),
+          dbSeconds: round(planning.dbSeconds),
+          peakRssMb: Math.round(planning.peakRssMb),
+          messageKb: round(planning.avgMessageKb),
+          sharedRankings: planning.sharedRankings,
+        });
+        if (papers === PAPER_COUNTS[0]) {
+          await sink.reset();
+          const delivery = await runPhase<DeliveryResult>("delivery", url, sink, `delivery ${size}×${papers}`, size * 2);
+          const stats = await sink.stats();
+          const e2e = delivery.sent / delivery.e2eSeconds;
+          const raw = delivery.sent / delivery.rawSeconds;
+          rows.push({
+            phase: "delivery",
+            subscribers: size,
+            papers,
+            perSecond: Math.round(e2e),
+            rawPerSecond: Math.round(raw),
+            ratio: `${Math.round((100 * e2e) / raw)}%`,
+            digests: delivery.sent,
+            seconds: round(delivery.e2eSeconds),
+            peakRssMb: Math.round(delivery.peakRssMb),
+            messageKb: round(delivery.avgMessageKb),
+            duplicates: stats.duplicates,
+          });
+          for (const workers of WORKER_COUNTS) rows.push({ phase: `${workers} worker process${workers > 1 ? "es" : ""}`, subscribers: size, papers, ...(await measureWorkers(db, url, sink, workers)) });
+        }
+        await db.$disconnect();
+      }
+    }
+  } finally {
+    sink.child.kill();
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+  console.error();
+  console.table(rows);
+  console.log(JSON.stringify({ machine: machine(), concurrency: CONCURRENCY, rows }, null, 2));
+}
+
+function machine() {
+  return { node: process.version, cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency, date: new Date().toISOString() };
+}
+
+async function freshDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  await migrateDatabase(`${serverUrl}/${name}`);
+  return `${serverUrl}/${name}`;
+}
+
+type PlanningResult = { digests: number; seconds: number; dbSeconds: number; avgMessageKb: number; sharedRankings: number; peakRssMb: number };
+type DeliveryResult = { sent: number; e2eSeconds: number; rawSeconds: number; avgMessageKb: number; peakRssMb: number };
+
+/** Runs test/bench/phase.ts in a child process, showing its progress. */
+function runPhase<PhaseResult>(phase: "planning" | "delivery", databaseUrl: string, sink: Sink, label: string, total: number): Promise<PhaseResult> {
+  const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), [phase, databaseUrl, String(sink.port)], { execArgv: ["--import", "tsx", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const progress = startProgress(label, total);
+  return new Promise((resolve, reject) => {
+    let result: PhaseResult | undefined;
+    child.on("message", (message: { progress?: number; result?: PhaseResult }) => {
+      if (message.progress !== undefined) progress.update(message.progress);
+      if (message.result) result = message.result;
+    });
+    child.on("exit", (code) => {
+      progress.stop();
+      if (result) resolve(result);
+      else reject(new Error(`bench phase ${phase} exited with code ${code}`));
+    });
+  });
+}
+
+/** Handlebars-filled MJML compiled per recipient (the naive way) vs paperboy's renderer (MJML compiled once, cards shared). */
+async function measureRender() {
+  const templates = await loadTemplates();
+  const source = await readFile(path.join(ROOT, "templates/emails/digest/html.mjml"), "utf8");
+  const handlebars = Handlebars.create();
+  handlebars.registerHelper("plural", (count: number, one: string, many: string) => (count === 1 ? one : many));
+  const fill = handlebars.compile(source);
+  const papers = Array.from({ length: 8 }, (_, i) => ({
+    paper: { arxivId: `2605.1000${i}`, title: `A paper about agents, number ${i}`, abstract: "We study agents. They act.", authors: ["A. Author", "B. Author"], upvotes: 10 * i, comments: i, source: "hf" },
+    reason: "Matched “agents” in the title",
+  }));
+  const input = (i: number) => ({
+    listName: "paperboy",
+    email: `r${i}@bench.example`,
+    date: "2026-05-14",
+    topics: ["agents"],
+    papers,
+    manageUrl: `https://x.example/m?token=${i}`,
+    unsubscribeUrl: `https://x.example/u?token=${i}`,
+    feedback: { base: `https://x.example/f?token=${i}`, topics: ["agents"] },
+  });
+  const naiveRuns = 40;
+  let started = performance.now();
+  for (let i = 0; i < naiveRuns; i++) {
+    const view = { ...input(i), papers: papers.map(({ paper, reason }, n) => ({ ...paper, reason, position: n + 1, url: `https://huggingface.co/papers/${paper.arxivId}`, summary: paper.abstract })) };
+    await mjml2html(fill(view), { validationLevel: "skip" });
+  }
+  const naiveMs = (performance.now() - started) / naiveRuns;
+  const runs = 20_000;
+  started = performance.now();
+  for (let i = 0; i < runs; i++) renderDigest(templates, input(i));
+  const onceMs = (performance.now() - started) / runs;
+  return { perSecond: Math.round(1000 / onceMs), naivePerSecond: Math.round(1000 / naiveMs), ratio: `${Math.round(naiveMs / onceMs)}×` };
+}
+
+type Sink = { child: ChildProcess; port: number; stats(): Promise<{ messages: number; recipients: number; duplicates: number }>; reset(): Promise<void> };
+
+async function startSink(): Promise<Sink> {
+  const child = fork(fileURLToPath(new URL("./sink-process.ts", import.meta.url)), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const port = await new Promise<number>((resolve) => child.once("message", (message: { port: number }) => resolve(message.port)));
+  const ask = <T>(type: string) =>
+    new Promise<T>((resolve) => {
+      child.once("message", (message: T) => resolve(message));
+      child.send({ type });
+    });
+  return { child, port, stats: () => ask("stats"), reset: () => ask("reset") };
+}
+
+/** Peak resident memory of a live process, from /proc (Linux). */
+async function peakRssMb(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** A tick plans everyone and enqueues the batches on pg-boss; `workers` separate `paperboy worker` processes send them. */
+async function measureWorkers(db: Db, databaseUrl: string, sink: Sink, workers: number): Promise<Row> {
+  await db.$executeRawUnsafe(`TRUNCATE "Delivery", "SentPaper", "Run"`);
+  await db.$executeRawUnsafe(`DO $$ BEGIN IF to_regclass('pgboss.job') IS NOT NULL THEN TRUNCATE pgboss.job; END IF; IF to_regclass('pgboss.archive') IS NOT NULL THEN TRUNCATE pgboss.archive; END IF; END $$`);
+  await sink.reset();
+  const queue = await startQueue(databaseUrl, silentLog);
+  const tick = await runTick({ db, log: silentLog, now: () => BENCH_NOW, sources: [], enqueue: (batch) => queue.enqueue(batch) });
+  await queue.stop();
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    PAPERBOY_SECRET: BENCH_MAIL.secret,
+    PAPERBOY_PUBLIC_URL: BENCH_MAIL.publicUrl,
+    PAPERBOY_SOURCES: "none",
+    PAPERBOY_LOG_LEVEL: "info",
+    PAPERBOY_SMTP_CONCURRENCY: String(CONCURRENCY),
+  };
+  const progress = startProgress(`${workers} worker${workers > 1 ? "s" : ""} × ${tick.due}`, tick.due);
+  const started = performance.now();
+  const children = Array.from({ length: workers }, () => spawn(process.execPath, ["bin/paperboy.js", "worker", "--count", "2"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] }));
+  // Each worker logs every batch it finished with its counts: that gives the split between processes.
+  const sentBy = children.map(() => 0);
+  children.forEach((child, i) => {
+    let buffered = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      const lines = (buffered + chunk.toString()).split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) {
+        if (/ (warn|error) /i.test(line)) say(line);
+        sentBy[i]! += Number(/"sent":(\d+)/.exec(line)?.[1] ?? 0);
+      }
+    });
+  });
+  let settled = 0;
+  const peaks = children.map(() => 0);
+  while (settled < tick.due && performance.now() - started < 30 * 60_000 && children.every((child) => child.exitCode === null)) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    settled = await db.delivery.count({ where: { status: { in: ["sent", "skipped"] } } });
+    for (const [i, child] of children.entries()) peaks[i] = Math.max(peaks[i]!, await peakRssMb(child.pid));
+    progress.update(settled);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  progress.stop();
+  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once("exit", resolve), child.kill("SIGTERM"))))));
+  const stats = await sink.stats();
+  return {
+    perSecond: Math.round(settled / seconds),
+    digests: settled,
+    due: tick.due,
+    batches: tick.batches,
+    seconds: round(seconds),
+    peakRssMb: Math.max(...peaks),
+    emails: stats.messages,
+    duplicates: stats.duplicates,
+    sentPerProcess: sentBy.join("/"),
+  };
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
