@@ -312,6 +312,9 @@ program
     });
   });
 
+/** Subscribers listed one by one in `run`'s report; the rest are counted. */
+const REPORTED_OUTCOMES = 1000;
+
 program
   .command("run")
   .description("run the daily digest now: match, render, send and record")
@@ -321,7 +324,7 @@ program
   .action(async (options: { date?: string; dryRun?: boolean; json?: boolean }) => {
     await withContext(async (ctx) => {
       const progress = startProgress("Sending digests", await ctx.db.subscriber.count({ where: { status: "active" } }));
-      const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update }).finally(progress.stop);
+      const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update, maxOutcomes: options.json ? undefined : REPORTED_OUTCOMES }).finally(progress.stop);
       console.log(options.json ? JSON.stringify(report, null, 2) : formatRunReport(report));
       if (report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
     });

@@ -1,11 +1,31 @@
 // The Prisma client over node-postgres (Rust-free client + driver adapter).
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/client.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/client.ts";
 
-/** Opens a pooled client; call `$disconnect()` when done. */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** Opens a pooled client; call `$disconnect()` when done (it closes the pool too). */
 export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  const pool = new pg.Pool({ connectionString: databaseUrl });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * Runs one SQL statement (`$1`… placeholders) on the client's own connection pool,
+ * without Prisma's per-query work: for the statements of the sending path, run
+ * per message or per batch, where that work cost more than the statement. Dates
+ * are sent as UTC ISO strings, which is how Prisma stores DateTime (`timestamp`
+ * columns hold UTC), whatever the session's or this process's time zone; read
+ * `timestamp` columns back `AT TIME ZONE 'UTC'`. Falls back to `$queryRawUnsafe`.
+ */
+export async function sql<Row>(db: Db, text: string, values: unknown[]): Promise<Row[]> {
+  const params = values.map((value) => (value instanceof Date ? value.toISOString() : value));
+  const pool = pools.get(db);
+  return pool ? (await pool.query(text, params)).rows : db.$queryRawUnsafe<Row[]>(text, ...params);
 }

@@ -1,7 +1,7 @@
 // The delivery ledger: one row per (subscriber, digest key). A row is claimed
 // ("sending") before the message goes out and its outcome recorded after, so a
 // re-run or a second worker never sends the same digest twice.
-import type { Db } from "../db/client.ts";
+import { sql, type Db } from "../db/client.ts";
 import type { AppError } from "../errors.ts";
 
 export type Claim = {
@@ -27,19 +27,22 @@ export const MAX_ATTEMPTS = 6;
  */
 export async function claimDelivery(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, now: Date): Promise<Claim | undefined> {
   const lease = new Date(now.getTime() + CLAIM_LEASE_MS);
-  const rows = await db.$queryRaw<Array<{ id: number; attempts: number; possibleDuplicate: boolean; subscriberStatus: string | null }>>`
-    INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "attempts", "leaseUntil", "runId", "createdAt", "updatedAt")
-    VALUES (${key.subscriberId}, ${key.digestKey}, 'sending', 1, ${lease}, ${key.runId ?? null}, ${now}, ${now})
-    ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
-      "status" = 'sending',
-      "attempts" = "Delivery"."attempts" + 1,
-      "leaseUntil" = EXCLUDED."leaseUntil",
-      "runId" = EXCLUDED."runId",
-      "possibleDuplicate" = "Delivery"."possibleDuplicate" OR "Delivery"."status" = 'sending',
-      "updatedAt" = EXCLUDED."updatedAt"
-    WHERE ("Delivery"."status" = 'failed' AND "Delivery"."nextAttemptAt" <= ${now})
-       OR ("Delivery"."status" = 'sending' AND "Delivery"."leaseUntil" < ${now})
-    RETURNING "id", "attempts", "possibleDuplicate", (SELECT status::text FROM "Subscriber" WHERE id = ${key.subscriberId}) AS "subscriberStatus"`;
+  const rows = await sql<{ id: number; attempts: number; possibleDuplicate: boolean; subscriberStatus: string | null }>(
+    db,
+    `INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "attempts", "leaseUntil", "runId", "createdAt", "updatedAt")
+     VALUES ($1, $2, 'sending', 1, $3, $4, $5, $5)
+     ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
+       "status" = 'sending',
+       "attempts" = "Delivery"."attempts" + 1,
+       "leaseUntil" = EXCLUDED."leaseUntil",
+       "runId" = EXCLUDED."runId",
+       "possibleDuplicate" = "Delivery"."possibleDuplicate" OR "Delivery"."status" = 'sending',
+       "updatedAt" = EXCLUDED."updatedAt"
+     WHERE ("Delivery"."status" = 'failed' AND "Delivery"."nextAttemptAt" <= $5)
+        OR ("Delivery"."status" = 'sending' AND "Delivery"."leaseUntil" < $5)
+     RETURNING "id", "attempts", "possibleDuplicate", (SELECT status::text FROM "Subscriber" WHERE id = $1) AS "subscriberStatus"`,
+    [key.subscriberId, key.digestKey, lease, key.runId ?? null, now],
+  );
   const row = rows[0];
   return row && { deliveryId: row.id, attempts: row.attempts, possibleDuplicate: row.possibleDuplicate, subscriberStatus: row.subscriberStatus ?? "deleted" };
 }
@@ -51,16 +54,19 @@ export async function recordSent(db: Db, claim: Claim, outcome: { subscriberId: 
   const paperIds = outcome.picks.map((pick) => pick.paperId);
   const picks = JSON.stringify(outcome.picks.map(({ paperId, reason, score }) => ({ paperId, reason, score })));
   // One statement, so one round trip and atomic: the row, the papers never to send again, the bounce count.
-  await db.$executeRaw`
-    WITH sent AS (
-      UPDATE "Delivery" SET status = 'sent', "messageId" = ${outcome.messageId}, "paperIds" = ${paperIds}::int[], picks = ${picks}::jsonb,
-        "sentAt" = ${now}, "leaseUntil" = NULL, "errorClass" = NULL, error = NULL, "nextAttemptAt" = NULL, "updatedAt" = ${now}
-      WHERE id = ${claim.deliveryId}
-    ), papers AS (
-      INSERT INTO "SentPaper" ("subscriberId", "paperId", "sentAt")
-      SELECT ${outcome.subscriberId}, unnest(${paperIds}::int[]), ${now} ON CONFLICT DO NOTHING
-    )
-    UPDATE "Subscriber" SET "softBounces" = 0 WHERE id = ${outcome.subscriberId} AND "softBounces" > 0`;
+  await sql(
+    db,
+    `WITH sent AS (
+       UPDATE "Delivery" SET status = 'sent', "messageId" = $3, "paperIds" = $4::int[], picks = $5::jsonb,
+         "sentAt" = $6, "leaseUntil" = NULL, "errorClass" = NULL, error = NULL, "nextAttemptAt" = NULL, "updatedAt" = $6
+       WHERE id = $1
+     ), papers AS (
+       INSERT INTO "SentPaper" ("subscriberId", "paperId", "sentAt")
+       SELECT $2, unnest($4::int[]), $6 ON CONFLICT DO NOTHING
+     )
+     UPDATE "Subscriber" SET "softBounces" = 0 WHERE id = $2 AND "softBounces" > 0`,
+    [claim.deliveryId, outcome.subscriberId, outcome.messageId, paperIds, picks, now],
+  );
 }
 
 /**

@@ -39,14 +39,18 @@ export type Candidates = {
   interest: Map<number, number>;
   /** Papers with nearly the same title, by paper id. */
   nearDuplicates: Map<number, number[]>;
-  /** Rankings shared by subscribers with the same topics and popularity and no feedback. */
-  rankings: Map<string, Ranked[]>;
+  /** The best SHARED_DEPTH of the rankings of subscribers with the same topics and popularity and no feedback. */
+  rankings: Map<string, SharedRanking>;
   /** Ranked entries held in `rankings`, bounded by RANKINGS_LIMIT. */
   rankedHeld: number;
 };
 
+type SharedRanking = { ranked: Ranked[]; truncated: boolean };
+
+/** Entries kept per shared ranking: the largest cap (50) plus room for papers already sent or collapsed. */
+const SHARED_DEPTH = 80;
 /** At most this many ranked entries are kept for sharing (a few MB); past it, rankings are computed per subscriber. */
-const RANKINGS_LIMIT = 200_000;
+const RANKINGS_LIMIT = 400_000;
 
 /** Validates a YYYY-MM-DD date; throws INVALID_DATE. */
 export function parseDay(value: string): string {
@@ -133,20 +137,21 @@ export function pickPapers(
   const rank = () =>
     rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, termsOf: (paperId) => candidates.terms.get(paperId) ?? [] });
   const learned = profile !== undefined && (profile.terms.size > 0 || profile.topicWeights.size > 0);
-  let ranked: Ranked[] | undefined;
-  if (learned) ranked = rank();
-  else {
-    const key = `${communityWeight}|${topics.map((topic) => topic.key).join("\u0000")}`;
-    ranked = candidates.rankings.get(key);
-    if (!ranked) {
-      ranked = rank();
-      if (candidates.rankedHeld + ranked.length <= RANKINGS_LIMIT) {
-        candidates.rankings.set(key, ranked);
-        candidates.rankedHeld += ranked.length;
-      }
+  if (learned) return takeTop(rank(), sentPaperIds, subscriber.maxPapers, candidates.nearDuplicates);
+  const key = `${communityWeight}|${topics.map((topic) => topic.key).join("\u0000")}`;
+  let shared = candidates.rankings.get(key);
+  if (!shared) {
+    const ranked = rank();
+    shared = { ranked: ranked.slice(0, SHARED_DEPTH), truncated: ranked.length > SHARED_DEPTH };
+    if (candidates.rankedHeld + shared.ranked.length <= RANKINGS_LIMIT) {
+      candidates.rankings.set(key, shared);
+      candidates.rankedHeld += shared.ranked.length;
     }
+    if (shared.truncated) shared = { ranked, truncated: false };
   }
-  return takeTop(ranked, sentPaperIds, subscriber.maxPapers, candidates.nearDuplicates);
+  const picks = takeTop(shared.ranked, sentPaperIds, subscriber.maxPapers, candidates.nearDuplicates);
+  // The shared prefix ran out before the cap (many papers already sent): rank in full.
+  return picks.length < subscriber.maxPapers && shared.truncated ? takeTop(rank(), sentPaperIds, subscriber.maxPapers, candidates.nearDuplicates) : picks;
 }
 
 export type PickReport = Pick & { arxivId: string; title: string };

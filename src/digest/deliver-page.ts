@@ -1,6 +1,6 @@
 // Delivers one page (or batch) of due subscribers: pick, render, send under the
 // ledger, with a bounded number of sends in flight and a circuit breaker.
-import type { Db } from "../db/client.ts";
+import { sql, type Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
 import { recordSkipped } from "../delivery/ledger.ts";
 import { sendDigest } from "../delivery/send-digest.ts";
@@ -106,15 +106,15 @@ export async function loadPageState(db: Db, page: SubscriberWithTopics[], candid
 
 async function findSuppressed(db: Db, page: SubscriberWithTopics[]): Promise<Set<number>> {
   const byHash = new Map(page.map((subscriber) => [hashAddress(subscriber.email), subscriber.id]));
-  const rows = await db.$queryRawUnsafe<Array<{ addressHash: string }>>(`SELECT "addressHash" FROM "Suppression" WHERE "addressHash" = ANY($1::text[])`, [...byHash.keys()]);
+  const rows = await sql<{ addressHash: string }>(db, `SELECT "addressHash" FROM "Suppression" WHERE "addressHash" = ANY($1::text[])`, [[...byHash.keys()]]);
   return new Set(rows.map((row) => byHash.get(row.addressHash) ?? 0));
 }
 
 async function findSentPapers(db: Db, page: SubscriberWithTopics[], candidates: Candidates): Promise<Map<number, Set<number>>> {
-  const rows = await db.$queryRawUnsafe<Array<{ subscriberId: number; paperId: number }>>(
+  const rows = await sql<{ subscriberId: number; paperId: number }>(
+    db,
     `SELECT "subscriberId", "paperId" FROM "SentPaper" WHERE "subscriberId" = ANY($1::int[]) AND "paperId" = ANY($2::int[])`,
-    page.map((subscriber) => subscriber.id),
-    [...candidates.papers.keys()],
+    [page.map((subscriber) => subscriber.id), [...candidates.papers.keys()]],
   );
   const sent = new Map<number, Set<number>>();
   for (const row of rows) {

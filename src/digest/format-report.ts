@@ -20,8 +20,9 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
     if (count > shown) lines.push(`        … and ${count - shown} more`);
   }
   const { counts } = report;
+  if (report.outcomesOmitted > 0) lines.push("", `  … and ${report.outcomesOmitted} more subscribers (paperboy run --json lists them all)`);
   lines.push("");
-  if (report.outcomes.length === 0 && counts.alreadyDone > 0) {
+  if (counts.due === 0 && counts.alreadyDone > 0) {
     lines.push(`Nothing new to send: ${counts.alreadyDone} subscriber${counts.alreadyDone === 1 ? " already has" : "s already have"} ${report.digestKey} in the ledger.`);
   } else {
     const planned = report.dryRun ? `would send ${counts.planned}, ` : `sent ${counts.sent}, `;

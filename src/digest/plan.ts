@@ -1,5 +1,5 @@
 // Who is due for a digest: streamed in keyset pages so memory does not grow with the list.
-import type { Db } from "../db/client.ts";
+import { sql, type Db } from "../db/client.ts";
 import type { TopicSpec } from "../matching/topics.ts";
 import { toSubscriber, WITH_TOPICS, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 
@@ -32,7 +32,8 @@ export type DueEntry = { id: number; digestKey: string; day: string };
 export async function* findDueByLocalTime(db: Db, now: Date, pageSize = PAGE_SIZE): AsyncGenerator<DueEntry[]> {
   let after = 0;
   for (;;) {
-    const rows = await db.$queryRawUnsafe<Array<{ id: number; digest_key: string; day: string; due: boolean }>>(
+    const rows = await sql<{ id: number; digest_key: string; day: string; due: boolean }>(
+      db,
       `WITH page AS (
          SELECT id, cadence::text AS cadence, "sendHour", "pausedUntil", ($1::timestamptz AT TIME ZONE timezone) AS local
          FROM "Subscriber" WHERE status = 'active' AND id > $2 ORDER BY id LIMIT $3
@@ -47,9 +48,7 @@ export async function* findDueByLocalTime(db: Db, now: Date, pageSize = PAGE_SIZ
                AND ("pausedUntil" IS NULL OR "pausedUntil" <= local::date)
                AND ${NOT_FINAL_SQL}) AS due
        FROM k ORDER BY id`,
-      now,
-      after,
-      pageSize,
+      [now, after, pageSize],
     );
     if (rows.length === 0) return;
     const due = rows.filter((row) => row.due).map((row) => ({ id: row.id, digestKey: row.digest_key, day: row.day }));

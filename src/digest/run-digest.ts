@@ -32,6 +32,8 @@ export type RunOptions = {
   onlyEmails?: string[];
   /** Called after each page with the number of subscribers handled so far. */
   onProgress?: (done: number) => void;
+  /** Keep at most this many per-subscriber outcomes in the report (counts stay complete), so that memory does not grow with the list. */
+  maxOutcomes?: number;
 };
 
 export type RunReport = {
@@ -44,6 +46,8 @@ export type RunReport = {
   distinctTopics: number;
   counts: { due: number; sent: number; skipped: number; failed: number; planned: number; deferred: number; alreadyDone: number; suppressed: number };
   outcomes: SubscriberOutcome[];
+  /** Outcomes left out of `outcomes` by `maxOutcomes`. */
+  outcomesOmitted: number;
   mailer: string;
   durationMs: number;
 };
@@ -83,6 +87,7 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
     distinctTopics: candidates.compiled.size,
     counts: { due: 0, sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, alreadyDone, suppressed: 0 },
     outcomes: [],
+    outcomesOmitted: 0,
     mailer: deps.mailer.description,
     durationMs: 0,
   };
@@ -94,7 +99,8 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
       for (const outcome of outcomes) {
         report.counts.due++;
         report.counts[outcome.status]++;
-        report.outcomes.push(outcome);
+        if (report.outcomes.length < (options.maxOutcomes ?? Infinity)) report.outcomes.push(outcome);
+        else report.outcomesOmitted++;
       }
       options.onProgress?.(report.counts.due);
     }

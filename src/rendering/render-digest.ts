@@ -77,7 +77,8 @@ const SLOTS = /[\uE000\uE001]/g;
 const CARDS_PER_PAPER = 16;
 
 type Card = { html: string[]; text: string[] };
-type CardCache = WeakMap<DigestPaper, Map<string, Card>>;
+/** Per paper, cards by reason: [without feedback links, with them]. Keyed by the reason string itself, which is shared by the subscribers of one ranking. */
+type CardCache = WeakMap<DigestPaper, [Map<string, Card>, Map<string, Card>]>;
 const caches = new WeakMap<EmailTemplate, CardCache>();
 
 function cardCache(template: EmailTemplate): CardCache {
@@ -87,14 +88,14 @@ function cardCache(template: EmailTemplate): CardCache {
 }
 
 function cachedCard(cache: CardCache, cards: NonNullable<EmailTemplate["cards"]>, entry: DigestEntry, feedback: boolean): Card {
-  let byReason = cache.get(entry.paper);
-  if (!byReason) cache.set(entry.paper, (byReason = new Map()));
-  const key = `${feedback ? 1 : 0}${entry.reason}`;
-  let card = byReason.get(key);
+  let byFeedback = cache.get(entry.paper);
+  if (!byFeedback) cache.set(entry.paper, (byFeedback = [new Map(), new Map()]));
+  const byReason = byFeedback[feedback ? 1 : 0];
+  let card = byReason.get(entry.reason);
   if (!card) {
     const view = paperView(entry, POSITION_SLOT, feedback ? FEEDBACK_SLOT : undefined);
     card = { html: cards.html(view).split(/([\uE000\uE001])/), text: cards.text(view).split(/([\uE000\uE001])/) };
-    if (byReason.size < CARDS_PER_PAPER) byReason.set(key, card);
+    if (byReason.size < CARDS_PER_PAPER) byReason.set(entry.reason, card);
   }
   return card;
 }

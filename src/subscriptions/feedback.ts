@@ -1,6 +1,6 @@
 // Feedback from inside the email: 👍 / 👎 on a paper, "less of this topic", and the
 // profile they add up to, which re-ranks the next digests.
-import type { Db } from "../db/client.ts";
+import { sql, type Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { buildTermWeights, EMPTY_PROFILE, topTerms, type Profile, type Vote } from "../matching/profile.ts";
 import { formatTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
@@ -33,15 +33,17 @@ export async function resetLearning(db: Db, subscriberId: number): Promise<void>
 /** Profiles of many subscribers at once (one query each for votes and topic weights). */
 export async function loadProfiles(db: Db, subscriberIds: number[]): Promise<Map<number, Profile>> {
   const [votes, topics] = await Promise.all([
-    db.$queryRawUnsafe<Array<{ subscriberId: number; vote: number; text: string }>>(
+    sql<{ subscriberId: number; vote: number; text: string }>(
+      db,
       `SELECT f."subscriberId", f.vote, p.title || ' ' || array_to_string(p."aiKeywords", ' ') AS text
        FROM "Feedback" f JOIN "Paper" p ON p.id = f."paperId" WHERE f."subscriberId" = ANY($1::int[])`,
-      subscriberIds,
+      [subscriberIds],
     ),
-    db.$queryRawUnsafe<Array<{ subscriberId: number; weight: number; kind: string; query: string }>>(
+    sql<{ subscriberId: number; weight: number; kind: string; query: string }>(
+      db,
       `SELECT st."subscriberId", st.weight, t.kind::text AS kind, t.query
        FROM "SubscriberTopic" st JOIN "Topic" t ON t.id = st."topicId" WHERE st."subscriberId" = ANY($1::int[]) AND st.weight <> 1`,
-      subscriberIds,
+      [subscriberIds],
     ),
   ]);
   const profiles = new Map<number, Profile>();

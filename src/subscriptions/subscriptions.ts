@@ -1,6 +1,6 @@
 // Subscribers and their topics: validation, creation and lookup.
-import { createHash } from "node:crypto";
-import type { Db } from "../db/client.ts";
+import { hash } from "node:crypto";
+import { sql, type Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
 import { verifyToken, type TokenPurpose } from "./tokens.ts";
@@ -35,7 +35,7 @@ export function timezone(value: string): string {
 
 /** Hash under which an address is kept on the suppression list. */
 export function hashAddress(email: string): string {
-  return createHash("sha256").update(email.toLowerCase()).digest("hex");
+  return hash("sha256", email.toLowerCase(), "hex");
 }
 
 /** Parses every topic first, so that one bad topic changes nothing. Duplicates are dropped. */
@@ -181,9 +181,10 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
  * (topics aggregated in PostgreSQL), for workers loading a batch. Read-only.
  */
 export async function loadActiveSubscribers(db: Db, ids: number[]): Promise<SubscriberWithTopics[]> {
-  const rows = await db.$queryRawUnsafe<Array<Omit<SubscriberWithTopics, "topics"> & { kinds: string[]; queries: string[] }>>(
+  const rows = await sql<Omit<SubscriberWithTopics, "topics"> & { kinds: string[]; queries: string[] }>(
+    db,
     `SELECT s.id, s.email, s.status::text AS status, s."maxPapers", s.timezone, s."sendHour", s.cadence::text AS cadence,
-            s.popularity, s."pausedUntil", s."tokenVersion",
+            s.popularity, s."pausedUntil" AT TIME ZONE 'UTC' AS "pausedUntil", s."tokenVersion",
             coalesce(array_agg(t.kind::text ORDER BY st."createdAt", t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS kinds,
             coalesce(array_agg(t.query ORDER BY st."createdAt", t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS queries
      FROM "Subscriber" s
@@ -191,7 +192,7 @@ export async function loadActiveSubscribers(db: Db, ids: number[]): Promise<Subs
      LEFT JOIN "Topic" t ON t.id = st."topicId"
      WHERE s.id = ANY($1::int[]) AND s.status = 'active'
      GROUP BY s.id ORDER BY s.id`,
-    ids,
+    [ids],
   );
   return rows.map(({ kinds, queries, ...subscriber }) => ({ ...subscriber, topics: kinds.map((kind, i) => ({ kind: kind as TopicSpec["kind"], query: queries[i]! })) }));
 }

@@ -2,6 +2,7 @@
 // is its own: `planning` (select + match + render, no sending) or `delivery` (the
 // worker path into the SMTP sink, then a bare nodemailer pool on the same sink).
 // Prints one JSON line.
+import { readdirSync, readFileSync } from "node:fs";
 import nodemailer from "nodemailer";
 import { createDb, type Db } from "../../src/db/client.ts";
 import { toMailOptions, type OutgoingMessage } from "../../src/delivery/mailer.ts";
@@ -89,6 +90,8 @@ async function delivery() {
     sample = message;
     return send(message);
   };
+  let cpu = process.cpuUsage();
+  let postgres = postgresCpuMs();
   for await (const page of findDueByLocalTime(db, BENCH_NOW)) {
     const byKey = new Map<string, number[]>();
     for (const entry of page) byKey.set(entry.digestKey, [...(byKey.get(entry.digestKey) ?? []), entry.id]);
@@ -96,6 +99,8 @@ async function delivery() {
     progress(sent);
   }
   const e2eSeconds = (performance.now() - started) / 1000;
+  const e2eCpuMs = cpuMs(process.cpuUsage(cpu));
+  const e2ePostgresCpuMs = postgresCpuMs() - postgres;
   await mailer.close();
 
   // The baseline: a bare nodemailer pool with as many connections sending one of
@@ -103,6 +108,8 @@ async function delivery() {
   const raw = nodemailer.createTransport({ url, pool: true, maxConnections: CONCURRENCY } as Parameters<typeof nodemailer.createTransport>[0]);
   const { messageId: _, ...options } = sample ? toMailOptions(sample) : {};
   started = performance.now();
+  cpu = process.cpuUsage();
+  postgres = postgresCpuMs();
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -114,8 +121,41 @@ async function delivery() {
     }),
   );
   const rawSeconds = (performance.now() - started) / 1000;
+  const rawCpuMs = cpuMs(process.cpuUsage(cpu));
+  const rawPostgresCpuMs = postgresCpuMs() - postgres;
   raw.close();
-  return { sent, e2eSeconds, rawSeconds, avgMessageKb: bytes / Math.max(1, sent) / 1024 };
+  const perMessage = (ms: number) => ms / Math.max(1, sent);
+  return {
+    sent,
+    e2eSeconds,
+    rawSeconds,
+    avgMessageKb: bytes / Math.max(1, sent) / 1024,
+    e2eCpuMsPerMessage: perMessage(e2eCpuMs),
+    rawCpuMsPerMessage: perMessage(rawCpuMs),
+    e2ePostgresCpuMsPerMessage: perMessage(e2ePostgresCpuMs),
+    rawPostgresCpuMsPerMessage: perMessage(rawPostgresCpuMs),
+  };
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
+/** CPU time used so far by every PostgreSQL process on this machine (Linux /proc; 0 elsewhere). */
+function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(postgres)")) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime, stime, and cutime, cstime: the postmaster collects the time of backends that have exited
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // the process ended
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 const result = phase === "planning" ? await planning() : await delivery();

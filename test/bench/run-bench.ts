@@ -6,7 +6,8 @@
 //   workers    a tick enqueues on pg-boss; 1 and then 2 `paperboy worker` processes send
 //   render     MJML compiled per recipient (the naive way) vs compiled once
 // with peak RSS and database time. Prints a table (stderr) and JSON (stdout).
-// Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --quick (10 000 only)
+// Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --delivery-sizes 10000
+//          --quick (10 000 only)
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -34,11 +35,20 @@ const arg = (name: string, fallback: number[]) => {
 const SIZES = arg("sizes", process.argv.includes("--quick") ? [10_000] : [10_000, 100_000]);
 const PAPER_COUNTS = arg("papers", [50, 500]);
 const WORKER_COUNTS = arg("workers", [1, 2]);
+/** Sizes at which delivery and workers are measured too (sending 100 000 messages takes a while). */
+const DELIVERY_SIZES = arg("delivery-sizes", SIZES);
 /** Sends in flight per process, as PAPERBOY_SMTP_CONCURRENCY. */
 const CONCURRENCY = 10;
+/** V8 heap limits for the measured processes, as the README recommends for workers (RSS stays bounded). */
+const HEAP_FLAGS = ["--max-old-space-size=192", "--max-semi-space-size=4"];
 
 type Row = Record<string, string | number>;
 const rows: Row[] = [];
+/** Keeps a result row and shows it at once: a full run takes a while. */
+const record = (row: Row) => {
+  rows.push(row);
+  say(`  ${Object.entries(row).map(([key, value]) => `${key} ${value}`).join(" · ")}`);
+};
 const say = (message: string) => process.stderr.write(`${message}\n`);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
@@ -49,7 +59,7 @@ async function main() {
   const server = await startEmbeddedPostgres(path.join(root, "postgres"));
   const sink = await startSink();
   try {
-    rows.push({ phase: "render", ...(await measureRender()) });
+    record({ phase: "render", ...(await measureRender()) });
     for (const size of SIZES) {
       for (const papers of PAPER_COUNTS) {
         const url = await freshDatabase(server.serverUrl, `bench_${size}_${papers}`);
@@ -59,7 +69,7 @@ async function main() {
         await seedSubscribers(db, size);
         say(`${size} subscribers, ${papers} papers: seeded in ${round((performance.now() - seeding) / 1000)} s`);
         const planning = await runPhase<PlanningResult>("planning", url, sink, `planning ${size}×${papers}`, size);
-        rows.push({
+        record({
           phase: "planning",
           subscribers: size,
           papers,
@@ -71,13 +81,13 @@ async function main() {
           messageKb: round(planning.avgMessageKb),
           sharedRankings: planning.sharedRankings,
         });
-        if (papers === PAPER_COUNTS[0]) {
+        if (papers === PAPER_COUNTS[0] && DELIVERY_SIZES.includes(size)) {
           await sink.reset();
           const delivery = await runPhase<DeliveryResult>("delivery", url, sink, `delivery ${size}×${papers}`, size * 2);
           const stats = await sink.stats();
           const e2e = delivery.sent / delivery.e2eSeconds;
           const raw = delivery.sent / delivery.rawSeconds;
-          rows.push({
+          record({
             phase: "delivery",
             subscribers: size,
             papers,
@@ -89,8 +99,10 @@ async function main() {
             peakRssMb: Math.round(delivery.peakRssMb),
             messageKb: round(delivery.avgMessageKb),
             duplicates: stats.duplicates,
+            cpuMsPerMessage: `${round(delivery.e2eCpuMsPerMessage, 2)} vs ${round(delivery.rawCpuMsPerMessage, 2)}`,
+            postgresCpuMsPerMessage: `${round(delivery.e2ePostgresCpuMsPerMessage, 2)} vs ${round(delivery.rawPostgresCpuMsPerMessage, 2)}`,
           });
-          for (const workers of WORKER_COUNTS) rows.push({ phase: `${workers} worker process${workers > 1 ? "es" : ""}`, subscribers: size, papers, ...(await measureWorkers(db, url, sink, workers)) });
+          for (const workers of WORKER_COUNTS) record({ phase: `${workers} worker process${workers > 1 ? "es" : ""}`, subscribers: size, papers, ...(await measureWorkers(db, url, sink, workers)) });
         }
         await db.$disconnect();
       }
@@ -120,11 +132,21 @@ async function freshDatabase(serverUrl: string, name: string): Promise<string> {
 }
 
 type PlanningResult = { digests: number; seconds: number; dbSeconds: number; avgMessageKb: number; sharedRankings: number; peakRssMb: number };
-type DeliveryResult = { sent: number; e2eSeconds: number; rawSeconds: number; avgMessageKb: number; peakRssMb: number };
+type DeliveryResult = {
+  sent: number;
+  e2eSeconds: number;
+  rawSeconds: number;
+  avgMessageKb: number;
+  peakRssMb: number;
+  e2eCpuMsPerMessage: number;
+  rawCpuMsPerMessage: number;
+  e2ePostgresCpuMsPerMessage: number;
+  rawPostgresCpuMsPerMessage: number;
+};
 
 /** Runs test/bench/phase.ts in a child process, showing its progress. */
 function runPhase<PhaseResult>(phase: "planning" | "delivery", databaseUrl: string, sink: Sink, label: string, total: number): Promise<PhaseResult> {
-  const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), [phase, databaseUrl, String(sink.port)], { execArgv: ["--import", "tsx", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), [phase, databaseUrl, String(sink.port)], { execArgv: [...HEAP_FLAGS, "--import", "tsx", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const progress = startProgress(label, total);
   return new Promise((resolve, reject) => {
     let result: PhaseResult | undefined;
@@ -214,7 +236,7 @@ async function measureWorkers(db: Db, databaseUrl: string, sink: Sink, workers: 
   };
   const progress = startProgress(`${workers} worker${workers > 1 ? "s" : ""} × ${tick.due}`, tick.due);
   const started = performance.now();
-  const children = Array.from({ length: workers }, () => spawn(process.execPath, ["bin/paperboy.js", "worker", "--count", "2"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] }));
+  const children = Array.from({ length: workers }, () => spawn(process.execPath, [...HEAP_FLAGS, "bin/paperboy.js", "worker", "--count", "2"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] }));
   // Each worker logs every batch it finished with its counts: that gives the split between processes.
   const sentBy = children.map(() => 0);
   children.forEach((child, i) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_LEASE_MS, claimDelivery, recordFailure, recordSent, recordSkipped } from "../../src/delivery/ledger.ts";
 import { AppError } from "../../src/errors.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber, loadActiveSubscribers } from "../../src/subscriptions/subscriptions.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 let test: TestDatabase;
@@ -58,5 +58,24 @@ describe("delivery ledger", () => {
     expect(await recordSkipped(test.db, key("daily:d"), "nothing matched", t0)).toBe(false);
     expect(await recordSkipped(test.db, key("daily:a"), "nothing matched", t0)).toBe(false);
     expect(await claimDelivery(test.db, key("daily:d"), t0)).toBeUndefined();
+  });
+
+  it("stores and reads times in UTC like Prisma does, whatever this process's time zone", async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      const claim = await claimDelivery(test.db, key("daily:tz"), t0);
+      const row = await test.db.delivery.findUniqueOrThrow({ where: { id: claim!.deliveryId } });
+      expect(row.leaseUntil?.toISOString()).toBe(later(CLAIM_LEASE_MS).toISOString());
+      await recordSent(test.db, claim!, { subscriberId, messageId: "<tz@x>", picks: [] }, t0);
+      expect((await test.db.delivery.findUniqueOrThrow({ where: { id: claim!.deliveryId } })).sentAt?.toISOString()).toBe(t0.toISOString());
+      await test.db.subscriber.update({ where: { id: subscriberId }, data: { pausedUntil: new Date("2026-05-20T00:00:00Z") } });
+      const [loaded] = await loadActiveSubscribers(test.db, [subscriberId]);
+      expect(loaded?.pausedUntil?.toISOString()).toBe("2026-05-20T00:00:00.000Z");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+      await test.db.subscriber.update({ where: { id: subscriberId }, data: { pausedUntil: null } });
+    }
   });
 });

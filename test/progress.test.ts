@@ -1,0 +1,42 @@
+import { PassThrough } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { startProgress } from "../src/progress.ts";
+
+const ci = process.env.CI;
+afterEach(() => {
+  if (ci === undefined) delete process.env.CI;
+  else process.env.CI = ci;
+});
+
+/** A stream that says it is (or is not) a terminal and keeps what was written. */
+function terminal(isTTY: boolean) {
+  const stream = Object.assign(new PassThrough(), { isTTY, columns: 120 });
+  let written = "";
+  stream.on("data", (chunk: Buffer) => (written += chunk.toString()));
+  return { stream: stream as unknown as NodeJS.WriteStream, written: () => written };
+}
+
+describe("startProgress", () => {
+  it("draws a bar with the count on an interactive terminal", () => {
+    delete process.env.CI;
+    const out = terminal(true);
+    const progress = startProgress("Sending digests", 200, out.stream);
+    progress.update(50);
+    progress.stop();
+    expect(out.written()).toContain("Sending digests");
+    expect(out.written()).toContain("50/200");
+  });
+
+  it.each([
+    ["a pipe or a file", false, undefined],
+    ["CI", true, "true"],
+  ])("is silent in %s", (_, isTTY, ciValue) => {
+    if (ciValue === undefined) delete process.env.CI;
+    else process.env.CI = ciValue;
+    const out = terminal(isTTY);
+    const progress = startProgress("Sending digests", 200, out.stream);
+    progress.update(50);
+    progress.stop();
+    expect(out.written()).toBe("");
+  });
+});
