@@ -323,7 +323,7 @@ program
   .option("--json", "print the report as JSON (per subscriber: picked paper ids in order, scores, reasons)")
   .action(async (options: { date?: string; dryRun?: boolean; json?: boolean }) => {
     await withContext(async (ctx) => {
-      const progress = startProgress("Sending digests", await ctx.db.subscriber.count({ where: { status: "active" } }));
+      const progress = startProgress("Sending digests", await ctx.db.subscriber.count({ where: { status: "active" } }), { quiet: Boolean(process.env.CI) });
       const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update, maxOutcomes: options.json ? undefined : REPORTED_OUTCOMES }).finally(progress.stop);
       console.log(options.json ? JSON.stringify(report, null, 2) : formatRunReport(report));
       if (report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;

@@ -6,9 +6,13 @@ export type Progress = { update(done: number): void; stop(): void };
 
 const SILENT: Progress = { update() {}, stop() {} };
 
-/** Shows `label [bar] done/total · rate/s · eta` on an interactive stderr (not when CI is set). */
-export function startProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY || process.env.CI || total <= 0) return SILENT;
+/**
+ * Shows `label [bar] done/total · rate/s · eta` when `stream` is an interactive
+ * terminal; silent otherwise and when `quiet` (callers pass whether CI is set).
+ */
+export function startProgress(label: string, total: number, options: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Progress {
+  const stream = options.stream ?? process.stderr;
+  if (!stream.isTTY || options.quiet || total <= 0) return SILENT;
   const bar = new cliProgress.SingleBar(
     { stream, format: `${label.padEnd(34)} [{bar}] {value}/{total} · {speed}/s · eta {eta_formatted}`, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
     cliProgress.Presets.shades_classic,

@@ -30,7 +30,13 @@ import { BENCH_MAIL, BENCH_NOW, seedPapers, seedSubscribers } from "./population
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const arg = (name: string, fallback: number[]) => {
   const at = process.argv.indexOf(`--${name}`);
-  return at < 0 ? fallback : process.argv[at + 1]!.split(",").map(Number);
+  if (at < 0) return fallback;
+  const values = (process.argv[at + 1] ?? "").split(",").map(Number);
+  if (!values.every((value) => Number.isInteger(value) && value > 0)) {
+    console.error(`--${name} takes whole numbers above 0 separated by commas, e.g. --${name} ${fallback.join(",")}`);
+    process.exit(2);
+  }
+  return values;
 };
 const SIZES = arg("sizes", process.argv.includes("--quick") ? [10_000] : [10_000, 100_000]);
 const PAPER_COUNTS = arg("papers", [50, 500]);
@@ -40,7 +46,7 @@ const DELIVERY_SIZES = arg("delivery-sizes", SIZES);
 /** Sends in flight per process, as PAPERBOY_SMTP_CONCURRENCY. */
 const CONCURRENCY = 10;
 /** V8 heap limits for the measured processes, as the README recommends for workers (RSS stays bounded). */
-const HEAP_FLAGS = ["--max-old-space-size=192", "--max-semi-space-size=4"];
+const HEAP_FLAGS = (process.env.BENCH_HEAP_FLAGS ?? "--max-old-space-size=192 --max-semi-space-size=4").split(" ");
 
 type Row = Record<string, string | number>;
 const rows: Row[] = [];
@@ -51,6 +57,7 @@ const record = (row: Row) => {
 };
 const say = (message: string) => process.stderr.write(`${message}\n`);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+const quiet = Boolean(process.env.CI);
 
 async function main() {
   const root = await mkdtemp(path.join(tmpdir(), "paperboy-bench-"));
@@ -76,6 +83,7 @@ async function main() {
           perSecond: Math.round(planning.digests / planning.seconds),
           digests: planning.digests,
           seconds: round(planning.seconds),
+          pickAndRenderUs: Math.round((planning.computeSeconds * 1e6) / Math.max(1, planning.digests)),
           dbSeconds: round(planning.dbSeconds),
           peakRssMb: Math.round(planning.peakRssMb),
           messageKb: round(planning.avgMessageKb),
@@ -131,7 +139,7 @@ async function freshDatabase(serverUrl: string, name: string): Promise<string> {
   return `${serverUrl}/${name}`;
 }
 
-type PlanningResult = { digests: number; seconds: number; dbSeconds: number; avgMessageKb: number; sharedRankings: number; peakRssMb: number };
+type PlanningResult = { digests: number; seconds: number; computeSeconds: number; dbSeconds: number; avgMessageKb: number; sharedRankings: number; peakRssMb: number };
 type DeliveryResult = {
   sent: number;
   e2eSeconds: number;
@@ -147,7 +155,7 @@ type DeliveryResult = {
 /** Runs test/bench/phase.ts in a child process, showing its progress. */
 function runPhase<PhaseResult>(phase: "planning" | "delivery", databaseUrl: string, sink: Sink, label: string, total: number): Promise<PhaseResult> {
   const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), [phase, databaseUrl, String(sink.port)], { execArgv: [...HEAP_FLAGS, "--import", "tsx", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const progress = startProgress(label, total);
+  const progress = startProgress(label, total, { quiet });
   return new Promise((resolve, reject) => {
     let result: PhaseResult | undefined;
     child.on("message", (message: { progress?: number; result?: PhaseResult }) => {
@@ -234,7 +242,7 @@ async function measureWorkers(db: Db, databaseUrl: string, sink: Sink, workers: 
     PAPERBOY_LOG_LEVEL: "info",
     PAPERBOY_SMTP_CONCURRENCY: String(CONCURRENCY),
   };
-  const progress = startProgress(`${workers} worker${workers > 1 ? "s" : ""} × ${tick.due}`, tick.due);
+  const progress = startProgress(`${workers} worker${workers > 1 ? "s" : ""} × ${tick.due}`, tick.due, { quiet });
   const started = performance.now();
   const children = Array.from({ length: workers }, () => spawn(process.execPath, [...HEAP_FLAGS, "bin/paperboy.js", "worker", "--count", "2"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] }));
   // Each worker logs every batch it finished with its counts: that gives the split between processes.
