@@ -7,7 +7,7 @@
 //   render     MJML compiled per recipient (the naive way) vs compiled once
 // with peak RSS and database time. Prints a table (stderr) and JSON (stdout).
 // Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --delivery-sizes 10000
-//          --quick (10 000 only)
+//          --phases planning,delivery,workers  --quick (10 000 only)
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -43,6 +43,9 @@ const PAPER_COUNTS = arg("papers", [50, 500]);
 const WORKER_COUNTS = arg("workers", [1, 2]);
 /** Sizes at which delivery and workers are measured too (sending 100 000 messages takes a while). */
 const DELIVERY_SIZES = arg("delivery-sizes", SIZES);
+const PHASES = (process.argv[process.argv.indexOf("--phases") + 1] ?? "").split(",");
+/** --phases planning,delivery,workers (default: all) */
+const runs = (phase: string) => !process.argv.includes("--phases") || PHASES.includes(phase);
 /** Sends in flight per process, as PAPERBOY_SMTP_CONCURRENCY. */
 const CONCURRENCY = 10;
 /** V8 heap limits for the measured processes, as the README recommends for workers (RSS stays bounded). */
@@ -75,21 +78,23 @@ async function main() {
         await seedPapers(db, papers);
         await seedSubscribers(db, size);
         say(`${size} subscribers, ${papers} papers: seeded in ${round((performance.now() - seeding) / 1000)} s`);
-        const planning = await runPhase<PlanningResult>("planning", url, sink, `planning ${size}×${papers}`, size);
-        record({
-          phase: "planning",
-          subscribers: size,
-          papers,
-          perSecond: Math.round(planning.digests / planning.seconds),
-          digests: planning.digests,
-          seconds: round(planning.seconds),
-          pickAndRenderUs: Math.round((planning.computeSeconds * 1e6) / Math.max(1, planning.digests)),
-          dbSeconds: round(planning.dbSeconds),
-          peakRssMb: Math.round(planning.peakRssMb),
-          messageKb: round(planning.avgMessageKb),
-          sharedRankings: planning.sharedRankings,
-        });
-        if (papers === PAPER_COUNTS[0] && DELIVERY_SIZES.includes(size)) {
+        if (runs("planning")) {
+          const planning = await runPhase<PlanningResult>("planning", url, sink, `planning ${size}×${papers}`, size);
+          record({
+            phase: "planning",
+            subscribers: size,
+            papers,
+            perSecond: Math.round(planning.digests / planning.seconds),
+            digests: planning.digests,
+            seconds: round(planning.seconds),
+            pickAndRenderUs: Math.round((planning.computeSeconds * 1e6) / Math.max(1, planning.digests)),
+            dbSeconds: round(planning.dbSeconds),
+            peakRssMb: Math.round(planning.peakRssMb),
+            messageKb: round(planning.avgMessageKb),
+            sharedRankings: planning.sharedRankings,
+          });
+        }
+        if (papers === PAPER_COUNTS[0] && DELIVERY_SIZES.includes(size) && runs("delivery")) {
           await sink.reset();
           const delivery = await runPhase<DeliveryResult>("delivery", url, sink, `delivery ${size}×${papers}`, size * 2);
           const stats = await sink.stats();
@@ -110,6 +115,8 @@ async function main() {
             cpuMsPerMessage: `${round(delivery.e2eCpuMsPerMessage, 2)} vs ${round(delivery.rawCpuMsPerMessage, 2)}`,
             postgresCpuMsPerMessage: `${round(delivery.e2ePostgresCpuMsPerMessage, 2)} vs ${round(delivery.rawPostgresCpuMsPerMessage, 2)}`,
           });
+        }
+        if (papers === PAPER_COUNTS[0] && DELIVERY_SIZES.includes(size) && runs("workers")) {
           for (const workers of WORKER_COUNTS) record({ phase: `${workers} worker process${workers > 1 ? "es" : ""}`, subscribers: size, papers, ...(await measureWorkers(db, url, sink, workers)) });
         }
         await db.$disconnect();
