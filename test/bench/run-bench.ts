@@ -9,6 +9,7 @@
 // Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --delivery-sizes 10000
 //          --phases planning,delivery,workers  --quick (10 000 only)
 import { fork, spawn, type ChildProcess } from "node:child_process";
+import { Console } from "node:console";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -127,8 +128,10 @@ async function main() {
     await server.stop();
     await rm(root, { recursive: true, force: true });
   }
-  console.error();
-  console.table(rows);
+  // The table for people on stderr, the JSON alone on stdout.
+  const stderr = new Console({ stdout: process.stderr });
+  stderr.log();
+  stderr.table(rows);
   console.log(JSON.stringify({ machine: machine(), concurrency: CONCURRENCY, rows }, null, 2));
 }
 
