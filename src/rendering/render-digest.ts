@@ -3,6 +3,7 @@
 // what differs per recipient (the card's position, the signed feedback links) is
 // left as a slot in the cached card and filled by plain string joins.
 import Handlebars from "handlebars";
+import { AppError } from "../errors.ts";
 import { renderEmail, type EmailTemplate, type RenderedEmail, type Templates } from "./templates.ts";
 
 export type DigestPaper = {
@@ -51,8 +52,8 @@ const AUTHORS_SHOWN = 3;
 /** Renders subject, HTML and plain text. Only https: links from the data reach the output. */
 export function renderDigest(templates: Templates, input: DigestInput): RenderedEmail {
   const template = templates.emails.get("digest");
-  if (!template?.cards) return renderEmail(templates, "digest", { ...toView(input), papers: input.papers.map((entry, index) => paperView(entry, index + 1, input.feedback?.base)) });
-  const cards = template.cards;
+  const cards = template?.cards;
+  if (!template || !cards) throw new AppError("TEMPLATE_INVALID", "the digest email needs a {{#each papers}} block in html.mjml and text.hbs");
   const cache = cardCache(template);
   const feedbackBase = input.feedback?.base;
   const escapedBase = feedbackBase === undefined ? "" : Handlebars.escapeExpression(feedbackBase);
@@ -106,8 +107,8 @@ function fillSlots(parts: string[], position: string, feedbackBase: string): str
   return out;
 }
 
-/** One card's fields. `position` and `feedbackBase` are slots when the card is cached. */
-function paperView({ paper, reason }: DigestEntry, position: number | string, feedbackBase: string | undefined) {
+/** One card's fields, with `position` and `feedbackBase` as slots. */
+function paperView({ paper, reason }: DigestEntry, position: string, feedbackBase: string | undefined) {
   const clean = (value: string) => value.replace(SLOTS, "");
   const abs = `https://arxiv.org/abs/${paper.arxivId}`;
   const id = encodeURIComponent(paper.arxivId);
