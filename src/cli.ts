@@ -6,8 +6,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { loadConfig, type Config } from "./config.ts";
 import { openContext, type AppContext } from "./context.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
-import { parseDay } from "./digest/candidates.ts";
-import { formatRunReport } from "./digest/format-report.ts";
+import { parseDay } from "./digest/digest-key.ts";
+import { formatRunReport, formatRunSummary } from "./digest/format-report.ts";
 import { previewDigest } from "./digest/preview-digest.ts";
 import { runDigest } from "./digest/run-digest.ts";
 import { AppError, describeError, isAppError } from "./errors.ts";
@@ -25,7 +25,7 @@ import { suppressAddress } from "./subscriptions/suppress.ts";
 import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
 import { deleteSubscriber } from "./subscriptions/leave.ts";
 import { readPreferences } from "./subscriptions/preferences.ts";
-import { addSubscriber, findSubscriber, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
+import { addSubscriber, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
 
 const EXIT_SEND_FAILURES = 3;
@@ -122,7 +122,8 @@ program
         if (result.report.counts.sent > 0) console.log(`\nEmails (.eml to import, .html to open in a browser): ${result.outbox}`);
         else console.log(`\nRun \`npm run demo -- --reset\` to start the demo over. Earlier emails: ${result.outbox}`);
         if (result.report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
-        if (options.serve) await serve(ctx);
+        // Only the web app: the scheduler would plan and mail this install's real subscribers too.
+        if (options.serve) await serve(ctx, { digests: false });
       },
       // The demo's addresses are examples: always the outbox; and no network sources.
       { smtpUrl: undefined, sources: [] },
@@ -158,11 +159,14 @@ subscribers
   .description('add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic \'"mixture of experts"\'')
   .option("--topic <topic>", "a topic: words that must all appear, or a \"quoted phrase\" (repeatable)", collect, [])
   .option("--max-papers <n>", "papers per digest (default: PAPERBOY_MAX_PAPERS)", positiveInt)
-  .action(async (email: string, options: { topic: string[]; maxPapers?: number }) => {
+  .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it")
+  .action(async (email: string, options: { topic: string[]; maxPapers?: number; unsuppress?: boolean }) => {
     await withContext(async (ctx) => {
       const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
-      const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli" }, ctx.now());
+      const suppression = options.unsuppress ? await findSuppression(ctx.db, normaliseEmail(email)) : undefined;
+      const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli", unsuppress: options.unsuppress }, ctx.now());
       const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
+      if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${suppression.createdAt.toISOString().slice(0, 10)}: ${suppression.reason})`);
       console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
     });
   });
@@ -300,15 +304,7 @@ program
     await withContext(async (ctx) => {
       const runs = await listRuns(ctx.db, options.last);
       if (options.json) return console.log(JSON.stringify(runs, null, 2));
-      for (const run of runs) {
-        const d = run.deliveries;
-        const took = run.durationMs === null ? "unfinished" : `${run.durationMs} ms`;
-        console.log(`#${run.id} ${run.kind.padEnd(6)} ${run.startedAt.toISOString()} ${took.padStart(10)}  sent ${d.sent}, failed ${d.failed}, skipped ${d.skipped}, in flight ${d.sending}, possible duplicates ${d.possibleDuplicates}`);
-        const report = run.report as { ingest?: Array<Record<string, unknown>>; due?: number; error?: string } | null;
-        for (const source of report?.ingest ?? []) console.log(`      source ${JSON.stringify(source)}`);
-        if (report?.due !== undefined) console.log(`      due ${report.due}`);
-        if (report?.error) console.log(`      error: ${report.error}`);
-      }
+      console.log(runs.length === 0 ? "No runs yet." : runs.map(formatRunSummary).join("\n"));
     });
   });
 
@@ -332,22 +328,26 @@ program
 
 program
   .command("preview <email>")
-  .description("render a subscriber's digest without sending or recording it")
-  .option("--date <YYYY-MM-DD>", "digest date (default: today, UTC)", day)
+  .description("render a subscriber's next digest (or the one of --date) without sending or recording it; a digest already sent is shown as sent")
+  .option("--date <YYYY-MM-DD>", "the subscriber's local digest date (default: their next digest)", day)
   .option("--format <format>", "text or html", "text")
   .option("--out <file>", "write the rendered part to a file instead of stdout")
   .option("--json", "print the picks as JSON instead")
   .action(async (email: string, options: { date?: string; format: string; out?: string; json?: boolean }) => {
     if (!["text", "html"].includes(options.format)) throw new AppError("INVALID_ARGUMENT", `--format must be text or html, not ${options.format}`);
     await withContext(async (ctx) => {
-      const preview = await previewDigest(ctx, { email, date: options.date ?? today() });
+      const preview = await previewDigest(ctx, { email, date: options.date });
       if (options.json) return console.log(JSON.stringify({ ...preview, message: undefined }, null, 2));
-      if (!preview.message) return console.log(`No digest for ${preview.email} on ${preview.date}: nothing matched or everything was already sent.`);
+      const head = preview.sentAt
+        ? `${preview.digestKey} was already sent to ${preview.email} at ${preview.sentAt}; this is what was sent.`
+        : `${preview.digestKey} for ${preview.email} (${preview.date}), from papers listed ${preview.window.since} to ${preview.window.until}; not sent.`;
+      if (!preview.message) return console.log(`${head}\nNo digest: nothing matched or everything was already sent.`);
       const body = options.format === "html" ? preview.message.html : `Subject: ${preview.message.subject}\n\n${preview.message.text}`;
       if (options.out) {
         await writeFile(options.out, body);
-        console.log(`Wrote ${preview.picks.length} papers for ${preview.email} to ${options.out}`);
+        console.log(`${head}\nWrote ${preview.picks.length} papers for ${preview.email} to ${options.out}`);
       } else {
+        console.error(head);
         console.log(body);
       }
     });

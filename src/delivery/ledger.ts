@@ -20,10 +20,24 @@ const RETRY_MAX_MS = 6 * 60 * 60 * 1000;
 export const MAX_ATTEMPTS = 6;
 
 /**
+ * The ledger's one rule for a row that does not close its digest, as SQL over the
+ * row's alias and a `now` parameter: failed with its retry due, claimed by a worker
+ * whose lease has passed, or a provisional skip (nothing matched) that papers
+ * ingested after it have reopened. Sent rows, live claims, failures without a retry
+ * due and final skips close the digest. The planner and the claim both use it.
+ */
+export function reopenedSql(row: string, now: string): string {
+  return `((${row}.status = 'failed' AND ${row}."nextAttemptAt" <= ${now})
+      OR (${row}.status IN ('sending', 'queued') AND (${row}."leaseUntil" IS NULL OR ${row}."leaseUntil" < ${now}))
+      OR (${row}.status = 'skipped' AND ${row}."papersUpTo" < (SELECT coalesce(max(id), 0) FROM "Paper")))`;
+}
+
+/**
  * Atomically claims the digest for sending: creates the row, or takes over a
- * failed row that is due for retry or a "sending" row whose lease has expired
- * (then the earlier attempt may have gone out: possibleDuplicate). Returns
- * undefined when the row is sent, skipped, permanently failed or held by another worker.
+ * row that reopenedSql allows: a failed row due for retry, a "sending" row whose
+ * lease has expired (then the earlier attempt may have gone out: possibleDuplicate),
+ * a provisional skip that new papers reopened. Returns undefined when the row is
+ * sent, finally skipped, permanently failed or held by another worker.
  */
 export async function claimDelivery(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, now: Date): Promise<Claim | undefined> {
   const lease = new Date(now.getTime() + CLAIM_LEASE_MS);
@@ -37,9 +51,9 @@ export async function claimDelivery(db: Db, key: { subscriberId: number; digestK
        "leaseUntil" = EXCLUDED."leaseUntil",
        "runId" = EXCLUDED."runId",
        "possibleDuplicate" = "Delivery"."possibleDuplicate" OR "Delivery"."status" = 'sending',
+       "papersUpTo" = NULL,
        "updatedAt" = EXCLUDED."updatedAt"
-     WHERE ("Delivery"."status" = 'failed' AND "Delivery"."nextAttemptAt" <= $5)
-        OR ("Delivery"."status" = 'sending' AND "Delivery"."leaseUntil" < $5)
+     WHERE ${reopenedSql('"Delivery"', "$5")}
      RETURNING "id", "attempts", "possibleDuplicate", (SELECT status::text FROM "Subscriber" WHERE id = $1) AS "subscriberStatus"`,
     [key.subscriberId, key.digestKey, lease, key.runId ?? null, now],
   );
@@ -99,16 +113,34 @@ function jitter(claim: Claim): number {
   return 0.8 + (seed % 401) / 1000;
 }
 
-/** Records that there was nothing to send (and why), unless the digest already has a row. */
-export async function recordSkipped(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, reason: string, now: Date): Promise<boolean> {
-  const inserted = await db.$executeRaw`
-    INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "error", "runId", "createdAt", "updatedAt")
-    VALUES (${key.subscriberId}, ${key.digestKey}, 'skipped', ${reason}, ${key.runId ?? null}, ${now}, ${now})
-    ON CONFLICT ("subscriberId", "digestKey") DO NOTHING`;
-  return inserted === 1;
+/**
+ * Records that there was nothing to send (and why), unless the digest has a row
+ * that closes it. With `papersUpTo` (the newest paper id considered) the skip is
+ * provisional: any paper ingested after it reopens the digest, so a day whose
+ * papers arrive late (a failed source, a run before the ingest) is not lost.
+ */
+export async function recordSkipped(
+  db: Db,
+  key: { subscriberId: number; digestKey: string; runId?: number },
+  reason: string,
+  now: Date,
+  papersUpTo?: number,
+): Promise<boolean> {
+  const written = await sql<{ id: number }>(
+    db,
+    `INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "error", "runId", "papersUpTo", "createdAt", "updatedAt")
+     VALUES ($1, $2, 'skipped', $3, $4, $5, $6, $6)
+     ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
+       status = 'skipped', error = EXCLUDED.error, "runId" = EXCLUDED."runId", "papersUpTo" = EXCLUDED."papersUpTo",
+       "leaseUntil" = NULL, "updatedAt" = EXCLUDED."updatedAt"
+     WHERE ${reopenedSql('"Delivery"', "$6")}
+     RETURNING id`,
+    [key.subscriberId, key.digestKey, reason, key.runId ?? null, papersUpTo ?? null, now],
+  );
+  return written.length === 1;
 }
 
 /** Turns a claim into a skip (the subscriber left between planning and sending). */
 export async function skipClaim(db: Db, claim: Claim, reason: string): Promise<void> {
-  await db.delivery.update({ where: { id: claim.deliveryId }, data: { status: "skipped", error: reason, leaseUntil: null } });
+  await db.delivery.update({ where: { id: claim.deliveryId }, data: { status: "skipped", error: reason, leaseUntil: null, papersUpTo: null } });
 }

@@ -1,9 +1,10 @@
 // Loads a digest date's candidate papers and matches every distinct topic once.
 import type { Db } from "../db/client.ts";
-import { AppError } from "../errors.ts";
+import { dayStart, toDay } from "./digest-key.ts";
+import type { DigestWindow } from "./window.ts";
 import { indexPapers, matchTopic, type PaperIndex, type TopicHit } from "../matching/match.ts";
 import { paperTerms, type Profile } from "../matching/profile.ts";
-import { COMMUNITY_WEIGHTS, communityScores, findNearDuplicates, rankAll, takeTop, type Pick, type Ranked } from "../matching/rank.ts";
+import { COMMUNITY_WEIGHTS, communityScores, findNearDuplicates, rankAll, takeTop, type PaperSet, type Pick, type Ranked } from "../matching/rank.ts";
 import { compileTopic, formatTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 
 export type CandidatePaper = {
@@ -21,6 +22,8 @@ export type CandidatePaper = {
   githubStars: number | null;
   projectUrl: string | null;
   source: string;
+  /** The listing day (YYYY-MM-DD). */
+  featuredOn: string;
 };
 
 export type Candidates = {
@@ -28,6 +31,8 @@ export type Candidates = {
   date: string;
   /** First listing day included (YYYY-MM-DD). */
   since: string;
+  /** The newest paper id in the database when these were loaded (papers ingested later are newer). */
+  newestPaperId: number;
   papers: Map<number, CandidatePaper>;
   /** Hits of every distinct topic compiled so far, by topic key. */
   hitsByTopic: Map<string, Map<number, TopicHit>>;
@@ -43,6 +48,8 @@ export type Candidates = {
   rankings: Map<string, SharedRanking>;
   /** Ranked entries held in `rankings`, bounded by RANKINGS_LIMIT. */
   rankedHeld: number;
+  /** Papers featured before a day, by that day: left out of a subscriber whose window starts later. */
+  featuredBefore: Map<string, Set<number>>;
 };
 
 type SharedRanking = { ranked: Ranked[]; truncated: boolean };
@@ -52,28 +59,14 @@ const SHARED_DEPTH = 80;
 /** At most this many ranked entries are kept for sharing (a few MB); past it, rankings are computed per subscriber. */
 const RANKINGS_LIMIT = 400_000;
 
-/** Validates a YYYY-MM-DD date; throws INVALID_DATE. */
-export function parseDay(value: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const date = match ? new Date(`${value}T00:00:00Z`) : undefined;
-  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
-    throw new AppError("INVALID_DATE", `${JSON.stringify(value)} is not a date in the form YYYY-MM-DD`, { field: "date" });
-  }
-  return value;
-}
-
-export function addDays(day: string, days: number): string {
-  return new Date(new Date(`${day}T00:00:00Z`).getTime() + days * 86_400_000).toISOString().slice(0, 10);
-}
-
 /**
- * Papers featured in the `lookbackDays` days up to and including `date`, indexed,
- * with every given topic matched once. Read-only.
+ * Papers featured on the window's days, indexed, with every given topic matched
+ * once; `newestPaperId` is the newest paper in the database as they were loaded. Read-only.
  */
-export async function loadCandidates(db: Db, date: string, lookbackDays: number, topics: TopicSpec[]): Promise<Candidates> {
-  const since = addDays(date, 1 - lookbackDays);
-  const rows = await db.paper.findMany({
-    where: { featuredOn: { gte: new Date(`${since}T00:00:00Z`), lte: new Date(`${date}T00:00:00Z`) } },
+export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[]): Promise<Candidates> {
+  const newest = await db.paper.aggregate({ _max: { id: true } });
+  const found = await db.paper.findMany({
+    where: { featuredOn: { gte: dayStart(window.since), lte: dayStart(window.until) } },
     select: {
       id: true,
       arxivId: true,
@@ -89,12 +82,15 @@ export async function loadCandidates(db: Db, date: string, lookbackDays: number,
       githubStars: true,
       projectUrl: true,
       source: true,
+      featuredOn: true,
     },
   });
+  const rows = found.map(({ featuredOn, ...row }) => ({ ...row, featuredOn: toDay(featuredOn) }));
   const papers = new Map(rows.map((row) => [row.id, row]));
   const candidates: Candidates = {
-    date,
-    since,
+    date: window.until,
+    since: window.since,
+    newestPaperId: newest._max.id ?? 0,
     papers,
     hitsByTopic: new Map(),
     compiled: new Map(),
@@ -104,6 +100,7 @@ export async function loadCandidates(db: Db, date: string, lookbackDays: number,
     nearDuplicates: findNearDuplicates(rows),
     rankings: new Map(),
     rankedHeld: 0,
+    featuredBefore: new Map(),
   };
   matchTopics(candidates, topics);
   return candidates;
@@ -129,15 +126,17 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
 export function pickPapers(
   candidates: Candidates,
   subscriber: { topics: TopicSpec[]; maxPapers: number; popularity?: string },
-  sentPaperIds: ReadonlySet<number>,
+  sentPaperIds: PaperSet,
   profile?: Profile,
+  since?: string,
 ): Pick[] {
+  const excluded = since && since > candidates.since ? unionOf(sentPaperIds, featuredBefore(candidates, since)) : sentPaperIds;
   const topics = matchTopics(candidates, subscriber.topics);
   const communityWeight = COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"];
   const rank = () =>
     rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, termsOf: (paperId) => candidates.terms.get(paperId) ?? [] });
   const learned = profile !== undefined && (profile.terms.size > 0 || profile.topicWeights.size > 0);
-  if (learned) return takeTop(rank(), sentPaperIds, subscriber.maxPapers, candidates.nearDuplicates);
+  if (learned) return takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates);
   const key = `${communityWeight}|${topics.map((topic) => topic.key).join("\u0000")}`;
   let shared = candidates.rankings.get(key);
   if (!shared) {
@@ -149,9 +148,22 @@ export function pickPapers(
     }
     if (shared.truncated) shared = { ranked, truncated: false };
   }
-  const picks = takeTop(shared.ranked, sentPaperIds, subscriber.maxPapers, candidates.nearDuplicates);
-  // The shared prefix ran out before the cap (many papers already sent): rank in full.
-  return picks.length < subscriber.maxPapers && shared.truncated ? takeTop(rank(), sentPaperIds, subscriber.maxPapers, candidates.nearDuplicates) : picks;
+  const picks = takeTop(shared.ranked, excluded, subscriber.maxPapers, candidates.nearDuplicates);
+  // The shared prefix ran out before the cap (many papers already sent or out of the window): rank in full.
+  return picks.length < subscriber.maxPapers && shared.truncated ? takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates) : picks;
+}
+
+function featuredBefore(candidates: Candidates, day: string): ReadonlySet<number> {
+  let before = candidates.featuredBefore.get(day);
+  if (!before) {
+    before = new Set([...candidates.papers.values()].filter((paper) => paper.featuredOn < day).map((paper) => paper.id));
+    candidates.featuredBefore.set(day, before);
+  }
+  return before;
+}
+
+function unionOf(a: PaperSet, b: PaperSet): PaperSet {
+  return { has: (paperId) => a.has(paperId) || b.has(paperId) };
 }
 
 export type PickReport = Pick & { arxivId: string; title: string };
@@ -165,8 +177,9 @@ export function describePicks(candidates: Candidates, picks: Pick[]): PickReport
 }
 
 /** Why a subscriber gets nothing, in words for the run report. */
-export function explainEmpty(candidates: Candidates, subscriber: { topics: TopicSpec[] }): string {
-  if (candidates.papers.size === 0) return `no papers were featured from ${candidates.since} to ${candidates.date}`;
+export function explainEmpty(candidates: Candidates, subscriber: { topics: TopicSpec[] }, since = candidates.since): string {
+  const inWindow = since > candidates.since ? candidates.papers.size - featuredBefore(candidates, since).size : candidates.papers.size;
+  if (inWindow === 0) return `no papers were featured from ${since} to ${candidates.date}`;
   if (subscriber.topics.length === 0) return "every trending paper was already sent";
-  return `none of ${candidates.papers.size} papers matched ${subscriber.topics.map(formatTopic).join(", ")} (or they were already sent)`;
+  return `none of ${inWindow} papers from ${since} to ${candidates.date} matched ${subscriber.topics.map(formatTopic).join(", ")} (or they were already sent)`;
 }

@@ -4,10 +4,9 @@ import { hash } from "node:crypto";
 import { mailDomain, type OutgoingMessage } from "../delivery/mailer.ts";
 import type { Pick } from "../matching/rank.ts";
 import { formatTopic, type TopicSpec } from "../matching/topics.ts";
-import { renderDigest } from "../rendering/render-digest.ts";
+import { renderDigest, type DigestPaper } from "../rendering/render-digest.ts";
 import type { Templates } from "../rendering/templates.ts";
 import { signedUrl } from "../subscriptions/links.ts";
-import type { CandidatePaper } from "./candidates.ts";
 
 export type MailSettings = {
   secret: string;
@@ -25,7 +24,7 @@ export function composeDigest(
   templates: Templates,
   settings: MailSettings,
   recipient: DigestRecipient,
-  digest: { key: string; date: string; picks: Pick[]; papers: Map<number, CandidatePaper> },
+  digest: { key: string; date: string; picks: Pick[]; papers: ReadonlyMap<number, DigestPaper> },
   now: Date,
 ): OutgoingMessage {
   const unsubscribeUrl = signedUrl(settings, "/unsubscribe", "unsubscribe", recipient, now);

@@ -9,6 +9,8 @@ import { loadProfiles } from "../subscriptions/feedback.ts";
 import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
 import { composeDigest } from "./compose-digest.ts";
+import { localTime, type Cadence } from "./digest-key.ts";
+import { digestWindow } from "./window.ts";
 import type { RunDeps } from "./run-digest.ts";
 
 export type SubscriberOutcome = {
@@ -41,7 +43,7 @@ export async function deliverPage(
   page: SubscriberWithTopics[],
   job: PageJob,
 ): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number }> {
-  const { suppressed, sent, profiles } = await loadPageState(deps.db, page, job.candidates);
+  const { suppressed, sent, profiles, previous } = await loadPageState(deps.db, page, job.candidates, job.digestKey);
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
   const outcomes: SubscriberOutcome[] = new Array(queue.length);
   let next = 0;
@@ -49,28 +51,27 @@ export async function deliverPage(
     while (next < queue.length) {
       const index = next++;
       const subscriber = queue[index]!;
-      outcomes[index] = await deliverOne(deps, subscriber, job, sent.get(subscriber.id) ?? new Set(), profiles.get(subscriber.id));
+      const window = digestWindow({ cadence: subscriber.cadence as Cadence, day: job.candidates.date, overlapDays: deps.lookbackDays, previousDay: previous.get(subscriber.id) });
+      outcomes[index] = await deliverOne(deps, subscriber, job, { sentPaperIds: sent.get(subscriber.id) ?? new Set(), profile: profiles.get(subscriber.id), since: window.since });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, lane));
   return { outcomes, suppressed: suppressed.size };
 }
 
-async function deliverOne(
-  deps: RunDeps & DeliveryOptions,
-  subscriber: SubscriberWithTopics,
-  job: PageJob,
-  sentPaperIds: ReadonlySet<number>,
-  profile: Profile | undefined,
-): Promise<SubscriberOutcome> {
+/** What picking knows of one subscriber: papers already sent, feedback, and where their window starts. */
+type PickState = { sentPaperIds: ReadonlySet<number>; profile: Profile | undefined; since: string };
+
+async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: SubscriberWithTopics, job: PageJob, state: PickState): Promise<SubscriberOutcome> {
   const { candidates } = job;
-  const picks = pickPapers(candidates, subscriber, sentPaperIds, profile);
+  const picks = pickPapers(candidates, subscriber, state.sentPaperIds, state.profile, state.since);
   const outcome: SubscriberOutcome = { subscriberId: subscriber.id, email: subscriber.email, status: "planned", picks: describePicks(candidates, picks) };
 
   if (picks.length === 0) {
     outcome.status = "skipped";
-    outcome.reason = explainEmpty(candidates, subscriber);
-    if (!job.dryRun) await recordSkipped(deps.db, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId }, outcome.reason, deps.now());
+    outcome.reason = explainEmpty(candidates, subscriber, state.since);
+    // Provisional: papers ingested after these reopen the digest (see recordSkipped).
+    if (!job.dryRun) await recordSkipped(deps.db, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId }, outcome.reason, deps.now(), candidates.newestPaperId);
     return outcome;
   }
   if (job.dryRun) return outcome;
@@ -94,19 +95,37 @@ async function deliverOne(
   }
 }
 
-/** What picking needs besides the subscribers: suppressed addresses, papers already sent, feedback profiles (three queries, in parallel). */
-export async function loadPageState(db: Db, page: SubscriberWithTopics[], candidates: Candidates) {
-  const [suppressed, sent, profiles] = await Promise.all([
+/**
+ * What picking needs besides the subscribers: suppressed addresses, papers already
+ * sent, feedback profiles, and the local day of each one's previous digest
+ * (other than `digestKey`) — four queries, in parallel.
+ */
+export async function loadPageState(db: Db, page: SubscriberWithTopics[], candidates: Candidates, digestKey: string) {
+  const [suppressed, sent, profiles, previous] = await Promise.all([
     findSuppressed(db, page),
     findSentPapers(db, page, candidates),
     loadProfiles(db, page.map((subscriber) => subscriber.id)),
+    findPreviousDigestDays(db, page, digestKey),
   ]);
-  return { suppressed, sent, profiles };
+  return { suppressed, sent, profiles, previous };
+}
+
+/** The local day each subscriber's last sent digest went out, by subscriber id. */
+export async function findPreviousDigestDays(db: Db, page: Array<{ id: number; timezone: string }>, digestKey: string): Promise<Map<number, string>> {
+  const rows = await sql<{ subscriberId: number; sentAt: Date }>(
+    db,
+    `SELECT DISTINCT ON ("subscriberId") "subscriberId", "sentAt" AT TIME ZONE 'UTC' AS "sentAt" FROM "Delivery"
+     WHERE "subscriberId" = ANY($1::int[]) AND status = 'sent' AND "digestKey" <> $2 AND "sentAt" IS NOT NULL
+     ORDER BY "subscriberId", "sentAt" DESC`,
+    [page.map((subscriber) => subscriber.id), digestKey],
+  );
+  const zones = new Map(page.map((subscriber) => [subscriber.id, subscriber.timezone]));
+  return new Map(rows.map((row) => [row.subscriberId, localTime(row.sentAt, zones.get(row.subscriberId) ?? "UTC").day]));
 }
 
 async function findSuppressed(db: Db, page: SubscriberWithTopics[]): Promise<Set<number>> {
   const byHash = new Map(page.map((subscriber) => [hashAddress(subscriber.email), subscriber.id]));
-  const rows = await sql<{ addressHash: string }>(db, `SELECT "addressHash" FROM "Suppression" WHERE "addressHash" = ANY($1::text[])`, [[...byHash.keys()]]);
+  const rows = await sql<{ addressHash: string }>(db, `SELECT "addressHash" FROM "Suppression" WHERE "addressHash" = ANY($1::text[]) AND "liftedAt" IS NULL`, [[...byHash.keys()]]);
   return new Set(rows.map((row) => byHash.get(row.addressHash) ?? 0));
 }
 

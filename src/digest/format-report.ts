@@ -1,5 +1,6 @@
 // Human-readable run report for the CLI.
 import type { RunReport } from "./run-digest.ts";
+import type { RunSummary } from "./runs.ts";
 
 /** Per subscriber: what was sent and why each paper matched, or why nothing was. */
 export function formatRunReport(report: RunReport, options: { picksShown?: number } = {}): string {
@@ -22,17 +23,26 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
   const { counts } = report;
   if (report.outcomesOmitted > 0) lines.push("", `  … and ${report.outcomesOmitted} more subscribers (paperboy run --json lists them all)`);
   lines.push("");
-  if (counts.due === 0 && counts.alreadyDone > 0) {
-    lines.push(`Nothing new to send: ${counts.alreadyDone} subscriber${counts.alreadyDone === 1 ? " already has" : "s already have"} ${report.digestKey} in the ledger.`);
+  const before = describeEarlier(counts.alreadySent, counts.alreadySkipped);
+  if (counts.due === 0 && before) {
+    lines.push(`Nothing new to send for ${report.digestKey}: ${before}.`);
   } else {
     const planned = report.dryRun ? `would send ${counts.planned}, ` : `sent ${counts.sent}, `;
     lines.push(
-      `${capitalise(planned)}skipped ${counts.skipped}, failed ${counts.failed}${counts.deferred ? `, deferred ${counts.deferred}` : ""}; ${counts.alreadyDone} already in the ledger before this run` +
+      `${capitalise(planned)}skipped ${counts.skipped}, failed ${counts.failed}${counts.deferred ? `, deferred ${counts.deferred}` : ""}${before ? `; before this run ${before}` : ""}` +
         (counts.suppressed > 0 ? `; ${counts.suppressed} suppressed` : "") +
         ` (${report.durationMs} ms).`,
     );
   }
   return lines.join("\n");
+}
+
+/** "3 already sent it; 2 were skipped (nothing matched, and no papers arrived since)", or "" when both are 0. */
+function describeEarlier(sent: number, skipped: number): string {
+  const parts = [];
+  if (sent > 0) parts.push(`${sent} subscriber${sent === 1 ? " was" : "s were"} already sent it`);
+  if (skipped > 0) parts.push(`${skipped} ${sent > 0 ? "" : `subscriber${skipped === 1 ? "" : "s"} `}${skipped === 1 ? "was" : "were"} skipped (nothing to send, and no papers have been ingested since)`);
+  return parts.join("; ");
 }
 
 function truncate(text: string, length: number): string {
@@ -41,4 +51,34 @@ function truncate(text: string, length: number): string {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+type StoredReport = {
+  digestKey?: string;
+  counts?: Partial<RunReport["counts"]>;
+  ingest?: Array<Record<string, unknown>>;
+  due?: number;
+  batches?: number;
+  enqueued?: number;
+  error?: string;
+};
+
+/**
+ * One run for `paperboy runs`: what it was for, and its counts as the run itself
+ * recorded them (a digest run's own report outlives the ledger rows it wrote); a
+ * tick, whose workers send later, shows its ledger rows as they are now.
+ */
+export function formatRunSummary(run: RunSummary): string {
+  const report = (run.report ?? {}) as StoredReport;
+  const took = run.durationMs === null ? "unfinished" : `${run.durationMs} ms`;
+  const what = report.digestKey ?? `day ${run.digestDate}`;
+  const d = run.deliveries;
+  const counts = report.counts
+    ? `sent ${report.counts.sent ?? 0}, skipped ${report.counts.skipped ?? 0}, failed ${report.counts.failed ?? 0}${report.counts.deferred ? `, deferred ${report.counts.deferred}` : ""}${run.dryRun ? " (dry run)" : ""}`
+    : `ledger now: sent ${d.sent}, failed ${d.failed}, skipped ${d.skipped}, in flight ${d.sending}`;
+  const lines = [`#${run.id} ${run.kind.padEnd(6)} ${what.padEnd(18)} ${run.startedAt.toISOString()} ${took.padStart(10)}  ${counts}, possible duplicates ${d.possibleDuplicates}`];
+  for (const source of report.ingest ?? []) lines.push(`      source ${JSON.stringify(source)}`);
+  if (report.due !== undefined) lines.push(`      due ${report.due}${report.batches !== undefined ? `, ${report.batches} batches (${report.enqueued ?? 0} enqueued)` : ""}`);
+  if (report.error) lines.push(`      error: ${report.error}`);
+  return lines.join("\n");
 }

@@ -1,23 +1,18 @@
 // Who is due for a digest: streamed in keyset pages so memory does not grow with the list.
 import { sql, type Db } from "../db/client.ts";
 import type { TopicSpec } from "../matching/topics.ts";
-import { toSubscriber, WITH_TOPICS, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { reopenedSql } from "../delivery/ledger.ts";
+import { loadActiveSubscribers, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { dayStart, digestKeySql } from "./digest-key.ts";
 
 export type DueSubscriber = SubscriberWithTopics;
 
 const PAGE_SIZE = 500;
 
-/**
- * A digest is final in the ledger when sent or skipped, held by a live claim, or
- * failed with no retry due yet. Anything else may be (re)planned; the claim at
- * send time stays the authority.
- */
-const NOT_FINAL_SQL = `NOT EXISTS (
+/** No ledger row closes the digest of subscriber `k.id` under `k.digest_key` ($1 = now). */
+const OPEN_SQL = `NOT EXISTS (
   SELECT 1 FROM "Delivery" d
-  WHERE d."subscriberId" = k.id AND d."digestKey" = k.digest_key
-    AND (d.status IN ('sent', 'skipped')
-      OR (d.status = 'failed' AND (d."nextAttemptAt" IS NULL OR d."nextAttemptAt" > $1))
-      OR (d.status IN ('sending', 'queued') AND d."leaseUntil" >= $1)))`;
+  WHERE d."subscriberId" = k.id AND d."digestKey" = k.digest_key AND NOT ${reopenedSql("d", "$1")})`;
 
 export type DueEntry = { id: number; digestKey: string; day: string };
 
@@ -38,15 +33,13 @@ export async function* findDueByLocalTime(db: Db, now: Date, pageSize = PAGE_SIZ
          SELECT id, cadence::text AS cadence, "sendHour", "pausedUntil", ($1::timestamptz AT TIME ZONE timezone) AS local
          FROM "Subscriber" WHERE status = 'active' AND id > $2 ORDER BY id LIMIT $3
        ), k AS (
-         SELECT page.*, CASE WHEN cadence = 'weekly' THEN 'weekly:' || to_char(local, 'IYYY-"W"IW')
-                             ELSE 'daily:' || to_char(local, 'YYYY-MM-DD') END AS digest_key
-         FROM page
+         SELECT page.*, ${digestKeySql("cadence", "local")} AS digest_key FROM page
        )
        SELECT id, digest_key, to_char(local, 'YYYY-MM-DD') AS day,
               (extract(hour FROM local) >= "sendHour"
                AND (cadence <> 'weekdays' OR extract(isodow FROM local) <= 5)
                AND ("pausedUntil" IS NULL OR "pausedUntil" <= local::date)
-               AND ${NOT_FINAL_SQL}) AS due
+               AND ${OPEN_SQL}) AS due
        FROM k ORDER BY id`,
       [now, after, pageSize],
     );
@@ -59,40 +52,31 @@ export async function* findDueByLocalTime(db: Db, now: Date, pageSize = PAGE_SIZ
 }
 
 /**
- * Active, unpaused subscribers with no final ledger row for `digestKey` (one
- * digest date for everyone, as `paperboy run --date` sends it). Read-only.
+ * Active subscribers, not paused on `day`, whose digest `digestKey` is still open
+ * in the ledger (one digest date for everyone, as `paperboy run --date` sends it),
+ * optionally only those with the given addresses. Read-only.
  */
 export async function* findDueSubscribers(
   db: Db,
-  { digestKey, day, now, onlyEmails }: { digestKey: string; day: Date; now: Date; onlyEmails?: string[] },
+  { digestKey, day, now, onlyEmails }: { digestKey: string; day: string; now: Date; onlyEmails?: string[] },
+  pageSize = PAGE_SIZE,
 ): AsyncGenerator<DueSubscriber[]> {
   let after = 0;
   for (;;) {
-    const rows = await db.subscriber.findMany({
-      where: {
-        id: { gt: after },
-        ...(onlyEmails ? { email: { in: onlyEmails } } : {}),
-        status: "active",
-        OR: [{ pausedUntil: null }, { pausedUntil: { lte: day } }],
-        deliveries: {
-          none: {
-            digestKey,
-            OR: [
-              { status: { in: ["sent", "skipped"] } },
-              { status: "failed", OR: [{ nextAttemptAt: null }, { nextAttemptAt: { gt: now } }] },
-              { status: { in: ["sending", "queued"] }, leaseUntil: { gte: now } },
-            ],
-          },
-        },
-      },
-      orderBy: { id: "asc" },
-      take: PAGE_SIZE,
-      include: WITH_TOPICS,
-    });
+    const rows = await sql<{ id: number; due: boolean }>(
+      db,
+      `WITH k AS (
+         SELECT id, $2::text AS digest_key, "pausedUntil" FROM "Subscriber"
+         WHERE status = 'active' AND id > $3 AND ($5::text[] IS NULL OR email = ANY($5::text[])) ORDER BY id LIMIT $4
+       )
+       SELECT id, (("pausedUntil" IS NULL OR "pausedUntil" <= $6::timestamp) AND ${OPEN_SQL}) AS due FROM k ORDER BY id`,
+      [now, digestKey, after, pageSize, onlyEmails ?? null, dayStart(day)],
+    );
     if (rows.length === 0) return;
-    yield rows.map(toSubscriber);
+    const due = rows.filter((row) => row.due).map((row) => row.id);
+    if (due.length > 0) yield await loadActiveSubscribers(db, due);
     after = rows.at(-1)?.id ?? after;
-    if (rows.length < PAGE_SIZE) return;
+    if (rows.length < pageSize) return;
   }
 }
 

@@ -1,63 +1,178 @@
-// `paperboy preview`: one subscriber's next digest, rendered but not sent or recorded.
+// Previews: a subscriber's next digest (`paperboy preview`, the manage page) with
+// exactly the window the real digest will use, rendered but not sent or recorded;
+// a digest already sent is shown as it was sent.
+import { sql } from "../db/client.ts";
+import type { OutgoingMessage } from "../delivery/mailer.ts";
+import { reopenedSql } from "../delivery/ledger.ts";
 import { AppError } from "../errors.ts";
 import type { TopicSpec } from "../matching/topics.ts";
-import { findSubscriber, normaliseEmail } from "../subscriptions/subscriptions.ts";
-import type { OutgoingMessage } from "../delivery/mailer.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
-import { describePicks, loadCandidates, parseDay, pickPapers, type PickReport } from "./candidates.ts";
+import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { describePicks, loadCandidates, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
 import { composeDigest } from "./compose-digest.ts";
-import { dailyDigestKey, type RunDeps } from "./run-digest.ts";
+import { findPreviousDigestDays } from "./deliver-page.ts";
+import { digestKeyFor, parseDay, toDay, type Cadence } from "./digest-key.ts";
+import type { RunDeps } from "./run-digest.ts";
+import { loadSentDigest } from "./sent-digest.ts";
+import { digestWindow, upcomingDigestDays, type DigestWindow, type Schedule } from "./window.ts";
 
-export type Preview = { email: string; date: string; digestKey: string; picks: PickReport[]; message?: OutgoingMessage };
-
-/** Read-only. Throws INVALID_EMAIL, INVALID_DATE, or NOT_FOUND for an unknown subscriber. */
-export async function previewDigest(deps: RunDeps, options: { email: string; date: string }): Promise<Preview> {
-  const email = normaliseEmail(options.email);
-  const date = parseDay(options.date);
-  const subscriber = await findSubscriber(deps.db, { email });
-  if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${email}`, { field: "email" });
-
-  const candidates = await loadCandidates(deps.db, date, deps.lookbackDays, subscriber.topics);
-  const sent = await deps.db.sentPaper.findMany({ where: { subscriberId: subscriber.id, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } });
-  const profile = (await loadProfiles(deps.db, [subscriber.id])).get(subscriber.id);
-  const picks = pickPapers(candidates, subscriber, new Set(sent.map((entry) => entry.paperId)), profile);
-  const digestKey = dailyDigestKey(date);
-  const report = describePicks(candidates, picks);
-  if (picks.length === 0) return { email, date, digestKey, picks: report };
-  const message = composeDigest(deps.templates, deps.mail, subscriber, { key: digestKey, date, picks, papers: candidates.papers }, deps.now());
-  return { email, date, digestKey, picks: report, message };
-}
-
-export type TopicsPreview = { picks: Array<PickReport & { url: string }>; summary: string; since?: string; date?: string };
-
-const PREVIEW_DAYS = 3;
+export type NextDigest = { key: string; day: string; window: DigestWindow };
 
 /**
- * What a digest with these topics would contain, from the papers of the last
- * days in the database, leaving out papers already sent to `subscriberId`. Read-only.
+ * The subscriber's next digest from `now`: the first upcoming digest key (see
+ * upcomingDigestDays) that the ledger has not closed, its local day, and the
+ * window of listing days it will take papers from. Read-only.
+ */
+export async function planNextDigest(
+  deps: Pick<RunDeps, "db" | "lookbackDays">,
+  subscriber: Schedule & { id?: number; timezone: string },
+  now: Date,
+): Promise<NextDigest> {
+  const upcoming = upcomingDigestDays(subscriber, now, 8);
+  const closed = new Set<string>();
+  if (subscriber.id !== undefined) {
+    const rows = await sql<{ digestKey: string }>(
+      deps.db,
+      `SELECT d."digestKey" FROM "Delivery" d WHERE d."subscriberId" = $2 AND d."digestKey" = ANY($3::text[]) AND NOT ${reopenedSql("d", "$1")}`,
+      [now, subscriber.id, upcoming.map((entry) => entry.key)],
+    );
+    for (const row of rows) closed.add(row.digestKey);
+  }
+  const next = upcoming.find((entry) => !closed.has(entry.key)) ?? upcoming.at(-1)!;
+  return { ...next, window: await windowOf(deps, subscriber, next) };
+}
+
+/** The window of the subscriber's digest `key` for local `day`, as the worker computes it. */
+async function windowOf(deps: Pick<RunDeps, "db" | "lookbackDays">, subscriber: Schedule & { id?: number }, digest: { key: string; day: string }): Promise<DigestWindow> {
+  const previousDay = subscriber.id === undefined ? undefined : (await findPreviousDigestDays(deps.db, [{ id: subscriber.id, timezone: subscriber.timezone }], digest.key)).get(subscriber.id);
+  return digestWindow({ cadence: subscriber.cadence, day: digest.day, overlapDays: deps.lookbackDays, previousDay });
+}
+
+export type Preview = {
+  email: string;
+  date: string;
+  digestKey: string;
+  /** Listing days the papers come from. */
+  window: DigestWindow;
+  /** Set when this digest was already sent: the picks and message are what was sent. */
+  sentAt?: string;
+  picks: PickReport[];
+  message?: OutgoingMessage;
+};
+
+/**
+ * The subscriber's digest for local `date` (default: their next digest), as it
+ * would be sent now, or as it was sent if it was. Read-only. Throws
+ * INVALID_EMAIL, INVALID_DATE, or NOT_FOUND for an unknown subscriber.
+ */
+export async function previewDigest(deps: RunDeps, options: { email: string; date?: string }): Promise<Preview> {
+  const email = normaliseEmail(options.email);
+  const subscriber = await findSubscriber(deps.db, { email });
+  if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${email}`, { field: "email" });
+  const schedule = scheduleOf(subscriber);
+  const next = options.date === undefined ? await planNextDigest(deps, schedule, deps.now()) : undefined;
+  const date = next?.day ?? parseDay(options.date!);
+  const digestKey = next?.key ?? digestKeyFor(schedule.cadence, date);
+
+  const sent = await loadSentDigest(deps.db, subscriber, digestKey);
+  if (sent) return showSent(deps, subscriber, sent);
+
+  const window = next?.window ?? (await windowOf(deps, { ...schedule, id: subscriber.id }, { key: digestKey, day: date }));
+  const candidates = await loadCandidates(deps.db, window, subscriber.topics);
+  const picks = await pickFor(deps, candidates, subscriber, window);
+  const preview = { email, date, digestKey, window, picks: describePicks(candidates, picks) };
+  if (picks.length === 0) return preview;
+  return { ...preview, message: composeDigest(deps.templates, deps.mail, subscriber, { key: digestKey, date, picks, papers: candidates.papers }, deps.now()) };
+}
+
+function showSent(deps: RunDeps, subscriber: SubscriberWithTopics, sent: NonNullable<Awaited<ReturnType<typeof loadSentDigest>>>): Preview {
+  const message = composeDigest(
+    deps.templates,
+    deps.mail,
+    subscriber,
+    {
+      key: sent.key.key,
+      date: sent.day,
+      picks: sent.entries.map(({ paperId, reason, score }) => ({ paperId, reason, score, relevance: 0 })),
+      papers: new Map(sent.entries.map((entry) => [entry.paperId, entry.paper])),
+    },
+    deps.now(),
+  );
+  return {
+    email: subscriber.email,
+    date: sent.day,
+    digestKey: sent.key.key,
+    window: { since: sent.key.firstDay, until: sent.key.lastDay },
+    sentAt: sent.sentAt.toISOString(),
+    picks: sent.entries.map(({ paper, paperId, reason, score }) => ({ paperId, reason, score, relevance: 0, arxivId: paper.arxivId, title: paper.title })),
+    message,
+  };
+}
+
+async function pickFor(deps: Pick<RunDeps, "db">, candidates: Candidates, subscriber: { id?: number; topics: TopicSpec[]; maxPapers: number; popularity?: string }, window: DigestWindow) {
+  const sent =
+    subscriber.id === undefined
+      ? []
+      : await deps.db.sentPaper.findMany({ where: { subscriberId: subscriber.id, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } });
+  const profile = subscriber.id === undefined ? undefined : (await loadProfiles(deps.db, [subscriber.id])).get(subscriber.id);
+  return pickPapers(candidates, subscriber, new Set(sent.map((entry) => entry.paperId)), profile, window.since);
+}
+
+/** The schedule of a stored subscriber or of preferences on a form (pause as a day). */
+export function scheduleOf(subscriber: { cadence: string; timezone: string; pausedUntil: Date | string | null }): Schedule {
+  const paused = subscriber.pausedUntil;
+  return { cadence: subscriber.cadence as Cadence, timezone: subscriber.timezone, pausedUntil: paused instanceof Date ? toDay(paused) : paused };
+}
+
+export type TopicsPreview = {
+  picks: Array<PickReport & { url: string }>;
+  summary: string;
+  /** The next digest's key and local day, and the listing days shown. */
+  digestKey?: string;
+  date?: string;
+  since?: string;
+  until?: string;
+};
+
+/** Days shown instead when the next digest's window has no papers yet. */
+const LATEST_DAYS = 3;
+
+/**
+ * What the subscriber's next digest would contain with these topics and this
+ * schedule (the form on screen, not yet saved): the same window the digest will
+ * use, minus papers already sent. When no paper has arrived in that window yet,
+ * the latest papers in the database are shown instead, and the summary says so. Read-only.
  */
 export async function previewTopics(
-  deps: Pick<RunDeps, "db">,
-  options: { subscriberId?: number; topics: TopicSpec[]; maxPapers: number; popularity?: string },
+  deps: Pick<RunDeps, "db" | "lookbackDays" | "now">,
+  options: { subscriberId?: number; topics: TopicSpec[]; maxPapers: number; popularity?: string; schedule: Schedule },
 ): Promise<TopicsPreview> {
-  const newest = await deps.db.paper.aggregate({ _max: { featuredOn: true } });
-  const date = newest._max.featuredOn?.toISOString().slice(0, 10);
-  if (!date) return { picks: [], summary: "No papers have been ingested yet." };
-  const candidates = await loadCandidates(deps.db, date, PREVIEW_DAYS, options.topics);
-  const sent = options.subscriberId
-    ? await deps.db.sentPaper.findMany({ where: { subscriberId: options.subscriberId, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } })
-    : [];
-  const profile = options.subscriberId ? (await loadProfiles(deps.db, [options.subscriberId])).get(options.subscriberId) : undefined;
-  const picks = pickPapers(candidates, { topics: options.topics, maxPapers: options.maxPapers, popularity: options.popularity }, new Set(sent.map((entry) => entry.paperId)), profile);
+  const next = await planNextDigest(deps, { ...options.schedule, id: options.subscriberId }, deps.now());
+  let window = next.window;
+  let candidates = await loadCandidates(deps.db, window, options.topics);
+  let standIn = false;
+  if (candidates.papers.size === 0) {
+    const newest = await deps.db.paper.aggregate({ _max: { featuredOn: true } });
+    if (!newest._max.featuredOn) return { picks: [], summary: "No papers have been ingested yet.", digestKey: next.key, date: next.day };
+    const until = toDay(newest._max.featuredOn);
+    window = digestWindow({ cadence: "daily", day: until, overlapDays: LATEST_DAYS });
+    candidates = await loadCandidates(deps.db, window, options.topics);
+    standIn = true;
+  }
+  const picks = await pickFor(deps, candidates, { id: options.subscriberId, topics: options.topics, maxPapers: options.maxPapers, popularity: options.popularity }, window);
   const included = options.topics.filter((topic) => topic.kind !== "exclude").length;
+  const from = `papers listed ${window.since} to ${window.until}`;
+  const scope = standIn ? `No papers have arrived yet for your next digest (${next.day}, ${next.window.since} to ${next.window.until}); from the latest ${from}: ` : `Your next digest (${next.day}), from ${from}: `;
   const summary =
     picks.length === 0
-      ? `None of the ${candidates.papers.size} papers from ${candidates.since} to ${date} match these topics.`
-      : `${picks.length} of ${candidates.papers.size} papers from ${candidates.since} to ${date}${included === 0 ? " (the most upvoted, as you have no topics)" : ""}.`;
+      ? `${scope}none of ${candidates.papers.size} papers match these topics.`
+      : `${scope}${picks.length} of ${candidates.papers.size} papers${included === 0 ? " (the most upvoted, as you have no topics)" : ""}.`;
   return {
     picks: describePicks(candidates, picks).map((pick) => ({ ...pick, url: `https://huggingface.co/papers/${pick.arxivId}` })),
     summary,
-    since: candidates.since,
-    date,
+    digestKey: next.key,
+    date: next.day,
+    since: window.since,
+    until: window.until,
   };
 }

@@ -1,7 +1,10 @@
 // A worker's unit of work: one batch of subscribers due for the same digest key.
 import { createHash } from "node:crypto";
 import { loadActiveSubscribers } from "../subscriptions/subscriptions.ts";
+import type { Db } from "../db/client.ts";
 import { loadCandidates, type Candidates } from "./candidates.ts";
+import { parseDigestKey } from "./digest-key.ts";
+import { batchWindow } from "./window.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
 import type { RunDeps } from "./run-digest.ts";
 
@@ -12,7 +15,7 @@ export type BatchResult = Record<SubscriberOutcome["status"] | "suppressed", num
 
 const CANDIDATES_TTL_MS = 5 * 60 * 1000;
 
-/** Candidate papers per digest day, shared by the batches a worker processes (reloaded after 5 minutes). */
+/** Candidate papers per digest key, shared by the batches a worker processes (reloaded after 5 minutes, or at once when papers arrived). */
 export type CandidateCache = Map<string, { candidates: Candidates; loadedAt: number }>;
 
 /**
@@ -23,10 +26,12 @@ export type CandidateCache = Map<string, { candidates: Candidates; loadedAt: num
 export async function processBatch(deps: RunDeps & DeliveryOptions, batch: DigestBatch, cache: CandidateCache = new Map()): Promise<BatchResult> {
   const subscribers = await loadActiveSubscribers(deps.db, batch.ids);
   const now = deps.now().getTime();
-  let cached = cache.get(batch.day);
-  if (!cached || now - cached.loadedAt > CANDIDATES_TTL_MS) {
-    cached = { candidates: await loadCandidates(deps.db, batch.day, deps.lookbackDays, []), loadedAt: now };
-    cache.set(batch.day, cached);
+  const cacheKey = `${batch.digestKey}|${batch.day}`;
+  let cached = cache.get(cacheKey);
+  if (!cached || now - cached.loadedAt > CANDIDATES_TTL_MS || (await hasNewerPapers(deps.db, cached.candidates))) {
+    const window = batchWindow(parseDigestKey(batch.digestKey).kind, batch.day, deps.lookbackDays);
+    cached = { candidates: await loadCandidates(deps.db, window, []), loadedAt: now };
+    cache.set(cacheKey, cached);
   }
   const { outcomes, suppressed } = await deliverPage(deps, subscribers, { candidates: cached.candidates, digestKey: batch.digestKey, runId: batch.runId });
   const result: BatchResult = { sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, suppressed, possibleDuplicates: 0 };
@@ -35,6 +40,12 @@ export async function processBatch(deps: RunDeps & DeliveryOptions, batch: Diges
     if (outcome.possibleDuplicate) result.possibleDuplicates++;
   }
   return result;
+}
+
+/** Papers ingested since the candidates were loaded: a skip from stale candidates would be reopened at once. */
+async function hasNewerPapers(db: Db, candidates: Candidates): Promise<boolean> {
+  const newest = await db.paper.aggregate({ _max: { id: true } });
+  return (newest._max.id ?? 0) > candidates.newestPaperId;
 }
 
 /** The same batch always gets the same job id, so a second scheduler enqueues nothing new. */

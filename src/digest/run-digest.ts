@@ -5,7 +5,9 @@ import type { Mailer } from "../delivery/mailer.ts";
 import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Templates } from "../rendering/templates.ts";
-import { loadCandidates, parseDay } from "./candidates.ts";
+import { loadCandidates } from "./candidates.ts";
+import { digestKeyFor, parseDay } from "./digest-key.ts";
+import { batchWindow } from "./window.ts";
 import type { MailSettings } from "./compose-digest.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
 import { findActiveTopics, findDueSubscribers } from "./plan.ts";
@@ -44,18 +46,14 @@ export type RunReport = {
   since: string;
   candidatePapers: number;
   distinctTopics: number;
-  counts: { due: number; sent: number; skipped: number; failed: number; planned: number; deferred: number; alreadyDone: number; suppressed: number };
+  /** alreadySent / alreadySkipped: digests closed in the ledger before this run (skips stay closed until new papers arrive). */
+  counts: { due: number; sent: number; skipped: number; failed: number; planned: number; deferred: number; alreadySent: number; alreadySkipped: number; suppressed: number };
   outcomes: SubscriberOutcome[];
   /** Outcomes left out of `outcomes` by `maxOutcomes`. */
   outcomesOmitted: number;
   mailer: string;
   durationMs: number;
 };
-
-/** The ledger key of a daily digest. */
-export function dailyDigestKey(date: string): string {
-  return `daily:${date}`;
-}
 
 /**
  * Runs the digest for `date`. Safe to run again: subscribers whose digest is in
@@ -66,14 +64,16 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
   const { db, log } = deps;
   const started = deps.now();
   const date = parseDay(options.date);
-  const digestKey = dailyDigestKey(date);
+  const digestKey = digestKeyFor("daily", date);
   const dryRun = options.dryRun ?? false;
 
   const topics = await findActiveTopics(db);
-  const candidates = await loadCandidates(db, date, deps.lookbackDays, topics);
-  const alreadyDone = await db.delivery.count({
-    where: { digestKey, status: { in: ["sent", "skipped"] }, ...(options.onlyEmails ? { subscriber: { email: { in: options.onlyEmails } } } : {}) },
-  });
+  // Each subscriber's own window (their cadence, their previous digest) is cut from the widest.
+  const candidates = await loadCandidates(db, batchWindow("weekly", date, deps.lookbackDays), topics);
+  const only = options.onlyEmails ? { subscriber: { email: { in: options.onlyEmails } } } : {};
+  const alreadySent = await db.delivery.count({ where: { digestKey, status: "sent", ...only } });
+  // A skip that papers ingested since have reopened is planned again below, so it is not counted here.
+  const alreadySkipped = await db.delivery.count({ where: { digestKey, status: "skipped", OR: [{ papersUpTo: null }, { papersUpTo: { gte: candidates.newestPaperId } }], ...only } });
   const run = dryRun ? undefined : await db.run.create({ data: { kind: options.kind ?? "manual", digestDate: date, startedAt: started } });
   log.debug(`Digest ${digestKey}: ${candidates.papers.size} papers featured ${candidates.since}..${date}, ${candidates.compiled.size} distinct topics`);
 
@@ -85,7 +85,7 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
     since: candidates.since,
     candidatePapers: candidates.papers.size,
     distinctTopics: candidates.compiled.size,
-    counts: { due: 0, sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, alreadyDone, suppressed: 0 },
+    counts: { due: 0, sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, alreadySent, alreadySkipped, suppressed: 0 },
     outcomes: [],
     outcomesOmitted: 0,
     mailer: deps.mailer.description,
@@ -93,7 +93,7 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
   };
 
   try {
-    for await (const page of findDueSubscribers(db, { digestKey, day: new Date(`${date}T00:00:00Z`), now: started, onlyEmails: options.onlyEmails })) {
+    for await (const page of findDueSubscribers(db, { digestKey, day: date, now: started, onlyEmails: options.onlyEmails })) {
       const { outcomes, suppressed } = await deliverPage(deps, page, { candidates, digestKey, runId: run?.id, dryRun });
       report.counts.suppressed += suppressed;
       for (const outcome of outcomes) {

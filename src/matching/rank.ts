@@ -24,7 +24,7 @@ export type RankOptions = {
   /** The subscriber's topics; none means the plain trending list. */
   topics: CompiledTopic[];
   /** Papers already sent to this subscriber. */
-  sentPaperIds: ReadonlySet<number>;
+  sentPaperIds: PaperSet;
   cap: number;
   /** Share of the score given to community interest (upvotes, comments). */
   communityWeight?: number;
@@ -99,12 +99,15 @@ export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">): Ran
   return ranked.sort((a, b) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId));
 }
 
+/** Paper ids to leave out (a Set, or a union of sets). */
+export type PaperSet = { has(paperId: number): boolean };
+
 /**
  * The first `cap` of `ranked` not already sent, keeping only the best-ranked of
  * papers whose titles are nearly the same (see findNearDuplicates). Stops as soon
  * as the cap is reached.
  */
-export function takeTop(ranked: readonly Ranked[], sentPaperIds: ReadonlySet<number>, cap: number, nearDuplicates: ReadonlyMap<number, number[]>): Pick[] {
+export function takeTop(ranked: readonly Ranked[], sentPaperIds: PaperSet, cap: number, nearDuplicates: ReadonlyMap<number, number[]>): Pick[] {
   const kept: Pick[] = [];
   const keptIds = new Set<number>();
   for (const { paper: _, ...pick } of ranked) {

@@ -2,6 +2,7 @@
 import type { Db } from "../db/client.ts";
 import { formatTopic } from "../matching/topics.ts";
 import { hashAddress, type SubscriberWithTopics } from "./subscriptions.ts";
+import { suppressHash } from "./suppress.ts";
 
 /** Stops all mail at once; idempotent. Planned digests not yet sent are skipped at send time. */
 export async function unsubscribe(db: Db, subscriberId: number, now: Date): Promise<void> {
@@ -27,7 +28,7 @@ export async function resubscribe(db: Db, subscriber: SubscriberWithTopics, now:
 export async function deleteSubscriber(db: Db, subscriber: { id: number; email: string }, options: { suppress: boolean }): Promise<void> {
   await db.$transaction(async (tx) => {
     if (options.suppress) {
-      await tx.suppression.upsert({ where: { addressHash: hashAddress(subscriber.email) }, create: { addressHash: hashAddress(subscriber.email), reason: "deleted on request" }, update: {} });
+      await suppressHash(tx, hashAddress(subscriber.email), "deleted on request");
     }
     await tx.subscriber.deleteMany({ where: { id: subscriber.id } });
   });

@@ -10,7 +10,7 @@ import { formatTopic } from "../matching/topics.ts";
 import { formatList } from "../rendering/render-digest.ts";
 import { renderEmail, type Templates } from "../rendering/templates.ts";
 import { signedUrl } from "./links.ts";
-import { findSubscriber, hashAddress, normaliseEmail, parseTopics, replaceTopics, type SubscriberWithTopics } from "./subscriptions.ts";
+import { findSubscriber, findSuppression, normaliseEmail, parseTopics, replaceTopics, type SubscriberWithTopics } from "./subscriptions.ts";
 import { verifyToken } from "./tokens.ts";
 
 export type SubscribeDeps = {
@@ -41,7 +41,7 @@ export async function requestSubscription(deps: SubscribeDeps, request: Subscrib
   const topics = parseTopics(request.topics);
   const now = deps.now();
   await purgeExpiredPending(deps.db, now);
-  if (await deps.db.suppression.findUnique({ where: { addressHash: hashAddress(email) } })) return;
+  if (await findSuppression(deps.db, email)) return;
 
   const consent = { consentAt: now, consentSource: request.source, consentIpHash: request.ip ? hashIp(deps.mail.secret, request.ip) : null };
   const existing = await deps.db.subscriber.findUnique({ where: { email } });

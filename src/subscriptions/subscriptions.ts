@@ -54,6 +54,8 @@ export type NewSubscriber = {
   sendHour?: number;
   /** Where consent was given: "cli", "demo", "web", … */
   source: string;
+  /** Lift a suppression of the address (recorded on it) instead of refusing. */
+  unsuppress?: boolean;
 };
 
 export type SubscriberWithTopics = {
@@ -77,7 +79,10 @@ export const WITH_TOPICS = { topics: { include: { topic: true }, orderBy: { crea
 /**
  * Adds an active subscriber (added by an operator, so no confirmation email) with
  * topics. Validates everything before writing; throws INVALID_EMAIL, INVALID_TOPIC,
- * or INVALID_ARGUMENT when the address is already subscribed.
+ * INVALID_ARGUMENT when the address is already subscribed, or SUPPRESSED (with
+ * why and since when) when it is on the suppression list. With `unsuppress` the
+ * suppression is lifted and the lift recorded on it, and a subscriber who had
+ * bounced, complained or unsubscribed is made active again — all in one transaction.
  */
 export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Promise<SubscriberWithTopics> {
   const email = normaliseEmail(input.email);
@@ -94,30 +99,33 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
   } catch (error) {
     throw new AppError("INVALID_ARGUMENT", describeError(error), { field: "timezone" });
   }
-  const existing = await db.subscriber.findUnique({ where: { email }, select: { id: true } });
-  if (existing) throw new AppError("INVALID_ARGUMENT", `${email} is already subscribed (id ${existing.id})`, { field: "email" });
+  const suppression = await findSuppression(db, email);
+  if (suppression && !input.unsuppress) {
+    throw new AppError("SUPPRESSED", `${email} is on the suppression list since ${suppression.createdAt.toISOString().slice(0, 10)} (${suppression.reason}) and would never be mailed; add --unsuppress to lift that (it is recorded)`, { field: "email" });
+  }
+  const existing = await db.subscriber.findUnique({ where: { email }, select: { id: true, status: true } });
+  const reactivate = existing && input.unsuppress && existing.status !== "active" && existing.status !== "pending";
+  if (existing && !reactivate) throw new AppError("INVALID_ARGUMENT", `${email} is already subscribed (id ${existing.id}, ${existing.status})`, { field: "email" });
 
+  const settings = { status: "active" as const, maxPapers: input.maxPapers, timezone: zone, sendHour: input.sendHour, consentAt: now, consentSource: input.source, confirmedAt: now };
   const id = await db.$transaction(async (tx) => {
-    const subscriber = await tx.subscriber.create({
-      data: {
-        email,
-        status: "active",
-        maxPapers: input.maxPapers,
-        timezone: zone,
-        sendHour: input.sendHour,
-        consentAt: now,
-        consentSource: input.source,
-        confirmedAt: now,
-        createdAt: now,
-      },
-    });
+    if (suppression) await tx.suppression.update({ where: { id: suppression.id }, data: { liftedAt: now, liftedBy: input.source } });
+    const subscriber = existing
+      ? await tx.subscriber.update({ where: { id: existing.id }, data: { ...settings, softBounces: 0, unsubscribedAt: null } })
+      : await tx.subscriber.create({ data: { ...settings, email, createdAt: now } });
     await replaceTopics(tx, subscriber.id, topics);
     return subscriber.id;
   });
   return (await findSubscriber(db, { id })) as SubscriberWithTopics;
 }
 
-type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/** The address's suppression, unless it was lifted. Read-only. */
+export async function findSuppression(db: Db | Tx, email: string): Promise<{ id: number; reason: string; createdAt: Date } | undefined> {
+  const row = await db.suppression.findFirst({ where: { addressHash: hashAddress(email), liftedAt: null }, select: { id: true, reason: true, createdAt: true } });
+  return row ?? undefined;
+}
 
 /**
  * Makes `topics` (already validated) the subscriber's whole topic list, sharing

@@ -1,7 +1,7 @@
 // The suppression list: addresses (kept as hashes) that are never mailed again,
 // from hard bounces, complaints, repeated soft bounces or an operator.
 import type { Db } from "../db/client.ts";
-import { hashAddress, normaliseEmail } from "./subscriptions.ts";
+import { hashAddress, normaliseEmail, type Tx } from "./subscriptions.ts";
 
 /** Soft bounces in a row after which an address is suppressed. */
 export const SOFT_BOUNCE_LIMIT = 3;
@@ -14,10 +14,21 @@ export type BounceType = "hard" | "soft" | "complaint";
  */
 export async function suppressAddress(db: Db, email: string, status: "bounced" | "complained" | "unsubscribed", reason: string): Promise<void> {
   const address = normaliseEmail(email);
-  await db.$transaction([
-    db.suppression.upsert({ where: { addressHash: hashAddress(address) }, create: { addressHash: hashAddress(address), reason: reason.slice(0, 500) }, update: {} }),
-    db.subscriber.updateMany({ where: { email: address }, data: { status } }),
-  ]);
+  await db.$transaction(async (tx) => {
+    await suppressHash(tx, hashAddress(address), reason);
+    await tx.subscriber.updateMany({ where: { email: address }, data: { status } });
+  });
+}
+
+/**
+ * Puts an address hash on the suppression list: a new row, or a lifted one made
+ * active again with the new reason; an active suppression keeps its first reason.
+ */
+export async function suppressHash(tx: Tx, addressHash: string, reason: string): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO "Suppression" ("addressHash", "reason", "createdAt") VALUES (${addressHash}, ${reason.slice(0, 500)}, now())
+    ON CONFLICT ("addressHash") DO UPDATE SET reason = EXCLUDED.reason, "createdAt" = EXCLUDED."createdAt", "liftedAt" = NULL, "liftedBy" = NULL
+    WHERE "Suppression"."liftedAt" IS NOT NULL`;
 }
 
 /**

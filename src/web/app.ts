@@ -15,7 +15,7 @@ import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
 import { registerSubscribeRoutes } from "./routes/subscribe.ts";
 
-export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "now" | "log"> & {
+export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "now" | "log" | "lookbackDays"> & {
   /** Take client addresses from X-Forwarded-For (behind a reverse proxy). */
   trustProxy?: boolean;
   /** Subscribe requests allowed per client address per window. */

@@ -10,16 +10,19 @@ const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Listens on the configured host and port, with the scheduler and in-process
- * queue workers; resolves when everything has shut down after SIGINT/SIGTERM.
+ * queue workers (unless `digests` is false: the demo's web app plans and sends
+ * nothing, so it can never mail the install's real subscribers); resolves when
+ * everything has shut down after SIGINT/SIGTERM.
  */
-export async function serve(ctx: AppContext): Promise<void> {
+export async function serve(ctx: AppContext, options: { digests?: boolean } = {}): Promise<void> {
   // Signals are taken from the start, so a stop during start-up still shuts down cleanly.
   const stopped = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
   const app = await createApp({ ...ctx, trustProxy: ctx.config.trustProxy, webhookSecret: ctx.config.webhookSecret, adminToken: ctx.config.adminToken });
-  const digests = await startDigestService(ctx, { scheduler: true, workers: ctx.config.workers });
+  const digests = options.digests === false ? undefined : await startDigestService(ctx, { scheduler: true, workers: ctx.config.workers });
+  if (!digests) ctx.log.info("No scheduler and no workers: this app sends no digests (only confirmation emails, to the outbox)");
   const purge = () =>
     purgeExpiredPending(ctx.db, ctx.now()).then(
       (count) => count > 0 && ctx.log.info(`Deleted ${count} unconfirmed subscriptions older than 7 days`),
@@ -32,5 +35,5 @@ export async function serve(ctx: AppContext): Promise<void> {
 
   ctx.log.info(`${await stopped}: shutting down`);
   clearInterval(timer);
-  await Promise.allSettled([app.close(), digests.stop()]);
+  await Promise.allSettled([app.close(), digests?.stop()]);
 }

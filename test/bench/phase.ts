@@ -10,6 +10,8 @@ import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { loadCandidates, pickPapers, type Candidates } from "../../src/digest/candidates.ts";
 import { composeDigest } from "../../src/digest/compose-digest.ts";
 import { loadPageState } from "../../src/digest/deliver-page.ts";
+import type { Cadence } from "../../src/digest/digest-key.ts";
+import { batchWindow, digestWindow } from "../../src/digest/window.ts";
 import { findDueByLocalTime, type DueEntry } from "../../src/digest/plan.ts";
 import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
 import { silentLog } from "../../src/log.ts";
@@ -41,7 +43,7 @@ async function* prefetchedPages(candidates: Candidates) {
     const next = await timed(() => pages.next());
     if (next.done) return undefined;
     const subscribers = await timed(() => loadActiveSubscribers(db, next.value.map((entry: DueEntry) => entry.id)));
-    return { subscribers, state: await timed(() => loadPageState(db, subscribers, candidates)) };
+    return { subscribers, state: await timed(() => loadPageState(db, subscribers, candidates, `daily:${BENCH_DAY}`)) };
   };
   let pending = load();
   for (;;) {
@@ -54,7 +56,7 @@ async function* prefetchedPages(candidates: Candidates) {
 
 async function planning() {
   const started = performance.now();
-  const candidates = await timed(() => loadCandidates(db, BENCH_DAY, 2, []));
+  const candidates = await timed(() => loadCandidates(db, batchWindow("daily", BENCH_DAY, 2), []));
   let digests = 0;
   let bytes = 0;
   let computeMs = 0;
@@ -63,7 +65,8 @@ async function planning() {
     for (let i = 0; i < subscribers.length; i++) {
       const subscriber = subscribers[i]!;
       if (state.suppressed.has(subscriber.id)) continue;
-      const picks = pickPapers(candidates, subscriber, state.sent.get(subscriber.id) ?? new Set(), state.profiles.get(subscriber.id));
+      const { since } = digestWindow({ cadence: subscriber.cadence as Cadence, day: BENCH_DAY, overlapDays: 2, previousDay: state.previous.get(subscriber.id) });
+      const picks = pickPapers(candidates, subscriber, state.sent.get(subscriber.id) ?? new Set(), state.profiles.get(subscriber.id), since);
       if (picks.length === 0) continue;
       const message = composeDigest(templates, BENCH_MAIL, subscriber, { key: `daily:${BENCH_DAY}`, date: BENCH_DAY, picks, papers: candidates.papers }, BENCH_NOW);
       bytes += message.html.length + message.text.length;

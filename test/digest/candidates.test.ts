@@ -30,7 +30,7 @@ const agents = { topics: [parseTopic("agents")], maxPapers: 10 };
 
 describe("pickPapers", () => {
   it("shares one ranking between subscribers with the same topics, and gives each the same picks as ranking alone would", async () => {
-    const candidates = await loadCandidates(test.db, DAY, 1, []);
+    const candidates = await loadCandidates(test.db, { since: DAY, until: DAY }, []);
     const first = pickPapers(candidates, agents, new Set());
     const second = pickPapers(candidates, { ...agents, maxPapers: 5 }, new Set());
     expect(candidates.rankings.size).toBe(1);
@@ -42,7 +42,7 @@ describe("pickPapers", () => {
   });
 
   it("ranks in full when the papers already sent use up the shared part of the ranking", async () => {
-    const candidates = await loadCandidates(test.db, DAY, 1, []);
+    const candidates = await loadCandidates(test.db, { since: DAY, until: DAY }, []);
     const everything = pickPapers(candidates, { ...agents, maxPapers: 50 }, new Set());
     const all = rankDigest({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics: [compileTopic(parseTopic("agents"))], sentPaperIds: new Set(), cap: 120 });
     expect(all).toHaveLength(120);
@@ -53,7 +53,7 @@ describe("pickPapers", () => {
   });
 
   it("ranks a subscriber with feedback on their own", async () => {
-    const candidates = await loadCandidates(test.db, DAY, 1, []);
+    const candidates = await loadCandidates(test.db, { since: DAY, until: DAY }, []);
     const profile = { terms: new Map([["robot", 5]]), topicWeights: new Map() };
     const picks = pickPapers(candidates, agents, new Set(), profile);
     expect(candidates.rankings.size).toBe(0);

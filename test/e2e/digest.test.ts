@@ -73,7 +73,7 @@ const cards = (message: ReceivedMessage) => (String(message.parsed.html).match(/
 
 describe("daily digest end to end", () => {
   it("sends each matched subscriber exactly one email and says why the others got none", () => {
-    expect(first.counts).toMatchObject({ sent: 4, skipped: 1, failed: 1, alreadyDone: 0 });
+    expect(first.counts).toMatchObject({ sent: 4, skipped: 1, failed: 1, alreadySent: 0, alreadySkipped: 0 });
     for (const email of ["ada@example.org", "grace@example.org", "alan@example.org", "katherine@example.org"]) {
       expect(mailTo(email)).toHaveLength(1);
     }
@@ -148,7 +148,7 @@ describe("daily digest end to end", () => {
     const before = sink.messages.length;
     const again = await runDigest(deps, { date: DEMO_DATE });
     expect(sink.messages.length).toBe(before);
-    expect(again.counts).toMatchObject({ sent: 0, failed: 0, alreadyDone: 5 });
+    expect(again.counts).toMatchObject({ sent: 0, failed: 0, alreadySent: 4, alreadySkipped: 1 });
     expect(again.outcomes).toEqual([]);
   });
 

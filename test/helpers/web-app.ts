@@ -34,6 +34,7 @@ export async function startTestApp(options: { subscribeLimit?: WebDeps["subscrib
     mail: { secret: TEST_SECRET, publicUrl: "", from: "paperboy <digest@paperboy.example>", listName: "paperboy" },
     now: options.now ?? (() => new Date()),
     log: silentLog,
+    lookbackDays: 2,
     subscribeLimit: options.subscribeLimit ?? { max: 1000, windowMs: 60_000 },
   };
   // The public URL is only known once listening; the app reads deps.mail when it builds links.

@@ -2,7 +2,7 @@
 // ends. Tokens come as ?token= or `Authorization: Bearer`. Errors are
 // { error: { code, message, field?, fields? } } (see app.ts).
 import type { FastifyInstance } from "fastify";
-import { previewTopics } from "../../digest/preview-digest.ts";
+import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
 import { deleteSubscriber, exportSubscriber, unsubscribe } from "../../subscriptions/leave.ts";
 import { readPreferences, updatePreferences, validatePreferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
 import { requestSubscription } from "../../subscriptions/subscribe.ts";
@@ -29,7 +29,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.post("/api/preview", async (request) => {
     const subscriber = await authenticate(deps, request, "manage");
     const { topics, preferences } = validatePreferences(readPreferences(subscriber), (request.body ?? {}) as PreferencesInput);
-    return previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers, popularity: preferences.popularity });
+    return previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers, popularity: preferences.popularity, schedule: scheduleOf(preferences) });
   });
 
   app.post("/api/unsubscribe", async (request) => {

@@ -1,8 +1,8 @@
 // Sent digests on the web: each one as a page ("view in browser") and all of a
 // subscriber's as a personal Atom feed. Both use "view" tokens.
 import type { FastifyInstance } from "fastify";
-import type { DigestEntry } from "../../rendering/render-digest.ts";
-import { renderDigest } from "../../rendering/render-digest.ts";
+import { listSentDigests, loadSentDigest, type SentDigest } from "../../digest/sent-digest.ts";
+import { renderDigest, type DigestInput } from "../../rendering/render-digest.ts";
 import { AppError } from "../../errors.ts";
 import { formatTopic } from "../../matching/topics.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
@@ -14,64 +14,48 @@ const FEED_ENTRIES = 30;
 // The email's HTML carries its styles inline; it runs no script and loads nothing but images.
 const DIGEST_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-type StoredPick = { paperId: number; reason: string };
-
 export function registerArchiveRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get("/digests/:key", async (request, reply) => {
     const subscriber = await authenticate(deps, request, "view");
     const key = (request.params as { key: string }).key;
-    const delivery = await deps.db.delivery.findUnique({ where: { subscriberId_digestKey: { subscriberId: subscriber.id, digestKey: key } } });
-    if (!delivery || delivery.status !== "sent") throw new AppError("NOT_FOUND", "There is no digest sent to you under this name.");
-    const html = renderDigest(deps.templates, {
-      ...(await digestInput(deps, subscriber, key, (delivery.picks as StoredPick[] | null) ?? [])),
-    }).html;
+    const digest = await loadSentDigest(deps.db, subscriber, key);
+    if (!digest) throw new AppError("NOT_FOUND", "There is no digest sent to you under this name.");
+    const html = renderDigest(deps.templates, digestInput(deps, subscriber, digest)).html;
     return reply.header("content-security-policy", DIGEST_PAGE_CSP).type("text/html; charset=utf-8").send(html);
   });
 
   app.get("/feed.atom", async (request, reply) => {
     const subscriber = await authenticate(deps, request, "view");
-    const deliveries = await deps.db.delivery.findMany({
-      where: { subscriberId: subscriber.id, status: "sent" },
-      orderBy: { sentAt: "desc" },
-      take: FEED_ENTRIES,
-    });
+    const digests = await listSentDigests(deps.db, subscriber, FEED_ENTRIES);
     const now = deps.now();
     const self = signedUrl(deps.mail, "/feed.atom", "view", subscriber, now);
-    const entries = await Promise.all(
-      deliveries.map(async (delivery) => {
-        const input = await digestInput(deps, subscriber, delivery.digestKey, (delivery.picks as StoredPick[] | null) ?? []);
-        const link = signedUrl(deps.mail, `/digests/${encodeURIComponent(delivery.digestKey)}`, "view", subscriber, now);
-        const content = `<ol>${input.papers.map(({ paper, reason }) => `<li><a href="https://huggingface.co/papers/${paper.arxivId}">${escapeXml(paper.title)}</a> — ${escapeXml(reason)}</li>`).join("")}</ol>`;
-        return [
-          "<entry>",
-          `<id>urn:paperboy:${subscriber.id}:${escapeXml(delivery.digestKey)}</id>`,
-          `<title>${escapeXml(`${input.papers.length} papers · ${input.date}`)}</title>`,
-          `<updated>${(delivery.sentAt ?? delivery.updatedAt).toISOString()}</updated>`,
-          `<link rel="alternate" type="text/html" href="${escapeXml(link)}"/>`,
-          `<content type="html">${escapeXml(content)}</content>`,
-          "</entry>",
-        ].join("");
-      }),
-    );
-    const updated = (deliveries[0]?.sentAt ?? now).toISOString();
+    const entries = digests.map((digest) => {
+      const link = signedUrl(deps.mail, `/digests/${encodeURIComponent(digest.key.key)}`, "view", subscriber, now);
+      const content = `<ol>${digest.entries.map(({ paper, reason }) => `<li><a href="https://huggingface.co/papers/${paper.arxivId}">${escapeXml(paper.title)}</a> — ${escapeXml(reason)}</li>`).join("")}</ol>`;
+      return [
+        "<entry>",
+        `<id>urn:paperboy:${subscriber.id}:${escapeXml(digest.key.key)}</id>`,
+        `<title>${escapeXml(`${digest.entries.length} papers · ${digest.key.label}`)}</title>`,
+        `<updated>${digest.sentAt.toISOString()}</updated>`,
+        `<link rel="alternate" type="text/html" href="${escapeXml(link)}"/>`,
+        `<content type="html">${escapeXml(content)}</content>`,
+        "</entry>",
+      ].join("");
+    });
+    const updated = (digests[0]?.sentAt ?? now).toISOString();
     const feed = `<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>${escapeXml(deps.mail.listName)} digests for ${escapeXml(subscriber.email)}</title><id>urn:paperboy:feed:${subscriber.id}</id><updated>${updated}</updated><link rel="self" href="${escapeXml(self)}"/><author><name>${escapeXml(deps.mail.listName)}</name></author>${entries.join("")}</feed>\n`;
     return reply.type("application/atom+xml; charset=utf-8").header("cache-control", "private, max-age=300").send(feed);
   });
 }
 
-async function digestInput(deps: WebDeps, subscriber: SubscriberWithTopics, key: string, picks: StoredPick[]) {
-  const papers = await deps.db.paper.findMany({ where: { id: { in: picks.map((pick) => pick.paperId) } } });
-  const byId = new Map(papers.map((paper) => [paper.id, paper]));
+function digestInput(deps: WebDeps, subscriber: SubscriberWithTopics, digest: SentDigest): DigestInput {
   const now = deps.now();
   return {
     listName: deps.mail.listName,
     email: subscriber.email,
-    date: key.replace(/^[a-z]+:/, ""),
+    date: digest.day,
     topics: subscriber.topics.map(formatTopic),
-    papers: picks.flatMap((pick): DigestEntry[] => {
-      const paper = byId.get(pick.paperId);
-      return paper ? [{ paper, reason: pick.reason }] : [];
-    }),
+    papers: digest.entries,
     manageUrl: signedUrl(deps.mail, "/manage", "manage", subscriber, now),
     unsubscribeUrl: signedUrl(deps.mail, "/unsubscribe", "unsubscribe", subscriber, now),
   };

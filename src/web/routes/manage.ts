@@ -1,7 +1,7 @@
 // The manage page (reached from the signed link in every email): topics, cadence,
 // time, size, pause, live preview, and "your data".
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { previewTopics } from "../../digest/preview-digest.ts";
+import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
 import { isAppError } from "../../errors.ts";
 import { ARXIV_CATEGORIES } from "../../matching/categories.ts";
 import { describeLearning } from "../../subscriptions/feedback.ts";
@@ -104,9 +104,9 @@ async function renderManage(
 async function previewFor(deps: WebDeps, subscriber: SubscriberWithTopics, prefs: Preferences) {
   try {
     const { topics, preferences } = validatePreferences(prefs, {});
-    return await previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers, popularity: preferences.popularity });
+    return await previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers, popularity: preferences.popularity, schedule: scheduleOf(preferences) });
   } catch {
-    return previewTopics(deps, { subscriberId: subscriber.id, topics: subscriber.topics, maxPapers: subscriber.maxPapers });
+    return previewTopics(deps, { subscriberId: subscriber.id, topics: subscriber.topics, maxPapers: subscriber.maxPapers, popularity: subscriber.popularity, schedule: scheduleOf(subscriber) });
   }
 }
 
