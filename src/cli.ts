@@ -1,12 +1,13 @@
 // `paperboy` command line. Reads the environment (and ./.env) once, wires the
 // dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed.
+import { toDay } from "./days.ts";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { loadConfig, type Config } from "./config.ts";
 import { openContext, type AppContext } from "./context.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
-import { parseDay } from "./digest/digest-key.ts";
+import { parseDay } from "./days.ts";
 import { formatRunReport, formatRunSummary } from "./digest/format-report.ts";
 import { previewDigest } from "./digest/preview-digest.ts";
 import { runDigest } from "./digest/run-digest.ts";
@@ -80,7 +81,7 @@ function untilSignal(): Promise<void> {
 }
 
 function today(): string {
-  return new Date().toISOString().slice(0, 10);
+  return toDay(new Date());
 }
 
 function printIngest(result: IngestResult, log: Log): void {

@@ -1,6 +1,6 @@
 // Loads a digest date's candidate papers and matches every distinct topic once.
 import type { Db } from "../db/client.ts";
-import { dayStart, toDay } from "./digest-key.ts";
+import { dayStart, toDay } from "../days.ts";
 import type { DigestWindow } from "./window.ts";
 import { indexPapers, matchTopic, type PaperIndex, type TopicHit } from "../matching/match.ts";
 import { paperTerms, type Profile } from "../matching/profile.ts";

@@ -9,7 +9,8 @@ import { loadProfiles } from "../subscriptions/feedback.ts";
 import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
 import { composeDigest } from "./compose-digest.ts";
-import { localTime, type Cadence } from "./digest-key.ts";
+import { localTime } from "../days.ts";
+import { type Cadence } from "./digest-key.ts";
 import { digestWindow } from "./window.ts";
 import type { RunDeps } from "./run-digest.ts";
 

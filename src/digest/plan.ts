@@ -3,7 +3,8 @@ import { sql, type Db } from "../db/client.ts";
 import type { TopicSpec } from "../matching/topics.ts";
 import { reopenedSql } from "../delivery/ledger.ts";
 import { loadActiveSubscribers, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
-import { dayStart, digestKeySql } from "./digest-key.ts";
+import { dayStart } from "../days.ts";
+import { digestKeySql } from "./digest-key.ts";
 
 export type DueSubscriber = SubscriberWithTopics;
 

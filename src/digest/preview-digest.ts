@@ -11,7 +11,8 @@ import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../su
 import { describePicks, loadCandidates, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
 import { composeDigest } from "./compose-digest.ts";
 import { findPreviousDigestDays } from "./deliver-page.ts";
-import { digestKeyFor, parseDay, toDay, type Cadence } from "./digest-key.ts";
+import { parseDay, toDay } from "../days.ts";
+import { digestKeyFor, type Cadence } from "./digest-key.ts";
 import type { RunDeps } from "./run-digest.ts";
 import { loadSentDigest } from "./sent-digest.ts";
 import { digestWindow, upcomingDigestDays, type DigestWindow, type Schedule } from "./window.ts";

@@ -2,7 +2,8 @@
 // `paperboy preview` of a date already sent all show it from here.
 import type { Db } from "../db/client.ts";
 import type { DigestEntry } from "../rendering/render-digest.ts";
-import { localTime, parseDigestKey, type DigestKey } from "./digest-key.ts";
+import { localTime } from "../days.ts";
+import { parseDigestKey, type DigestKey } from "./digest-key.ts";
 
 export type SentDigest = {
   key: DigestKey;

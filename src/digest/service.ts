@@ -1,5 +1,6 @@
 // The long-running part of paperboy: the queue, its workers and the scheduler,
 // as `serve` and `paperboy worker` run them.
+import { toDay } from "../days.ts";
 import type { AppContext } from "../context.ts";
 import { createCircuitBreaker } from "../delivery/circuit-breaker.ts";
 import { createSources } from "../sources/configured.ts";
@@ -12,7 +13,7 @@ export type DigestService = { queue: Queue; stop(): Promise<void> };
 
 /** The sources a tick ingests (PAPERBOY_SOURCES), for today's listing in UTC. */
 export function configuredSources(ctx: AppContext): Source[] {
-  return createSources(ctx.config.sources, ctx.now().toISOString().slice(0, 10), ctx.config.sourceSettings, { log: ctx.log });
+  return createSources(ctx.config.sources, toDay(ctx.now()), ctx.config.sourceSettings, { log: ctx.log });
 }
 
 /** Starts `workers` queue workers and, with `scheduler`, the cron tick. stop() drains and stops both. */

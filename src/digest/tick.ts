@@ -1,5 +1,6 @@
 // One scheduler tick: ingest what the sources have, find who is due in their own
 // time zone, and enqueue them in batches. Never sends by itself.
+import { toDay } from "../days.ts";
 import type { Db } from "../db/client.ts";
 import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
@@ -32,7 +33,7 @@ export type TickReport = { runId: number; ingest: SourceResult[]; due: number; b
  */
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const started = deps.now();
-  const run = await deps.db.run.create({ data: { kind: "tick", digestDate: started.toISOString().slice(0, 10), startedAt: started } });
+  const run = await deps.db.run.create({ data: { kind: "tick", digestDate: toDay(started), startedAt: started } });
   const ingest: SourceResult[] = [];
   const doneToday = await sourcesDoneToday(deps.db, started);
   for (const source of deps.sources) {
@@ -67,7 +68,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
 }
 
 async function sourcesDoneToday(db: Db, now: Date): Promise<Set<string>> {
-  const runs = await db.run.findMany({ where: { kind: "tick", digestDate: now.toISOString().slice(0, 10) }, select: { report: true } });
+  const runs = await db.run.findMany({ where: { kind: "tick", digestDate: toDay(now) }, select: { report: true } });
   const done = new Set<string>();
   for (const run of runs) for (const result of ((run.report as { ingest?: SourceResult[] } | null)?.ingest ?? [])) if (result.status === "ok") done.add(result.source);
   return done;

@@ -4,7 +4,8 @@
 // previous digest. `overlapDays` (PAPERBOY_LOOKBACK_DAYS) widens it by earlier
 // days because a listing day (UTC) can lag a subscriber's local date; papers
 // already sent are left out anyway, so the overlap never repeats a paper.
-import { addDays, digestKeyFor, isoWeekday, localTime, type Cadence } from "./digest-key.ts";
+import { addDays, isoWeekday, localTime } from "../days.ts";
+import { digestKeyFor, type Cadence } from "./digest-key.ts";
 
 export type DigestWindow = { since: string; until: string };
 

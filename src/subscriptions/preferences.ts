@@ -1,4 +1,5 @@
 // A subscriber's preferences as the manage page and the API show and change them.
+import { dayStart, parseDay, toDay } from "../days.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
@@ -60,7 +61,7 @@ export function readPreferences(subscriber: SubscriberWithTopics): Preferences {
     timezone: subscriber.timezone,
     sendHour: subscriber.sendHour,
     maxPapers: subscriber.maxPapers,
-    pausedUntil: subscriber.pausedUntil?.toISOString().slice(0, 10) ?? null,
+    pausedUntil: subscriber.pausedUntil ? toDay(subscriber.pausedUntil) : null,
   };
 }
 
@@ -125,7 +126,7 @@ export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics
         timezone: preferences.timezone,
         sendHour: preferences.sendHour,
         maxPapers: preferences.maxPapers,
-        pausedUntil: preferences.pausedUntil ? new Date(`${preferences.pausedUntil}T00:00:00Z`) : null,
+        pausedUntil: preferences.pausedUntil ? dayStart(preferences.pausedUntil) : null,
       },
     });
     await replaceTopics(tx, subscriber.id, topics);
@@ -150,10 +151,5 @@ function wholeNumber(value: number | string, min: number, max: number, what: str
 
 function day(value: string | null): string | null {
   if (value === null || value.trim() === "") return null;
-  const text = value.trim();
-  const date = new Date(`${text}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
-    throw new Error(`"${text.slice(0, 20)}" is not a date in the form YYYY-MM-DD`);
-  }
-  return text;
+  return parseDay(value.trim().slice(0, 20));
 }

@@ -1,6 +1,7 @@
-// Digest keys, days and windows: one module builds and parses them (table-driven).
+// Days, digest keys and windows: each has one module that builds and parses it (table-driven).
 import { describe, expect, it } from "vitest";
-import { digestKeyFor, isoWeek, localTime, parseDigestKey } from "../../src/digest/digest-key.ts";
+import { isoWeek, localTime } from "../../src/days.ts";
+import { digestKeyFor, parseDigestKey } from "../../src/digest/digest-key.ts";
 import { digestWindow, upcomingDigestDays } from "../../src/digest/window.ts";
 
 describe("digest keys", () => {
