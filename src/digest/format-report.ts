@@ -7,7 +7,7 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
   const shown = options.picksShown ?? 10;
   const lines: string[] = [];
   const mode = report.dryRun ? " (dry run: nothing sent or recorded)" : "";
-  lines.push(`Digest ${report.digestKey}${mode}: ${report.candidatePapers} papers featured ${report.since}..${report.date}, ${report.distinctTopics} distinct topics`);
+  lines.push(`Digest ${report.digestKey}${mode}: ${report.candidatePapers} papers listed ${report.since}..${report.date} (each subscriber gets the days their cadence covers), ${report.distinctTopics} distinct topics`);
   for (const outcome of report.outcomes) {
     const verb = { sent: "sent", planned: "would get", skipped: "skipped", failed: "FAILED", deferred: "deferred" }[outcome.status];
     const count = outcome.picks.length;

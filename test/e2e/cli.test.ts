@@ -67,7 +67,7 @@ describe("paperboy CLI", () => {
     expect(files.filter((file) => file.endsWith(".eml"))).toHaveLength(1);
     expect(files.filter((file) => file.endsWith(".html"))).toHaveLength(1);
     const again = await runCli(["run", "--date", "2026-05-14"], env);
-    expect(again.stdout).toContain("Nothing new to send: 1 subscriber already has daily:2026-05-14 in the ledger.");
+    expect(again.stdout).toContain("Nothing new to send for daily:2026-05-14: 1 subscriber was already sent it.");
   });
 
   it.each([

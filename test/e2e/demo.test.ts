@@ -25,7 +25,7 @@ describe("paperboy demo", () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/ada@example\.org — sent 5 papers/);
     expect(first.stdout).toMatch(/katherine@example\.org — sent 5 papers\n\s+1\. \[2605\.\d+\] .*\n\s+Trending: \d+ upvotes/);
-    expect(first.stdout).toMatch(/marie@example\.org — skipped: none of \d+ papers matched "protein folding"/);
+    expect(first.stdout).toMatch(/marie@example\.org — skipped: none of \d+ papers from 2026-05-13 to 2026-05-14 matched "protein folding"/);
     expect(first.stdout).toContain("Sent 4, skipped 1, failed 0");
     const outbox = path.join(dataDir, "outbox", "2026-05-14");
     expect(first.stdout).toContain(`Emails (.eml to import, .html to open in a browser): ${outbox}`);
