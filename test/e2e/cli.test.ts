@@ -238,9 +238,14 @@ describe("paperboy ingest from the APIs", () => {
       expect(arxiv.code, arxiv.stderr).toBe(0);
       expect(arxiv.stderr).toContain("… arxiv physics.acc-ph+nucl-ex: 8/8 papers");
       expect(arxiv.stderr).toContain("Ingested 8 papers from arxiv: 8 new, 0 updated, 0 rejected");
-      const unreachable = await runCli(["ingest", "--source", "hf"], { ...env, PAPERBOY_HF_URL: "http://127.0.0.1:1" });
+      // Issue 11.7: the cause is named, and each retry is shown at the default level.
+      const closed = await startFixtureServer();
+      await closed.close();
+      const host = new URL(closed.url).host;
+      const unreachable = await runCli(["ingest", "--source", "hf"], { ...env, PAPERBOY_HF_URL: closed.url, PAPERBOY_LOG_LEVEL: undefined });
       expect(unreachable.code).toBe(1);
-      expect(unreachable.stderr).toContain("error: 127.0.0.1:1 did not answer usefully");
+      expect(unreachable.stderr).toContain(`[warn] ${host}: retrying in 2 s (attempt 2 of 4): connection refused by ${host}: nothing is listening there (ECONNREFUSED)`);
+      expect(unreachable.stderr).toContain(`error: ${host} did not answer usefully after 4 attempts: connection refused by ${host}`);
     } finally {
       await server.close();
     }
