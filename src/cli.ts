@@ -1,5 +1,6 @@
 // `paperboy` command line. Reads the environment (and ./.env) once, wires the
-// dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed.
+// dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
+// 4 some import rows rejected.
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
@@ -30,6 +31,7 @@ import { startProgress } from "./progress.ts";
 import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 
 const EXIT_SEND_FAILURES = 3;
+const EXIT_ROWS_REJECTED = 4;
 
 function readConfig(): Config {
   if (existsSync(".env")) process.loadEnvFile(".env");
@@ -215,21 +217,22 @@ subscribers
 
 subscribers
   .command("import <csv>")
-  .description("add subscribers from a CSV file with columns email,topics(;-separated),max_papers,timezone,send_hour")
+  .description("add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, paused_until, status; exits 4 when rows were rejected")
   .action(async (file: string) => {
     const csv = await readFile(file, "utf8").catch((cause: unknown) => {
       throw new AppError("INVALID_ARGUMENT", `cannot read ${file}: ${describeError(cause)}`);
     });
     await withContext(async (ctx) => {
       const result = await importSubscribers(ctx.db, csv, ctx.now());
-      console.log(`Imported ${result.imported} subscribers; rejected ${result.rejected.length}`);
+      console.log(`Imported ${result.imported} ${result.imported === 1 ? "subscriber" : "subscribers"}; rejected ${result.rejected.length}`);
       for (const reject of result.rejected) console.log(`  line ${reject.line}${reject.email ? ` (${reject.email})` : ""}: ${reject.reason}`);
+      if (result.rejected.length > 0) process.exitCode = EXIT_ROWS_REJECTED;
     });
   });
 
 subscribers
   .command("export")
-  .description("write all subscribers as CSV (the import format plus status)")
+  .description("write all subscribers as CSV with every setting, in the columns import reads")
   .option("--out <file>", "write to a file instead of stdout")
   .action(async (options: { out?: string }) => {
     await withContext(async (ctx) => {

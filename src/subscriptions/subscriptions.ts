@@ -52,6 +52,12 @@ export type NewSubscriber = {
   maxPapers?: number;
   timezone?: string;
   sendHour?: number;
+  /** Already validated (import); unset: the defaults. */
+  cadence?: "daily" | "weekdays" | "weekly";
+  popularity?: "niche" | "balanced" | "trending";
+  pausedUntil?: Date | null;
+  /** Default "active"; an import may carry another (an unsubscribed row stays unsubscribed). */
+  status?: "active" | "pending" | "unsubscribed" | "bounced" | "complained";
   /** Where consent was given: "cli", "demo", "web", … */
   source: string;
 };
@@ -76,7 +82,8 @@ export const WITH_TOPICS = { topics: { include: { topic: true }, orderBy: { crea
 
 /**
  * Adds an active subscriber (added by an operator, so no confirmation email) with
- * topics. Validates everything before writing; throws INVALID_EMAIL, INVALID_TOPIC,
+ * topics, or one with the given `status` (import). Validates everything before
+ * writing (cadence, popularity and pause come typed); throws INVALID_EMAIL, INVALID_TOPIC,
  * or INVALID_ARGUMENT when the address is already subscribed.
  */
 export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Promise<SubscriberWithTopics> {
@@ -101,10 +108,13 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
     const subscriber = await tx.subscriber.create({
       data: {
         email,
-        status: "active",
+        status: input.status ?? "active",
         maxPapers: input.maxPapers,
         timezone: zone,
         sendHour: input.sendHour,
+        cadence: input.cadence,
+        popularity: input.popularity,
+        pausedUntil: input.pausedUntil,
         consentAt: now,
         consentSource: input.source,
         confirmedAt: now,

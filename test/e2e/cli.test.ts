@@ -117,11 +117,12 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
         "katherine@example.org,,3,,25",
         "marie@example.org,agents,,,",
         'eve@example.org,"""broken",,,',
+        'carol@example.org,robots;"mixture of experts"', // issue 11.8: a phrase written the natural way
       ].join("\n"),
     );
     const result = await runCli(["subscribers", "import", csv], env);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain("Imported 2 subscribers; rejected 4");
+    expect(result.code).toBe(4); // issue 11.8: rows were rejected
+    expect(result.stdout).toContain("Imported 3 subscribers; rejected 4");
     expect(result.stdout).toMatch(/line 3 \(not-an-email\): .*not a valid email address/);
     expect(result.stdout).toMatch(/line 4 \(alan@example\.org\): unknown time zone "Mars\/Olympus"/);
     expect(result.stdout).toMatch(/line 5 \(katherine@example\.org\): the send hour must be a whole number from 0 to 23/);
@@ -129,8 +130,13 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
     expect(await test.db.subscriber.count({ where: { email: { in: ["grace@example.org", "marie@example.org"] } } })).toBe(2);
 
     const exported = await runCli(["subscribers", "export"], env);
-    expect(exported.stdout.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,status");
-    expect(exported.stdout).toContain('grace@example.org,"diffusion video; ""video generation""",4,Europe/Berlin,7,active');
+    expect(exported.stdout.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,cadence,popularity,paused_until,status");
+    expect(exported.stdout).toContain('grace@example.org,"diffusion video; ""video generation""",4,Europe/Berlin,7,daily,balanced,,active');
+    expect(exported.stdout).toContain('carol@example.org,"robots; ""mixture of experts""",10,UTC,8,daily,balanced,,active');
+
+    const good = path.join(dir, "good.csv");
+    await writeFile(good, "email,topics\nfrances@example.org,robots\n");
+    expect(await runCli(["subscribers", "import", good], env)).toMatchObject({ code: 0, stdout: expect.stringContaining("Imported 1 subscriber; rejected 0") });
   });
 
   it("shows, counts topics, and removes with suppression", async () => {
