@@ -1,13 +1,13 @@
 // `paperboy` command line. Reads the environment (and ./.env) once, wires the
 // dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
 // 4 some import rows rejected.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, Option } from "commander";
+import { arxivCategories, checkEmailArguments, collectTopic, day, positiveInt, wholeNumber } from "./cli-arguments.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { openContext, type AppContext } from "./context.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
-import { parseDay } from "./digest/candidates.ts";
 import { formatRunReport } from "./digest/format-report.ts";
 import { previewDigest } from "./digest/preview-digest.ts";
 import { runDigest } from "./digest/run-digest.ts";
@@ -25,7 +25,7 @@ import { runTick } from "./digest/tick.ts";
 import { suppressAddress } from "./subscriptions/suppress.ts";
 import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
 import { deleteSubscriber } from "./subscriptions/leave.ts";
-import { readPreferences } from "./subscriptions/preferences.ts";
+import { MAX_PAPERS_LIMIT, readPreferences } from "./subscriptions/preferences.ts";
 import { addSubscriber, findSubscriber, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
 import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
@@ -48,24 +48,6 @@ async function withContext<T>(action: (ctx: AppContext) => Promise<T>, override:
   } finally {
     await ctx.close();
   }
-}
-
-function day(value: string): string {
-  try {
-    return parseDay(value);
-  } catch (error) {
-    throw new InvalidArgumentError(describeError(error));
-  }
-}
-
-function positiveInt(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
-  return number;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 async function requireSubscriber(ctx: AppContext, email: string) {
@@ -95,8 +77,10 @@ function printIngest(result: IngestResult, log: Log): void {
 const program = new Command()
   .name("paperboy")
   .description("Mails subscribers a daily digest of new research papers matched to their topics.")
+  .version(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version)
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .hook("preAction", checkEmailArguments);
 
 program
   .command("serve")
@@ -135,18 +119,18 @@ program
 program
   .command("ingest")
   .description("fetch and store papers: the Hugging Face Daily Papers API, arXiv listings, or saved API responses")
-  .option("--source <source>", "hf | arxiv | file (default: file when --file is given, else hf)")
+  .addOption(new Option("--source <source>", "where from (default: file when --file is given, else hf)").choices(["hf", "arxiv", "file"]))
   .option("--file <path...>", "JSON file(s) as returned by https://huggingface.co/api/daily_papers")
-  .option("--categories <cats>", "arXiv categories joined by +, e.g. cs.CL+cs.LG (default: from PAPERBOY_SOURCES, else cs.CL)")
+  .option("--categories <cats>", "arXiv categories joined by +, e.g. cs.CL+cs.LG (default: from PAPERBOY_SOURCES, else cs.CL)", arxivCategories)
   .option("--date <YYYY-MM-DD>", "listing day (default: today, UTC; for files: read from each entry)", day)
-  .action(async (options: { source?: string; file?: string[]; categories?: string; date?: string }) => {
+  .action(async (options: { source?: string; file?: string[]; categories?: string[]; date?: string }, command: Command) => {
     const source = options.source ?? (options.file ? "file" : "hf");
-    if (!["hf", "arxiv", "file"].includes(source)) throw new AppError("INVALID_ARGUMENT", `--source must be hf, arxiv or file, not ${source}`);
-    if (source === "file" && !options.file) throw new AppError("INVALID_ARGUMENT", "--source file needs --file <path>");
+    if (source === "file" && !options.file) command.error("error: --source file needs --file <path>");
+    if (source !== "file" && options.file) command.error(`error: --file reads saved responses; it cannot be combined with --source ${source}`);
     await withContext(async (ctx) => {
       const date = options.date ?? today();
       const configured = ctx.config.sources.find((spec) => spec.kind === "arxiv");
-      const categories = options.categories?.split("+") ?? (configured?.kind === "arxiv" ? configured.categories : ["cs.CL"]);
+      const categories = options.categories ?? (configured?.kind === "arxiv" ? configured.categories : ["cs.CL"]);
       const spec: SourceSpec = source === "file" ? { kind: "file", paths: options.file ?? [] } : source === "arxiv" ? { kind: "arxiv", categories } : { kind: "hf" };
       const progress = (message: string) => ctx.log.info(`  … ${message}`);
       const [built] = source === "file" ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })] : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
@@ -159,8 +143,8 @@ const subscribers = program.command("subscribers").description("manage subscribe
 subscribers
   .command("add <email>")
   .description('add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic \'"mixture of experts"\'')
-  .option("--topic <topic>", "a topic: words that must all appear, or a \"quoted phrase\" (repeatable)", collect, [])
-  .option("--max-papers <n>", "papers per digest (default: PAPERBOY_MAX_PAPERS)", positiveInt)
+  .option("--topic <topic>", "a topic: words that must all appear, or a \"quoted phrase\" (repeatable)", collectTopic, [])
+  .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
   .action(async (email: string, options: { topic: string[]; maxPapers?: number }) => {
     await withContext(async (ctx) => {
       const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
@@ -259,7 +243,7 @@ program
 program
   .command("worker")
   .description("process digest batches from the queue (run on as many machines as you like, same DATABASE_URL)")
-  .option("--count <n>", "workers in this process (default: PAPERBOY_WORKERS)", positiveInt)
+  .option("--count <n>", "workers in this process, 1–32 (default: PAPERBOY_WORKERS)", wholeNumber(1, 32))
   .action(async (options: { count?: number }) => {
     await withContext(async (ctx) => {
       const service = await startDigestService(ctx, { scheduler: false, workers: options.count ?? Math.max(1, ctx.config.workers) });
@@ -338,11 +322,10 @@ program
   .command("preview <email>")
   .description("render a subscriber's digest without sending or recording it")
   .option("--date <YYYY-MM-DD>", "digest date (default: today, UTC)", day)
-  .option("--format <format>", "text or html", "text")
+  .addOption(new Option("--format <format>", "which part").choices(["text", "html"]).default("text"))
   .option("--out <file>", "write the rendered part to a file instead of stdout")
   .option("--json", "print the picks as JSON instead")
   .action(async (email: string, options: { date?: string; format: string; out?: string; json?: boolean }) => {
-    if (!["text", "html"].includes(options.format)) throw new AppError("INVALID_ARGUMENT", `--format must be text or html, not ${options.format}`);
     await withContext(async (ctx) => {
       const preview = await previewDigest(ctx, { email, date: options.date ?? today() });
       if (options.json) return console.log(JSON.stringify({ ...preview, message: undefined }, null, 2));

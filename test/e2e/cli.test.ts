@@ -71,8 +71,19 @@ describe("paperboy CLI", () => {
   });
 
   it.each([
-    [["subscribers", "add", "not-an-email", "--topic", "agents"], 1, /error: "not-an-email" is not a valid email address/],
-    [["subscribers", "add", "eve@example.org", "--topic", '"unbalanced'], 1, /error: unbalanced quote/],
+    [["subscribers", "add", "not-an-email", "--topic", "agents"], 2, /error: "not-an-email" is not a valid email address/],
+    [["subscribers", "add", "eve@example.org", "--topic", '"unbalanced'], 2, /error: option '--topic <topic>' argument '"unbalanced' is invalid\. unbalanced quote/],
+    // issue 11.10: a value that breaks its rule is bad usage (2), whichever the rule
+    [["subscribers", "add", "eve@example.org", "--max-papers", "500"], 2, /argument '500' is invalid\. expected a whole number from 1 to 50/],
+    [["subscribers", "add", "eve@example.org", "--max-papers", "0"], 2, /argument '0' is invalid\. expected a whole number from 1 to 50/],
+    [["ingest", "--source", "bogus"], 2, /argument 'bogus' is invalid\. Allowed choices are hf, arxiv, file/],
+    [["ingest", "--source", "file"], 2, /error: --source file needs --file <path>/],
+    [["ingest", "--source", "arxiv", "--categories", "cs.CL cs.LG"], 2, /expected arXiv categories joined by \+/],
+    [["preview", "ada@example.org", "--format", "pdf"], 2, /argument 'pdf' is invalid\. Allowed choices are text, html/],
+    [["subscribers", "show", "ada"], 2, /error: "ada" is not a valid email address/],
+    [["suppress", "a@b@example.org"], 2, /error: "a@b@example\.org" is not a valid email address/],
+    [["worker", "--count", "0"], 2, /argument '0' is invalid\. expected a whole number from 1 to 32/],
+    [["runs", "--last", "x"], 2, /argument 'x' is invalid\. expected a whole number of at least 1/],
     [["subscribers", "add", "ada@example.org"], 1, /error: ada@example\.org is already subscribed/],
     [["run", "--date", "2026-13-45"], 2, /"2026-13-45" is not a date in the form YYYY-MM-DD/],
     [["ingest", "--file", "/nonexistent/papers.json"], 1, /error: cannot read \/nonexistent\/papers\.json/],
@@ -84,6 +95,11 @@ describe("paperboy CLI", () => {
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
     expect({ subscribers: await test.db.subscriber.count(), papers: await test.db.paper.count() }).toEqual(before);
+  });
+
+  it("prints its version from package.json (issue 11.10)", async () => {
+    const { version } = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8"));
+    expect(await runCli(["--version"], env)).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it("reports a malformed file by name and rejected records with their reasons", async () => {
