@@ -322,7 +322,7 @@ program
   .command("preview <email>")
   .description("render a subscriber's digest without sending or recording it")
   .option("--date <YYYY-MM-DD>", "digest date (default: today, UTC)", day)
-  .addOption(new Option("--format <format>", "which part").choices(["text", "html"]).default("text"))
+  .addOption(new Option("--format <format>", "which part to render").choices(["text", "html"]).default("text"))
   .option("--out <file>", "write the rendered part to a file instead of stdout")
   .option("--json", "print the picks as JSON instead")
   .action(async (email: string, options: { date?: string; format: string; out?: string; json?: boolean }) => {
