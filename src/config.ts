@@ -1,8 +1,9 @@
 // The one place that reads configuration from the environment. Every key is
 // documented in .env.example.
 import { readFileSync } from "node:fs";
+import cron from "node-cron";
 import { z } from "zod";
-import { AppError } from "./errors.ts";
+import { AppError, describeError } from "./errors.ts";
 import type { LogLevel } from "./log.ts";
 import { parseSourceSpecs, type SourceSettings, type SourceSpec } from "./sources/configured.ts";
 
@@ -12,38 +13,60 @@ const optional = z
   .transform((value) => (value === "" ? undefined : value))
   .optional();
 
+// Every rule is one phrase; loadConfig prints "KEY: <rule>, got <value>".
+const HTTP_URL = "must be an http(s) URL";
+const httpUrl = (fallback: string) => optional.default(fallback).pipe(z.url({ protocol: /^https?$/, error: HTTP_URL }));
+const wholeNumber = (fallback: number, min: number, max: number) => {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return optional.default(String(fallback)).pipe(z.string().regex(/^\d+$/, rule).transform(Number).pipe(z.number().min(min, rule).max(max, rule)));
+};
+const flag = (fallback: "true" | "false") => optional.default(fallback).pipe(z.enum(["true", "false"], { error: "must be true or false" }));
+const secret = (min: number) => optional.pipe(z.string().min(min, `must be at least ${min} characters`).optional());
+const timeZone = optional.default("UTC").pipe(z.string().refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin"));
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+
 const schema = z.object({
   DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://").optional()),
   PAPERBOY_DATA_DIR: optional.default("data"),
   PAPERBOY_OUTBOX_DIR: optional,
   PAPERBOY_SMTP_URL: optional.pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional()),
-  PAPERBOY_FROM: optional.default("paperboy <digest@localhost>"),
-  PAPERBOY_PUBLIC_URL: optional.default("http://localhost:3000").pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
-  PAPERBOY_SECRET: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
-  PAPERBOY_LOOKBACK_DAYS: optional.default("2").transform(Number).pipe(z.number().int().min(1).max(31)),
-  PAPERBOY_MAX_PAPERS: optional.default("10").transform(Number).pipe(z.number().int().min(1).max(50)),
+  PAPERBOY_FROM: optional.default("paperboy <digest@localhost>").pipe(z.string().regex(/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/, "must be an address, e.g. paperboy <digest@example.org>")),
+  PAPERBOY_PUBLIC_URL: httpUrl("http://localhost:3000"),
+  PAPERBOY_SECRET: secret(32),
+  PAPERBOY_LOOKBACK_DAYS: wholeNumber(2, 1, 31),
+  PAPERBOY_MAX_PAPERS: wholeNumber(10, 1, 50),
   PAPERBOY_HOST: optional.default("127.0.0.1"),
-  PAPERBOY_PORT: optional.default("3000").transform(Number).pipe(z.number().int().min(0).max(65535)),
-  PAPERBOY_TRUST_PROXY: optional.default("false").pipe(z.enum(["true", "false"], { error: "must be true or false" })),
-  PAPERBOY_CRON: optional.default("*/15 * * * *"),
-  PAPERBOY_CRON_TIMEZONE: optional.default("UTC"),
-  PAPERBOY_WORKERS: optional.default("2").transform(Number).pipe(z.number().int().min(0).max(32)),
-  PAPERBOY_SMTP_CONCURRENCY: optional.default("5").transform(Number).pipe(z.number().int().min(1).max(100)),
-  PAPERBOY_SMTP_RATE: optional.pipe(z.string().regex(/^\d+(\.\d+)?$/, "must be a number of messages per second").optional()),
-  PAPERBOY_SOURCES: optional.default("hf"),
-  PAPERBOY_HF_URL: optional.default("https://huggingface.co").pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  PAPERBOY_PORT: wholeNumber(3000, 0, 65535),
+  PAPERBOY_TRUST_PROXY: flag("false"),
+  PAPERBOY_CRON: optional.default("*/15 * * * *").pipe(z.string().refine((text) => cron.validate(text), "must be a cron expression of 5 or 6 fields, e.g. */15 * * * *")),
+  PAPERBOY_CRON_TIMEZONE: timeZone,
+  PAPERBOY_WORKERS: wholeNumber(2, 0, 32),
+  PAPERBOY_SMTP_CONCURRENCY: wholeNumber(5, 1, 100),
+  PAPERBOY_SMTP_RATE: optional.pipe(z.string().refine((text) => /^\d+(\.\d+)?$/.test(text) && Number(text) > 0, "must be a number of messages per second above 0").optional()),
+  PAPERBOY_SOURCES: optional.default("hf").transform((text, context) => {
+    try {
+      return parseSourceSpecs(text);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: describeError(error) });
+      return z.NEVER;
+    }
+  }),
+  PAPERBOY_HF_URL: httpUrl("https://huggingface.co"),
   HF_TOKEN: optional,
-  PAPERBOY_ARXIV_RSS_URL: optional.default("https://rss.arxiv.org/rss").pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
-  PAPERBOY_ARXIV_API_URL: optional.default("https://export.arxiv.org/api/query").pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
-  PAPERBOY_ARXIV_INTERVAL_MS: optional.default("3000").transform(Number).pipe(z.number().int().min(0).max(60_000)),
-  PAPERBOY_ARXIV_REPLACEMENTS: optional.default("false").pipe(z.enum(["true", "false"], { error: "must be true or false" })),
-  PAPERBOY_WEBHOOK_SECRET: optional.pipe(z.string().min(16, "must be at least 16 characters").optional()),
-  PAPERBOY_ADMIN_TOKEN: optional.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  PAPERBOY_ARXIV_RSS_URL: httpUrl("https://rss.arxiv.org/rss"),
+  PAPERBOY_ARXIV_API_URL: httpUrl("https://export.arxiv.org/api/query"),
+  PAPERBOY_ARXIV_INTERVAL_MS: wholeNumber(3000, 0, 60_000),
+  PAPERBOY_ARXIV_REPLACEMENTS: flag("false"),
+  PAPERBOY_WEBHOOK_SECRET: secret(16),
+  PAPERBOY_ADMIN_TOKEN: secret(16),
   PAPERBOY_DKIM_DOMAIN: optional,
   PAPERBOY_DKIM_SELECTOR: optional,
   PAPERBOY_DKIM_PRIVATE_KEY: optional,
-  PAPERBOY_LOG_LEVEL: optional.default("info").pipe(z.enum(["debug", "info", "warn", "error", "silent"])),
+  PAPERBOY_LOG_LEVEL: optional.default("info").pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
 });
+
+/** Keys whose values are never printed, only their length. */
+const SECRET_KEYS = new Set(["PAPERBOY_SECRET", "PAPERBOY_WEBHOOK_SECRET", "PAPERBOY_ADMIN_TOKEN", "HF_TOKEN", "PAPERBOY_DKIM_PRIVATE_KEY"]);
 
 export type Config = {
   databaseUrl?: string;
@@ -79,7 +102,10 @@ export type Config = {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `${key}: ${issue.message}, got ${showValue(key, env[key]?.trim() ?? "")}`;
+    });
     throw new AppError("CONFIG_INVALID", `Invalid configuration: ${problems.join("; ")}`);
   }
   const values = parsed.data;
@@ -102,7 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workers: values.PAPERBOY_WORKERS,
     smtpConcurrency: values.PAPERBOY_SMTP_CONCURRENCY,
     smtpRate: values.PAPERBOY_SMTP_RATE === undefined ? undefined : Number(values.PAPERBOY_SMTP_RATE),
-    sources: parseSourceSpecs(values.PAPERBOY_SOURCES),
+    sources: values.PAPERBOY_SOURCES,
     sourceSettings: {
       hfUrl: values.PAPERBOY_HF_URL,
       hfToken: values.HF_TOKEN,
@@ -117,11 +143,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
+/** A value as an error message may show it: secrets by length only, URLs without their password. */
+function showValue(key: string, value: string): string {
+  if (SECRET_KEYS.has(key)) return `${value.length} characters`;
+  return JSON.stringify(value.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@"));
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function readDkim(domainName?: string, keySelector?: string, key?: string): Config["dkim"] {
-  const given = [domainName, keySelector, key].filter((value) => value !== undefined).length;
-  if (given === 0) return undefined;
-  if (given < 3 || !domainName || !keySelector || !key) {
-    throw new AppError("CONFIG_INVALID", "Invalid configuration: set all of PAPERBOY_DKIM_DOMAIN, PAPERBOY_DKIM_SELECTOR and PAPERBOY_DKIM_PRIVATE_KEY, or none");
+  const keys = { PAPERBOY_DKIM_DOMAIN: domainName, PAPERBOY_DKIM_SELECTOR: keySelector, PAPERBOY_DKIM_PRIVATE_KEY: key };
+  const given = Object.keys(keys).filter((name) => keys[name as keyof typeof keys] !== undefined);
+  if (given.length === 0) return undefined;
+  if (!domainName || !keySelector || !key) {
+    throw new AppError("CONFIG_INVALID", `Invalid configuration: ${Object.keys(keys).join(", ")}: must be set all three or none, got only ${given.join(" and ")}`);
   }
   // The key itself (PEM) or the path of a file holding it.
   const privateKey = key.includes("-----BEGIN") ? key.replace(/\\n/g, "\n") : readKeyFile(key);
@@ -132,6 +174,6 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new AppError("CONFIG_INVALID", `Invalid configuration: PAPERBOY_DKIM_PRIVATE_KEY: cannot read ${path}: ${(error as Error).message}`);
+    throw new AppError("CONFIG_INVALID", `Invalid configuration: PAPERBOY_DKIM_PRIVATE_KEY: must be the PEM key or the path of a readable file, got ${JSON.stringify(path)} (${describeError(error)})`);
   }
 }

@@ -1,5 +1,6 @@
 // Connects to the configured PostgreSQL — or starts the embedded one — and
 // brings its schema up to date.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Log } from "../log.ts";
 import { createDb, type Db } from "./client.ts";
@@ -13,7 +14,9 @@ export type OpenDatabase = { db: Db; url: string; embedded: boolean; close(): Pr
  * files are in `<dataDir>/postgres`. Applies pending migrations either way.
  */
 export async function openDatabase(options: { databaseUrl?: string; dataDir: string; log: Log }): Promise<OpenDatabase> {
-  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(options.dataDir, "postgres"), options.log);
+  const postgresDir = path.resolve(options.dataDir, "postgres");
+  const isNew = !options.databaseUrl && !existsSync(path.join(postgresDir, "PG_VERSION"));
+  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(postgresDir, options.log);
   const url = options.databaseUrl ?? (embedded?.url as string);
   try {
     await migrateDatabase(url);
@@ -21,6 +24,7 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     await embedded?.stop();
     throw error;
   }
+  if (isNew) options.log.info(describeNewDatabase(postgresDir, options.dataDir));
   const db = createDb(url);
   return {
     db,
@@ -31,4 +35,12 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
       await embedded?.stop();
     },
   };
+}
+
+// A relative PAPERBOY_DATA_DIR (the default is "data") follows the current folder:
+// run from elsewhere, paperboy starts an empty database there. Say where.
+function describeNewDatabase(postgresDir: string, dataDir: string): string {
+  const created = `Created a new, empty database in ${postgresDir}`;
+  if (path.isAbsolute(dataDir)) return created;
+  return `${created}: there was none under "${dataDir}" in the current folder, ${process.cwd()}. If your data is elsewhere, run paperboy from that folder or set PAPERBOY_DATA_DIR to its absolute path.`;
 }

@@ -18,7 +18,10 @@ export type SourceSettings = {
   arxivReplacements?: boolean;
 };
 
-/** Parses the PAPERBOY_SOURCES list ("none" for no ingest); throws CONFIG_INVALID naming the bad entry. */
+/** arXiv categories joined by "+", as in a listing URL: cs.CL+cs.LG, hep-th. */
+export const ARXIV_CATEGORIES = /^[a-z-]+(\.[A-Za-z-]+)?(\+[a-z-]+(\.[A-Za-z-]+)?)*$/;
+
+/** Parses the PAPERBOY_SOURCES list ("none" for no ingest); throws CONFIG_INVALID stating the rule and the bad entry. */
 export function parseSourceSpecs(text: string): SourceSpec[] {
   if (text.trim() === "none") return [];
   return text
@@ -28,9 +31,9 @@ export function parseSourceSpecs(text: string): SourceSpec[] {
     .map((part): SourceSpec => {
       const [kind = "", rest = ""] = part.split(/:(.*)/s);
       if (kind === "hf" && rest === "") return { kind: "hf" };
-      if (kind === "arxiv" && /^[a-z-]+(\.[A-Za-z-]+)?(\+[a-z-]+(\.[A-Za-z-]+)?)*$/.test(rest)) return { kind: "arxiv", categories: rest.split("+") };
+      if (kind === "arxiv" && ARXIV_CATEGORIES.test(rest)) return { kind: "arxiv", categories: rest.split("+") };
       if (kind === "file" && rest !== "") return { kind: "file", paths: rest.split("+") };
-      throw new AppError("CONFIG_INVALID", `PAPERBOY_SOURCES: cannot read "${part}" (use hf, arxiv:cs.CL+cs.LG or file:/path/to.json)`);
+      throw new AppError("CONFIG_INVALID", `must be a comma-separated list of hf, arxiv:cs.CL+cs.LG and file:/path/to.json, or none; "${part}" is none of these`);
     });
 }
 

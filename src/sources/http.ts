@@ -1,8 +1,9 @@
 // Polite HTTP for the paper sources: timeouts, a capped body, retries with
 // backoff, and 429/503 answered by waiting as long as the server asks.
-import { AppError, describeError } from "../errors.ts";
+import { AppError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { silentLog } from "../log.ts";
+import { describeFetchError, describeHttpStatus } from "./describe-fetch-error.ts";
 
 export type HttpOptions = {
   /** Injected so tests can serve recorded responses; defaults to global fetch. */
@@ -25,8 +26,9 @@ export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeo
 
 /**
  * GETs `url` and returns the body as text. Throws SOURCE_UNAVAILABLE after the
- * retries (naming the last status or network error) and SOURCE_MALFORMED for a
- * body over `maxBytes`. A 4xx other than 429 is not retried.
+ * retries (naming the last status or the network error's cause) and
+ * SOURCE_MALFORMED for a body over `maxBytes`. A 4xx other than 429 is not
+ * retried; each retry is logged as a warning with its cause.
  */
 export async function fetchText(url: string, options: HttpOptions = {}): Promise<string> {
   const { timeoutMs, maxBytes, retries } = { ...DEFAULTS, ...options };
@@ -34,25 +36,29 @@ export async function fetchText(url: string, options: HttpOptions = {}): Promise
   const sleep = options.sleep ?? realSleep;
   const log = options.log ?? silentLog;
   let lastProblem = "";
+  let attempts = 0;
   for (let attempt = 0; attempt <= retries; attempt++) {
+    attempts = attempt + 1;
     let wait = BACKOFF_MS * 2 ** attempt;
     try {
       const response = await doFetch(url, { headers: { "user-agent": "paperboy (self-hosted paper digest)", ...options.headers }, signal: AbortSignal.timeout(timeoutMs) });
       if (response.ok) return await readCapped(response, maxBytes, url);
-      lastProblem = `HTTP ${response.status}`;
+      lastProblem = describeHttpStatus(response.status);
       await response.body?.cancel().catch(() => {});
       if (response.status === 429 || response.status === 503) wait = Math.max(wait, retryAfterMs(response.headers) ?? 0);
       else if (response.status < 500) break;
     } catch (error) {
       if (error instanceof AppError) throw error;
-      lastProblem = describeError(error);
+      lastProblem = describeFetchError(error, url, timeoutMs);
     }
     if (attempt < retries) {
-      log.debug(`${url}: ${lastProblem}; retrying in ${Math.round(wait / 1000)} s`);
-      await sleep(Math.min(wait, MAX_WAIT_MS));
+      const delay = Math.min(wait, MAX_WAIT_MS);
+      log.warn(`${new URL(url).host}: retrying in ${Math.round(delay / 1000)} s (attempt ${attempt + 2} of ${retries + 1}): ${lastProblem}`);
+      await sleep(delay);
     }
   }
-  throw new AppError("SOURCE_UNAVAILABLE", `${new URL(url).host} did not answer usefully: ${lastProblem}`, { permanent: false });
+  const tries = attempts === 1 ? "" : ` after ${attempts} attempts`;
+  throw new AppError("SOURCE_UNAVAILABLE", `${new URL(url).host} did not answer usefully${tries}: ${lastProblem}`, { permanent: false });
 }
 
 /** Retry-After (seconds or an HTTP date) or the IETF RateLimit header's reset (`t=` or `RateLimit-Reset`), in ms. */

@@ -1,48 +1,36 @@
 // CSV import and export of subscribers for operators (`paperboy subscribers import|export`).
-// Columns: email, topics (separated by ";"), max_papers, timezone, send_hour, and on
-// export also status.
+// Columns: email, topics (separated by ";"), max_papers, timezone, send_hour, cadence,
+// popularity, paused_until, status. Export writes all of them; import needs only email.
 import { parse } from "csv-parse/sync";
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic } from "../matching/topics.ts";
-import { addSubscriber, listSubscribers } from "./subscriptions.ts";
+import { CADENCES, oneOf, parsePausedUntil, POPULARITY, readPreferences } from "./preferences.ts";
+import { addSubscriber, listSubscribers, type NewSubscriber } from "./subscriptions.ts";
 
 export type ImportResult = { imported: number; rejected: Array<{ line: number; email?: string; reason: string }> };
 
+export const CSV_COLUMNS = ["email", "topics", "max_papers", "timezone", "send_hour", "cadence", "popularity", "paused_until", "status"] as const;
+const STATUSES = ["active", "pending", "unsubscribed", "bounced", "complained"] as const;
 const MAX_ROWS = 100_000;
+const QUOTED_FIELD_HINT =
+  ' (a field that starts with a quote is read up to its closing quote: quote the whole field and double the quotes inside, """mixture of experts""; agents, or start it with a word: agents; "mixture of experts")';
 
 /**
- * Adds every valid row as an active subscriber (the operator vouches for their
- * consent) and reports each rejected row with its line and reason; one bad row
- * never stops the others. Throws INVALID_ARGUMENT when the file is not CSV with an
- * `email` column.
+ * Adds every valid row as a subscriber — active unless its status column says
+ * otherwise; the operator vouches for their consent — and reports each rejected
+ * row with its line and reason; one bad row never stops the others. Throws
+ * INVALID_ARGUMENT when the file is not CSV with an `email` column.
  */
 export async function importSubscribers(db: Db, csv: string, now: Date): Promise<ImportResult> {
-  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
-  try {
-    records = parse(csv, { columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()), skip_empty_lines: true, trim: true, relax_column_count: true, info: true, bom: true });
-  } catch (error) {
-    throw new AppError("INVALID_ARGUMENT", `not a CSV file: ${describeError(error)}`);
-  }
+  const records = parseCsv(csv);
   if (records.length > MAX_ROWS) throw new AppError("INVALID_ARGUMENT", `at most ${MAX_ROWS} rows per import (got ${records.length})`);
   if (records.length > 0 && !("email" in (records[0]?.record ?? {}))) throw new AppError("INVALID_ARGUMENT", "the first line must name the columns, among them `email`");
 
   const result: ImportResult = { imported: 0, rejected: [] };
   for (const { record, info } of records) {
     try {
-      const number = (column: string) => (record[column] ? Number(record[column]) : undefined);
-      await addSubscriber(
-        db,
-        {
-          email: record.email ?? "",
-          topics: (record.topics ?? "").split(";").map((topic) => topic.trim()).filter((topic) => topic !== ""),
-          maxPapers: number("max_papers"),
-          timezone: record.timezone || undefined,
-          sendHour: number("send_hour"),
-          source: "import",
-        },
-        now,
-      );
+      await addSubscriber(db, { ...readRow(record), source: "import" }, now);
       result.imported++;
     } catch (error) {
       result.rejected.push({ line: info.lines, email: record.email, reason: describeError(error) });
@@ -51,13 +39,69 @@ export async function importSubscribers(db: Db, csv: string, now: Date): Promise
   return result;
 }
 
-/** All subscribers as CSV, in the import format plus a status column. */
-export async function exportSubscribers(db: Db): Promise<string> {
-  const rows = await listSubscribers(db);
-  const lines = rows.map((row) => [row.email, row.topics.map(formatTopic).join("; "), row.maxPapers, row.timezone, row.sendHour, row.status].map(csvField).join(","));
-  return `${["email", "topics", "max_papers", "timezone", "send_hour", "status"].join(",")}\n${lines.map((line) => `${line}\n`).join("")}`;
+function parseCsv(csv: string): Array<{ record: Record<string, string>; info: { lines: number } }> {
+  try {
+    // relax_quotes: topics are written the natural way, `agents; "mixture of experts"`, unquoted.
+    return parse(csv, { columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()), skip_empty_lines: true, trim: true, relax_column_count: true, relax_quotes: true, info: true, bom: true });
+  } catch (error) {
+    const hint = /Closing Quote/i.test(describeError(error)) ? QUOTED_FIELD_HINT : "";
+    throw new AppError("INVALID_ARGUMENT", `not a CSV file: ${describeError(error)}${hint}`);
+  }
 }
 
+/** One row as a new subscriber; throws naming the column of a bad cadence, popularity, pause or status. */
+function readRow(record: Record<string, string>): Omit<NewSubscriber, "source"> {
+  const number = (column: string) => (record[column] ? Number(record[column]) : undefined);
+  const column = <T>(name: (typeof CSV_COLUMNS)[number], read: (value: string) => T): T | undefined => {
+    const value = record[name];
+    if (!value) return undefined;
+    try {
+      return read(value);
+    } catch (error) {
+      throw new AppError("INVALID_ARGUMENT", `${name}: ${describeError(error)}`, { field: name });
+    }
+  };
+  return {
+    email: record.email ?? "",
+    topics: splitTopics(record.topics ?? ""),
+    maxPapers: number("max_papers"),
+    timezone: record.timezone || undefined,
+    sendHour: number("send_hour"),
+    cadence: column("cadence", (value) => oneOf(value, CADENCES)),
+    popularity: column("popularity", (value) => oneOf(value, POPULARITY)),
+    pausedUntil: column("paused_until", parsePausedUntil),
+    status: column("status", (value) => oneOf(value, STATUSES)),
+  };
+}
+
+/** Splits `a; "b; c"; d` at the semicolons outside quotes (a phrase may contain one). */
+function splitTopics(text: string): string[] {
+  const topics: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    if (char === ";" && !quoted) {
+      topics.push(current);
+      current = "";
+    } else {
+      current += char;
+    }
+  }
+  topics.push(current);
+  return topics.map((topic) => topic.trim()).filter((topic) => topic !== "");
+}
+
+/** All subscribers as CSV with every setting, in the columns import reads: importing it reproduces them. */
+export async function exportSubscribers(db: Db): Promise<string> {
+  const rows = await listSubscribers(db);
+  const lines = rows.map((row) =>
+    [row.email, row.topics.map(formatTopic).join("; "), row.maxPapers, row.timezone, row.sendHour, row.cadence, row.popularity, readPreferences(row).pausedUntil ?? "", row.status].map(csvField).join(","),
+  );
+  return `${CSV_COLUMNS.join(",")}\n${lines.map((line) => `${line}\n`).join("")}`;
+}
+
+// RFC 4180: a field with a quote, comma or line break is quoted, its quotes doubled.
 function csvField(value: string | number): string {
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;

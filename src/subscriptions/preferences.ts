@@ -126,7 +126,7 @@ export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics
         timezone: preferences.timezone,
         sendHour: preferences.sendHour,
         maxPapers: preferences.maxPapers,
-        pausedUntil: preferences.pausedUntil ? dayStart(preferences.pausedUntil) : null,
+        pausedUntil: parsePausedUntil(preferences.pausedUntil),
       },
     });
     await replaceTopics(tx, subscriber.id, topics);
@@ -136,7 +136,8 @@ export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics
   return readPreferences(stored);
 }
 
-function oneOf<T extends string>(value: string, allowed: readonly T[]): T {
+/** `value` if it is one of `allowed`; throws an Error listing them otherwise. */
+export function oneOf<T extends string>(value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new Error(`must be one of ${allowed.join(", ")}`);
   return value as T;
 }
@@ -147,6 +148,12 @@ function wholeNumber(value: number | string, min: number, max: number, what: str
     throw new Error(`${what} must be a whole number from ${min} to ${max}`);
   }
   return number;
+}
+
+/** A pause date (YYYY-MM-DD, or empty/null for none) as stored: midnight UTC of that day. Throws an Error for a malformed date. */
+export function parsePausedUntil(value: string | null): Date | null {
+  const text = day(value);
+  return text === null ? null : dayStart(text);
 }
 
 function day(value: string | null): string | null {

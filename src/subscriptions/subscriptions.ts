@@ -52,6 +52,12 @@ export type NewSubscriber = {
   maxPapers?: number;
   timezone?: string;
   sendHour?: number;
+  /** Already validated (import); unset: the defaults. */
+  cadence?: "daily" | "weekdays" | "weekly";
+  popularity?: "niche" | "balanced" | "trending";
+  pausedUntil?: Date | null;
+  /** Default "active"; an import may carry another (an unsubscribed row stays unsubscribed). */
+  status?: "active" | "pending" | "unsubscribed" | "bounced" | "complained";
   /** Where consent was given: "cli", "demo", "web", … */
   source: string;
   /** Lift a suppression of the address (recorded on it) instead of refusing. */
@@ -78,11 +84,13 @@ export const WITH_TOPICS = { topics: { include: { topic: true }, orderBy: { crea
 
 /**
  * Adds an active subscriber (added by an operator, so no confirmation email) with
- * topics. Validates everything before writing; throws INVALID_EMAIL, INVALID_TOPIC,
- * INVALID_ARGUMENT when the address is already subscribed, or SUPPRESSED (with
- * why and since when) when it is on the suppression list. With `unsuppress` the
- * suppression is lifted and the lift recorded on it, and a subscriber who had
- * bounced, complained or unsubscribed is made active again — all in one transaction.
+ * topics, or one with the given `status` (import). Validates everything before
+ * writing (cadence, popularity and pause come typed); throws INVALID_EMAIL,
+ * INVALID_TOPIC, INVALID_ARGUMENT when the address is already subscribed, or
+ * SUPPRESSED (with why and since when) when it is on the suppression list. With
+ * `unsuppress` the suppression is lifted and the lift recorded on it, and a
+ * subscriber who had bounced, complained or unsubscribed is made active again —
+ * all in one transaction.
  */
 export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Promise<SubscriberWithTopics> {
   const email = normaliseEmail(input.email);
@@ -107,7 +115,18 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
   const reactivate = existing && input.unsuppress && existing.status !== "active" && existing.status !== "pending";
   if (existing && !reactivate) throw new AppError("INVALID_ARGUMENT", `${email} is already subscribed (id ${existing.id}, ${existing.status})`, { field: "email" });
 
-  const settings = { status: "active" as const, maxPapers: input.maxPapers, timezone: zone, sendHour: input.sendHour, consentAt: now, consentSource: input.source, confirmedAt: now };
+  const settings = {
+    status: input.status ?? "active",
+    maxPapers: input.maxPapers,
+    timezone: zone,
+    sendHour: input.sendHour,
+    cadence: input.cadence,
+    popularity: input.popularity,
+    pausedUntil: input.pausedUntil,
+    consentAt: now,
+    consentSource: input.source,
+    confirmedAt: now,
+  };
   const id = await db.$transaction(async (tx) => {
     if (suppression) await tx.suppression.update({ where: { id: suppression.id }, data: { liftedAt: now, liftedBy: input.source } });
     const subscriber = existing

@@ -10,6 +10,7 @@ import { renderPage, type Templates } from "../rendering/templates.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerArchiveRoutes } from "./routes/archive.ts";
 import { registerFeedbackRoutes } from "./routes/feedback.ts";
+import { registerHealthRoutes } from "./routes/health.ts";
 import { registerOperatorRoutes } from "./routes/operator.ts";
 import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
@@ -24,6 +25,8 @@ export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "no
   webhookSecret?: string;
   /** Bearer token for GET /admin/runs; unset disables it. */
   adminToken?: string;
+  /** How long GET /healthz waits for the database (default 2 s). */
+  healthTimeoutMs?: number;
 };
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -72,7 +75,7 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
     if (!asset) throw new AppError("NOT_FOUND", "There is no such file.");
     return reply.header("content-type", asset.contentType).header("cache-control", "public, max-age=3600").send(asset.body);
   });
-  app.get("/healthz", async () => ({ status: "ok" }));
+  registerHealthRoutes(app, deps);
 
   registerSubscribeRoutes(app, deps);
   registerManageRoutes(app, deps);

@@ -71,8 +71,19 @@ describe("paperboy CLI", () => {
   });
 
   it.each([
-    [["subscribers", "add", "not-an-email", "--topic", "agents"], 1, /error: "not-an-email" is not a valid email address/],
-    [["subscribers", "add", "eve@example.org", "--topic", '"unbalanced'], 1, /error: unbalanced quote/],
+    [["subscribers", "add", "not-an-email", "--topic", "agents"], 2, /error: "not-an-email" is not a valid email address/],
+    [["subscribers", "add", "eve@example.org", "--topic", '"unbalanced'], 2, /error: option '--topic <topic>' argument '"unbalanced' is invalid\. unbalanced quote/],
+    // issue 11.10: a value that breaks its rule is bad usage (2), whichever the rule
+    [["subscribers", "add", "eve@example.org", "--max-papers", "500"], 2, /argument '500' is invalid\. expected a whole number from 1 to 50/],
+    [["subscribers", "add", "eve@example.org", "--max-papers", "0"], 2, /argument '0' is invalid\. expected a whole number from 1 to 50/],
+    [["ingest", "--source", "bogus"], 2, /argument 'bogus' is invalid\. Allowed choices are hf, arxiv, file/],
+    [["ingest", "--source", "file"], 2, /error: --source file needs --file <path>/],
+    [["ingest", "--source", "arxiv", "--categories", "cs.CL cs.LG"], 2, /expected arXiv categories joined by \+/],
+    [["preview", "ada@example.org", "--format", "pdf"], 2, /argument 'pdf' is invalid\. Allowed choices are text, html/],
+    [["subscribers", "show", "ada"], 2, /error: "ada" is not a valid email address/],
+    [["suppress", "a@b@example.org"], 2, /error: "a@b@example\.org" is not a valid email address/],
+    [["worker", "--count", "0"], 2, /argument '0' is invalid\. expected a whole number from 1 to 32/],
+    [["runs", "--last", "x"], 2, /argument 'x' is invalid\. expected a whole number of at least 1/],
     [["subscribers", "add", "ada@example.org"], 1, /error: ada@example\.org is already subscribed/],
     [["run", "--date", "2026-13-45"], 2, /"2026-13-45" is not a date in the form YYYY-MM-DD/],
     [["ingest", "--file", "/nonexistent/papers.json"], 1, /error: cannot read \/nonexistent\/papers\.json/],
@@ -84,6 +95,11 @@ describe("paperboy CLI", () => {
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
     expect({ subscribers: await test.db.subscriber.count(), papers: await test.db.paper.count() }).toEqual(before);
+  });
+
+  it("prints its version from package.json (issue 11.10)", async () => {
+    const { version } = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8"));
+    expect(await runCli(["--version"], env)).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it("reports a malformed file by name and rejected records with their reasons", async () => {
@@ -117,11 +133,12 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
         "katherine@example.org,,3,,25",
         "marie@example.org,agents,,,",
         'eve@example.org,"""broken",,,',
+        'carol@example.org,robots;"mixture of experts"', // issue 11.8: a phrase written the natural way
       ].join("\n"),
     );
     const result = await runCli(["subscribers", "import", csv], env);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain("Imported 2 subscribers; rejected 4");
+    expect(result.code).toBe(4); // issue 11.8: rows were rejected
+    expect(result.stdout).toContain("Imported 3 subscribers; rejected 4");
     expect(result.stdout).toMatch(/line 3 \(not-an-email\): .*not a valid email address/);
     expect(result.stdout).toMatch(/line 4 \(alan@example\.org\): unknown time zone "Mars\/Olympus"/);
     expect(result.stdout).toMatch(/line 5 \(katherine@example\.org\): the send hour must be a whole number from 0 to 23/);
@@ -129,8 +146,13 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
     expect(await test.db.subscriber.count({ where: { email: { in: ["grace@example.org", "marie@example.org"] } } })).toBe(2);
 
     const exported = await runCli(["subscribers", "export"], env);
-    expect(exported.stdout.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,status");
-    expect(exported.stdout).toContain('grace@example.org,"diffusion video; ""video generation""",4,Europe/Berlin,7,active');
+    expect(exported.stdout.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,cadence,popularity,paused_until,status");
+    expect(exported.stdout).toContain('grace@example.org,"diffusion video; ""video generation""",4,Europe/Berlin,7,daily,balanced,,active');
+    expect(exported.stdout).toContain('carol@example.org,"robots; ""mixture of experts""",10,UTC,8,daily,balanced,,active');
+
+    const good = path.join(dir, "good.csv");
+    await writeFile(good, "email,topics\nfrances@example.org,robots\n");
+    expect(await runCli(["subscribers", "import", good], env)).toMatchObject({ code: 0, stdout: expect.stringContaining("Imported 1 subscriber; rejected 0") });
   });
 
   it("shows, counts topics, and removes with suppression", async () => {
@@ -180,7 +202,7 @@ describe("paperboy serve", () => {
         });
         child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${output}`)));
       });
-      expect(await (await fetch(`${address}/healthz`)).json()).toEqual({ status: "ok" });
+      expect(await (await fetch(`${address}/healthz`)).json()).toMatchObject({ status: "ok", database: "ok" });
       expect((await fetch(`${address}/`)).status).toBe(200);
       await expect.poll(() => sink.messages.filter((message) => message.to.includes("due-now@example.org")).length, { timeout: 30_000, interval: 250 }).toBe(1);
       expect(sink.messages.find((message) => message.to.includes("due-now@example.org"))?.parsed.text).toContain("A paper listed today");
@@ -238,9 +260,14 @@ describe("paperboy ingest from the APIs", () => {
       expect(arxiv.code, arxiv.stderr).toBe(0);
       expect(arxiv.stderr).toContain("… arxiv physics.acc-ph+nucl-ex: 8/8 papers");
       expect(arxiv.stderr).toContain("Ingested 8 papers from arxiv: 8 new, 0 updated, 0 rejected");
-      const unreachable = await runCli(["ingest", "--source", "hf"], { ...env, PAPERBOY_HF_URL: "http://127.0.0.1:1" });
+      // Issue 11.7: the cause is named, and each retry is shown at the default level.
+      const closed = await startFixtureServer();
+      await closed.close();
+      const host = new URL(closed.url).host;
+      const unreachable = await runCli(["ingest", "--source", "hf"], { ...env, PAPERBOY_HF_URL: closed.url, PAPERBOY_LOG_LEVEL: undefined });
       expect(unreachable.code).toBe(1);
-      expect(unreachable.stderr).toContain("error: 127.0.0.1:1 did not answer usefully");
+      expect(unreachable.stderr).toContain(`[warn] ${host}: retrying in 2 s (attempt 2 of 4): connection refused by ${host}: nothing is listening there (ECONNREFUSED)`);
+      expect(unreachable.stderr).toContain(`error: ${host} did not answer usefully after 4 attempts: connection refused by ${host}`);
     } finally {
       await server.close();
     }

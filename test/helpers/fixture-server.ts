@@ -2,7 +2,8 @@
 // it replays recorded responses (or broken variants) and records every request.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
-export type Reply = { status?: number; headers?: Record<string, string>; body?: string | Buffer; destroy?: "mid-body" };
+/** `stall`: accept the request and never answer (a hung server). */
+export type Reply = { status?: number; headers?: Record<string, string>; body?: string | Buffer; destroy?: "mid-body"; stall?: true };
 export type Handler = (url: URL, request: IncomingMessage) => Reply | undefined;
 
 export type FixtureServer = { url: string; requests: Array<{ path: string; headers: IncomingMessage["headers"] }>; handle(handler: Handler): void; close(): Promise<void> };
@@ -14,6 +15,7 @@ export async function startFixtureServer(initial?: Handler): Promise<FixtureServ
     const url = new URL(request.url ?? "/", "http://fixture");
     requests.push({ path: `${url.pathname}${url.search}`, headers: request.headers });
     const reply = handler(url, request) ?? { status: 404, body: "no fixture for this request" };
+    if (reply.stall) return;
     const body = reply.body ?? "";
     if (reply.destroy === "mid-body") {
       // a truncated body: headers promise more than is sent, then the connection ends
@@ -33,6 +35,10 @@ export async function startFixtureServer(initial?: Handler): Promise<FixtureServ
     handle(next) {
       handler = next;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // stalled requests would hold close() open
+      }),
   };
 }

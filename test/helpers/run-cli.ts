@@ -1,4 +1,4 @@
-// Runs the real `paperboy` CLI in a child process.
+// Runs the real `paperboy` CLI in a child process; its stdout and stderr are pipes.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -11,7 +11,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
   // Only what the CLI needs: a developer's own PAPERBOY_* or DATABASE_URL must not leak in.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PAPERBOY_") && name !== "DATABASE_URL"));
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...base, PAPERBOY_LOG_LEVEL: "warn", PAPERBOY_SOURCES: "none", ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...base, PAPERBOY_LOG_LEVEL: "warn", PAPERBOY_SOURCES: "none", ...env }, timeout: 120_000, maxBuffer: 512 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -58,6 +58,15 @@ describe("renderDigest", () => {
     expect(email.html).toContain("★ 42");
   });
 
+  it.each([
+    [1, 1, "· 1 upvote · 1 comment\n", "▲ 1 · 1 comment<"],
+    [2, 3, "· 2 upvotes · 3 comments\n", "▲ 2 · 3 comments<"],
+  ])("pluralises %i upvote(s) and %i comment(s) in both parts (issue 11.10: \"1 upvotes\")", (upvotes, comments, text, html) => {
+    const email = renderDigest(templates, input([paper(1, { upvotes, comments })]));
+    expect(email.text).toContain(text);
+    expect(email.html).toContain(html);
+  });
+
   it("escapes HTML from the data and never links anything but https", () => {
     const hostile = paper(1, {
       title: `<script>alert("x")</script> Tom & Jerry`,
