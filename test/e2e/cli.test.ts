@@ -204,7 +204,7 @@ describe("paperboy serve", () => {
       });
       expect(await (await fetch(`${address}/healthz`)).json()).toMatchObject({ status: "ok", database: "ok" });
       expect((await fetch(`${address}/`)).status).toBe(200);
-      await expect.poll(() => sink.messages.filter((message) => message.to.includes("due-now@example.org")).length, { timeout: 30_000, interval: 250 }).toBe(1);
+      await expect.poll(() => sink.messages.filter((message) => message.to.includes("due-now@example.org")).length, { interval: 250 }).toBe(1);
       expect(sink.messages.find((message) => message.to.includes("due-now@example.org"))?.parsed.text).toContain("A paper listed today");
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
       child.kill("SIGTERM");

@@ -47,5 +47,5 @@ describe("paperboy demo", () => {
     expect(reset.code).toBe(0);
     expect(reset.stdout).toContain("Sent 4, skipped 1, failed 0");
     expect((await readdir(outbox)).length).toBe(8);
-  });
+  }, 600_000); // three CLI runs, each starting PostgreSQL: ~40 s alone, over 2 min with two suites running
 });

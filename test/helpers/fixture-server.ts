@@ -20,8 +20,7 @@ export async function startFixtureServer(initial?: Handler): Promise<FixtureServ
     if (reply.destroy === "mid-body") {
       // a truncated body: headers promise more than is sent, then the connection ends
       response.writeHead(reply.status ?? 200, { "content-length": String(Buffer.byteLength(body) * 2), ...reply.headers });
-      response.write(body.slice(0, Math.floor(body.length / 2)));
-      setTimeout(() => response.socket?.destroy(), 5);
+      response.write(body.slice(0, Math.floor(body.length / 2)), () => response.socket?.destroy());
       return;
     }
     response.writeHead(reply.status ?? 200, reply.headers ?? {});
