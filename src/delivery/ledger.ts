@@ -32,12 +32,58 @@ export function reopenedSql(row: string, now: string): string {
       OR (${row}.status = 'skipped' AND ${row}."papersUpTo" < (SELECT coalesce(max(id), 0) FROM "Paper")))`;
 }
 
+/** How long a queued row waits for a worker before the planner may queue it again (the job's own expiry). */
+export const QUEUE_LEASE_MS = 30 * 60 * 1000;
+
+/**
+ * Marks these subscribers' digest `queued` for one batch job, atomically: only
+ * rows the planner may (re)plan (no row, or reopenedSql) are taken, so two
+ * schedulers racing queue each subscriber once. Returns the subscriber ids this
+ * call queued, in order; the batch job is for them alone. A queued row closes
+ * the digest for the planner until its lease passes (a lost job) or a worker
+ * releases it (deferred), and any worker may claim it.
+ */
+export async function queueDeliveries(db: Db, batch: { digestKey: string; ids: number[]; runId?: number }, now: Date): Promise<number[]> {
+  const rows = await sql<{ subscriberId: number }>(
+    db,
+    `INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "leaseUntil", "runId", "createdAt", "updatedAt")
+     SELECT unnest($1::int[]), $2, 'queued', $3, $4, $5, $5
+     ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
+       "status" = 'queued',
+       "leaseUntil" = EXCLUDED."leaseUntil",
+       "runId" = EXCLUDED."runId",
+       "possibleDuplicate" = "Delivery"."possibleDuplicate" OR "Delivery"."status" = 'sending',
+       "papersUpTo" = NULL,
+       "updatedAt" = EXCLUDED."updatedAt"
+     WHERE ${reopenedSql('"Delivery"', "$5")}
+     RETURNING "subscriberId"`,
+    [batch.ids, batch.digestKey, new Date(now.getTime() + QUEUE_LEASE_MS), batch.runId ?? null, now],
+  );
+  return rows.map((row) => row.subscriberId).sort((a, b) => a - b);
+}
+
+/**
+ * Hands queued rows back to the planner at once (the worker deferred them: the
+ * relay is failing), or closes them as skipped with `reason` (the subscriber
+ * left or is suppressed). Rows that are not queued are left alone.
+ */
+export async function releaseQueued(db: Db, key: { digestKey: string; ids: number[] }, now: Date, skipReason?: string): Promise<void> {
+  if (key.ids.length === 0) return;
+  await sql(
+    db,
+    skipReason === undefined
+      ? `UPDATE "Delivery" SET "leaseUntil" = $3, "updatedAt" = $3 WHERE "digestKey" = $1 AND "subscriberId" = ANY($2::int[]) AND status = 'queued'`
+      : `UPDATE "Delivery" SET status = 'skipped', error = $4, "leaseUntil" = NULL, "updatedAt" = $3 WHERE "digestKey" = $1 AND "subscriberId" = ANY($2::int[]) AND status = 'queued'`,
+    skipReason === undefined ? [key.digestKey, key.ids, now] : [key.digestKey, key.ids, now, skipReason],
+  );
+}
+
 /**
  * Atomically claims the digest for sending: creates the row, or takes over a
- * row that reopenedSql allows: a failed row due for retry, a "sending" row whose
- * lease has expired (then the earlier attempt may have gone out: possibleDuplicate),
- * a provisional skip that new papers reopened. Returns undefined when the row is
- * sent, finally skipped, permanently failed or held by another worker.
+ * queued row, or one that reopenedSql allows: a failed row due for retry, a
+ * "sending" row whose lease has expired (then the earlier attempt may have gone
+ * out: possibleDuplicate), a provisional skip that new papers reopened. Returns
+ * undefined when the row is sent, finally skipped, permanently failed or held by another worker.
  */
 export async function claimDelivery(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, now: Date): Promise<Claim | undefined> {
   const lease = new Date(now.getTime() + CLAIM_LEASE_MS);
@@ -53,7 +99,7 @@ export async function claimDelivery(db: Db, key: { subscriberId: number; digestK
        "possibleDuplicate" = "Delivery"."possibleDuplicate" OR "Delivery"."status" = 'sending',
        "papersUpTo" = NULL,
        "updatedAt" = EXCLUDED."updatedAt"
-     WHERE ${reopenedSql('"Delivery"', "$5")}
+     WHERE "Delivery"."status" = 'queued' OR ${reopenedSql('"Delivery"', "$5")}
      RETURNING "id", "attempts", "possibleDuplicate", (SELECT status::text FROM "Subscriber" WHERE id = $1) AS "subscriberStatus"`,
     [key.subscriberId, key.digestKey, lease, key.runId ?? null, now],
   );
@@ -115,7 +161,7 @@ function jitter(claim: Claim): number {
 
 /**
  * Records that there was nothing to send (and why), unless the digest has a row
- * that closes it. With `papersUpTo` (the newest paper id considered) the skip is
+ * that closes it (a queued row is the worker's own to close). With `papersUpTo` (the newest paper id considered) the skip is
  * provisional: any paper ingested after it reopens the digest, so a day whose
  * papers arrive late (a failed source, a run before the ingest) is not lost.
  */
@@ -133,7 +179,7 @@ export async function recordSkipped(
      ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
        status = 'skipped', error = EXCLUDED.error, "runId" = EXCLUDED."runId", "papersUpTo" = EXCLUDED."papersUpTo",
        "leaseUntil" = NULL, "updatedAt" = EXCLUDED."updatedAt"
-     WHERE ${reopenedSql('"Delivery"', "$6")}
+     WHERE "Delivery".status = 'queued' OR ${reopenedSql('"Delivery"', "$6")}
      RETURNING id`,
     [key.subscriberId, key.digestKey, reason, key.runId ?? null, papersUpTo ?? null, now],
   );

@@ -2,7 +2,7 @@
 // ledger, with a bounded number of sends in flight and a circuit breaker.
 import { sql, type Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
-import { recordSkipped } from "../delivery/ledger.ts";
+import { recordSkipped, releaseQueued } from "../delivery/ledger.ts";
 import { sendDigest } from "../delivery/send-digest.ts";
 import type { Profile } from "../matching/profile.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
@@ -46,6 +46,7 @@ export async function deliverPage(
 ): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number }> {
   const { suppressed, sent, profiles, previous } = await loadPageState(deps.db, page, job.candidates, job.digestKey);
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
+  if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: [...suppressed] }, deps.now(), "the address is suppressed");
   const outcomes: SubscriberOutcome[] = new Array(queue.length);
   let next = 0;
   const lane = async () => {
@@ -57,6 +58,9 @@ export async function deliverPage(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, lane));
+  // Deferred (the relay is failing): hand them back to the planner, so the next tick queues them again.
+  const deferred = outcomes.filter((outcome) => outcome.status === "deferred").map((outcome) => outcome.subscriberId);
+  if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: deferred }, deps.now());
   return { outcomes, suppressed: suppressed.size };
 }
 

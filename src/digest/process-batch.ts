@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { loadActiveSubscribers } from "../subscriptions/subscriptions.ts";
 import type { Db } from "../db/client.ts";
+import { releaseQueued } from "../delivery/ledger.ts";
 import { loadCandidates, type Candidates } from "./candidates.ts";
 import { parseDigestKey } from "./digest-key.ts";
 import { batchWindow } from "./window.ts";
@@ -25,6 +26,8 @@ export type CandidateCache = Map<string, { candidates: Candidates; loadedAt: num
  */
 export async function processBatch(deps: RunDeps & DeliveryOptions, batch: DigestBatch, cache: CandidateCache = new Map()): Promise<BatchResult> {
   const subscribers = await loadActiveSubscribers(deps.db, batch.ids);
+  const active = new Set(subscribers.map((subscriber) => subscriber.id));
+  await releaseQueued(deps.db, { digestKey: batch.digestKey, ids: batch.ids.filter((id) => !active.has(id)) }, deps.now(), "subscriber is no longer active");
   const now = deps.now().getTime();
   const cacheKey = `${batch.digestKey}|${batch.day}`;
   let cached = cache.get(cacheKey);
@@ -48,8 +51,12 @@ async function hasNewerPapers(db: Db, candidates: Candidates): Promise<boolean> 
   return (newest._max.id ?? 0) > candidates.newestPaperId;
 }
 
-/** The same batch always gets the same job id, so a second scheduler enqueues nothing new. */
+/**
+ * One job id per (tick, batch): the same batch enqueued twice by one tick is one
+ * job, and a later tick's batch — deferred or retry-due subscribers queued again
+ * in the ledger — is a new job, never refused as one pg-boss already completed.
+ */
 export function batchJobId(batch: DigestBatch): string {
-  const hex = createHash("sha256").update(`${batch.digestKey}:${batch.ids.join(",")}`).digest("hex");
+  const hex = createHash("sha256").update(`${batch.digestKey}:${batch.runId ?? ""}:${batch.ids.join(",")}`).digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

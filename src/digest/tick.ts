@@ -6,6 +6,7 @@ import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { ingestBatch } from "../sources/ingest.ts";
 import type { Source } from "../sources/source.ts";
+import { queueDeliveries } from "../delivery/ledger.ts";
 import { findDueByLocalTime } from "./plan.ts";
 import type { DigestBatch } from "./process-batch.ts";
 
@@ -24,6 +25,7 @@ export type SourceResult =
   | { source: string; status: "empty"; reason: string }
   | { source: string; status: "failed"; error: string };
 
+/** due: subscribers found due; batches: jobs built for those this tick queued in the ledger; alreadyQueued: due subscribers another scheduler had just queued. */
 export type TickReport = { runId: number; ingest: SourceResult[]; due: number; batches: number; enqueued: number; alreadyQueued: number; durationMs: number };
 
 /**
@@ -46,6 +48,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
   let due = 0;
   let batches = 0;
   let enqueued = 0;
+  let alreadyQueued = 0;
   for await (const page of findDueByLocalTime(deps.db, started)) {
     due += page.length;
     const byKey = new Map<string, { day: string; ids: number[] }>();
@@ -56,12 +59,17 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     }
     for (const [digestKey, group] of byKey) {
       for (let i = 0; i < group.ids.length; i += BATCH_SIZE) {
+        // The ledger decides who is queued: another scheduler may have queued some of them a moment ago.
+        const slice = group.ids.slice(i, i + BATCH_SIZE);
+        const ids = await queueDeliveries(deps.db, { digestKey, ids: slice, runId: run.id }, started);
+        alreadyQueued += slice.length - ids.length;
+        if (ids.length === 0) continue;
         batches++;
-        if (await deps.enqueue({ digestKey, day: group.day, ids: group.ids.slice(i, i + BATCH_SIZE), runId: run.id })) enqueued++;
+        if (await deps.enqueue({ digestKey, day: group.day, ids, runId: run.id })) enqueued++;
       }
     }
   }
-  const report: TickReport = { runId: run.id, ingest, due, batches, enqueued, alreadyQueued: batches - enqueued, durationMs: deps.now().getTime() - started.getTime() };
+  const report: TickReport = { runId: run.id, ingest, due, batches, enqueued, alreadyQueued, durationMs: deps.now().getTime() - started.getTime() };
   const { runId: _, ...stored } = report;
   await deps.db.run.update({ where: { id: run.id }, data: { finishedAt: deps.now(), report: stored } });
   return report;

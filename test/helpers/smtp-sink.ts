@@ -25,7 +25,8 @@ export type SmtpScript = {
   fault?: (address: string, attempt: number) => Fault | undefined;
 };
 
-export async function startSmtpSink(script: SmtpScript = {}): Promise<SmtpSink> {
+/** Starts the sink on `port` (0: any free one; a fixed one brings a closed sink back up where clients expect it). */
+export async function startSmtpSink(script: SmtpScript = {}, port = 0): Promise<SmtpSink> {
   const messages: ReceivedMessage[] = [];
   const attempts = new Map<string, number>();
   const faults = new Map<string, Fault | undefined>(); // by session id
@@ -68,11 +69,11 @@ export async function startSmtpSink(script: SmtpScript = {}): Promise<SmtpSink> 
   });
   // Clients that vanish mid-session (killed workers, dropped connections) are part of the tests.
   server.on("error", () => {});
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const listening = (server.server.address() as { port: number }).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
-    port,
+    url: `smtp://127.0.0.1:${listening}`,
+    port: listening,
     messages,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
