@@ -70,7 +70,7 @@ type StoredReport = {
  */
 export function formatRunSummary(run: RunSummary): string {
   const report = (run.report ?? {}) as StoredReport;
-  const took = run.durationMs === null ? "unfinished" : `${run.durationMs} ms`;
+  const took = run.durationMs !== null ? `${run.durationMs} ms` : run.state === "died" ? "died" : "running";
   const what = report.digestKey ?? `day ${run.digestDate}`;
   const d = run.deliveries;
   const counts = report.counts

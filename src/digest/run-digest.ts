@@ -8,6 +8,7 @@ import type { Templates } from "../rendering/templates.ts";
 import { loadCandidates } from "./candidates.ts";
 import { parseDay } from "../days.ts";
 import { digestKeyFor } from "./digest-key.ts";
+import { runOwner } from "./run-owner.ts";
 import { batchWindow } from "./window.ts";
 import type { MailSettings } from "./compose-digest.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
@@ -75,7 +76,7 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
   const alreadySent = await db.delivery.count({ where: { digestKey, status: "sent", ...only } });
   // A skip that papers ingested since have reopened is planned again below, so it is not counted here.
   const alreadySkipped = await db.delivery.count({ where: { digestKey, status: "skipped", OR: [{ papersUpTo: null }, { papersUpTo: { gte: candidates.newestPaperId } }], ...only } });
-  const run = dryRun ? undefined : await db.run.create({ data: { kind: options.kind ?? "manual", digestDate: date, startedAt: started } });
+  const run = dryRun ? undefined : await db.run.create({ data: { kind: options.kind ?? "manual", digestDate: date, startedAt: started, ...runOwner() } });
   log.debug(`Digest ${digestKey}: ${candidates.papers.size} papers featured ${candidates.since}..${date}, ${candidates.compiled.size} distinct topics`);
 
   const report: RunReport = {

@@ -1,5 +1,6 @@
 // The run report: every tick and manual run with what its deliveries became.
 import type { Db } from "../db/client.ts";
+import { hasDied } from "./run-owner.ts";
 
 export type RunSummary = {
   id: number;
@@ -9,6 +10,8 @@ export type RunSummary = {
   startedAt: Date;
   finishedAt: Date | null;
   durationMs: number | null;
+  /** running; finished; died: unfinished, and its process is gone (see hasDied). */
+  state: "running" | "finished" | "died";
   /** What the run recorded itself (ingest per source, due, batches, counts, errors). */
   report: unknown;
   /** Ledger rows written by this run's sends, by status, plus possible duplicates. */
@@ -16,7 +19,7 @@ export type RunSummary = {
 };
 
 /** The last `count` runs, newest first, with their deliveries counted from the ledger. Read-only. */
-export async function listRuns(db: Db, count: number): Promise<RunSummary[]> {
+export async function listRuns(db: Db, count: number, now = new Date()): Promise<RunSummary[]> {
   const runs = await db.run.findMany({ orderBy: { id: "desc" }, take: count });
   const ids = runs.map((run) => run.id);
   const byStatus = await db.delivery.groupBy({ by: ["runId", "status"], where: { runId: { in: ids } }, _count: { _all: true } });
@@ -31,6 +34,7 @@ export async function listRuns(db: Db, count: number): Promise<RunSummary[]> {
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       durationMs: run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
+      state: run.finishedAt ? "finished" : hasDied(run, now) ? "died" : "running",
       report: run.report,
       deliveries: {
         sent: count("sent"),

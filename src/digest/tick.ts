@@ -8,6 +8,7 @@ import { ingestBatch } from "../sources/ingest.ts";
 import type { Source } from "../sources/source.ts";
 import { queueDeliveries } from "../delivery/ledger.ts";
 import { findDueByLocalTime } from "./plan.ts";
+import { closeDeadRuns, runOwner } from "./run-owner.ts";
 import type { DigestBatch } from "./process-batch.ts";
 
 export const BATCH_SIZE = 200;
@@ -35,7 +36,8 @@ export type TickReport = { runId: number; ingest: SourceResult[]; due: number; b
  */
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const started = deps.now();
-  const run = await deps.db.run.create({ data: { kind: "tick", digestDate: toDay(started), startedAt: started } });
+  await closeDeadRuns(deps.db, started);
+  const run = await deps.db.run.create({ data: { kind: "tick", digestDate: toDay(started), startedAt: started, ...runOwner() } });
   const ingest: SourceResult[] = [];
   const doneToday = await sourcesDoneToday(deps.db, started);
   for (const source of deps.sources) {
