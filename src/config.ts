@@ -23,6 +23,17 @@ const wholeNumber = (fallback: number, min: number, max: number) => {
 const flag = (fallback: "true" | "false") => optional.default(fallback).pipe(z.enum(["true", "false"], { error: "must be true or false" }));
 const secret = (min: number) => optional.pipe(z.string().min(min, `must be at least ${min} characters`).optional());
 const timeZone = optional.default("UTC").pipe(z.string().refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin"));
+/** false, a number of hops, or proxy addresses: never "every hop", which lets a client spoof its address. */
+export type TrustProxy = false | number | string;
+
+function parseTrustProxy(text: string): TrustProxy | undefined {
+  if (text === "false" || text === "0") return false;
+  if (text === "true") return 1; // one reverse proxy in front: its X-Forwarded-For entry is the client
+  if (/^\d+$/.test(text)) return Math.min(Number(text), 16);
+  const addresses = text.split(",").map((part) => part.trim());
+  return addresses.every((address) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(address)) ? addresses.join(",") : undefined;
+}
+
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
 const schema = z.object({
@@ -37,7 +48,11 @@ const schema = z.object({
   PAPERBOY_MAX_PAPERS: wholeNumber(10, 1, 50),
   PAPERBOY_HOST: optional.default("127.0.0.1"),
   PAPERBOY_PORT: wholeNumber(3000, 0, 65535),
-  PAPERBOY_TRUST_PROXY: flag("false"),
+  PAPERBOY_TRUST_PROXY: optional.default("false").transform((text, context) => {
+    const trust = parseTrustProxy(text);
+    if (trust === undefined) context.addIssue({ code: "custom", message: "must be false, true (one proxy), a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs" });
+    return trust ?? false;
+  }),
   PAPERBOY_CRON: optional.default("*/15 * * * *").pipe(z.string().refine((text) => cron.validate(text), "must be a cron expression of 5 or 6 fields, e.g. */15 * * * *")),
   PAPERBOY_CRON_TIMEZONE: timeZone,
   PAPERBOY_WORKERS: wholeNumber(2, 0, 32),
@@ -82,7 +97,8 @@ export type Config = {
   host: string;
   port: number;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
-  trustProxy: boolean;
+  /** Proxy hops (or proxy addresses) whose X-Forwarded-For is believed; false: none. */
+  trustProxy: TrustProxy;
   cron: string;
   cronTimezone: string;
   /** In-process queue workers in `serve` (and the default for `paperboy worker`). */
@@ -122,7 +138,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: values.PAPERBOY_LOG_LEVEL,
     host: values.PAPERBOY_HOST,
     port: values.PAPERBOY_PORT,
-    trustProxy: values.PAPERBOY_TRUST_PROXY === "true",
+    trustProxy: values.PAPERBOY_TRUST_PROXY,
     cron: values.PAPERBOY_CRON,
     cronTimezone: values.PAPERBOY_CRON_TIMEZONE,
     workers: values.PAPERBOY_WORKERS,

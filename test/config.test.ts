@@ -15,6 +15,17 @@ function problemWith(env: Record<string, string>): string {
   return "no error";
 }
 
+describe("PAPERBOY_TRUST_PROXY", () => {
+  it.each([
+    ["false", false],
+    ["true", 1],
+    ["2", 2],
+    ["10.0.0.1, 10.0.0.0/8", "10.0.0.1,10.0.0.0/8"],
+  ] as const)("reads %j as %j: never every hop", (value, trust) => {
+    expect(loadConfig({ PAPERBOY_TRUST_PROXY: value }).trustProxy).toEqual(trust);
+  });
+});
+
 describe("loadConfig names the key, the rule and the value", () => {
   it.each([
     ["PAPERBOY_PORT", "abc", 'PAPERBOY_PORT: must be a whole number from 0 to 65535, got "abc"'],
@@ -27,7 +38,7 @@ describe("loadConfig names the key, the rule and the value", () => {
     ["PAPERBOY_ARXIV_INTERVAL_MS", "3s", 'PAPERBOY_ARXIV_INTERVAL_MS: must be a whole number from 0 to 60000, got "3s"'],
     ["PAPERBOY_SMTP_RATE", "fast", 'PAPERBOY_SMTP_RATE: must be a number of messages per second above 0, got "fast"'],
     ["PAPERBOY_SMTP_RATE", "0", 'PAPERBOY_SMTP_RATE: must be a number of messages per second above 0, got "0"'],
-    ["PAPERBOY_TRUST_PROXY", "yes", 'PAPERBOY_TRUST_PROXY: must be true or false, got "yes"'],
+    ["PAPERBOY_TRUST_PROXY", "yes", 'PAPERBOY_TRUST_PROXY: must be false, true (one proxy), a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs, got "yes"'],
     ["PAPERBOY_ARXIV_REPLACEMENTS", "1", 'PAPERBOY_ARXIV_REPLACEMENTS: must be true or false, got "1"'],
     ["PAPERBOY_LOG_LEVEL", "verbose", 'PAPERBOY_LOG_LEVEL: must be one of debug, info, warn, error, silent, got "verbose"'],
     ["PAPERBOY_PUBLIC_URL", "papers.example.org", 'PAPERBOY_PUBLIC_URL: must be an http(s) URL, got "papers.example.org"'],

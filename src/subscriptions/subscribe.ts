@@ -46,25 +46,33 @@ export async function requestSubscription(deps: SubscribeDeps, request: Subscrib
   const consent = { consentAt: now, consentSource: request.source, consentIpHash: request.ip ? hashIp(deps.mail.secret, request.ip) : null };
   const existing = await deps.db.subscriber.findUnique({ where: { email } });
   if (existing?.status === "complained") return;
-  const coolingDown = existing?.lastConfirmationAt && now.getTime() - existing.lastConfirmationAt.getTime() < CONFIRMATION_COOLDOWN_MS;
 
-  if (existing?.status === "active") {
-    if (coolingDown) return;
-    await deps.db.subscriber.update({ where: { id: existing.id }, data: { lastConfirmationAt: now } });
-    await sendConfirmation(deps, { ...existing, topics: [] }, { alreadyActive: true });
-    return;
-  }
+  const subscriber =
+    existing?.status === "active"
+      ? existing
+      : await deps.db.$transaction(async (tx) => {
+          // Two requests at once for a new address: one row, no unique-constraint error (ON CONFLICT DO NOTHING).
+          const created = (await tx.subscriber.createMany({ data: [{ email, status: "pending", createdAt: now, ...consent }], skipDuplicates: true })).count === 1;
+          const row = await tx.subscriber.findUniqueOrThrow({ where: { email } });
+          if (row.status === "active" || row.status === "complained") return row; // changed under us: leave it as it is
+          if (!created) await tx.subscriber.update({ where: { id: row.id }, data: { status: "pending", ...consent } });
+          if (topics.length > 0 || created) await replaceTopics(tx, row.id, topics);
+          return { ...row, status: "pending" as const };
+        });
+  if (subscriber.status === "complained") return;
+  // One email per address per cooldown, decided by one conditional UPDATE: concurrent requests cannot both win.
+  if (!(await claimConfirmationSlot(deps.db, subscriber.id, now))) return;
+  if (subscriber.status === "active") return sendConfirmation(deps, { ...subscriber, topics: [] }, { alreadyActive: true });
+  await sendConfirmation(deps, (await findSubscriber(deps.db, { id: subscriber.id })) as SubscriberWithTopics, { alreadyActive: false });
+}
 
-  const id = await deps.db.$transaction(async (tx) => {
-    const subscriber = existing
-      ? await tx.subscriber.update({ where: { id: existing.id }, data: { status: "pending", ...consent, ...(coolingDown ? {} : { lastConfirmationAt: now }) } })
-      : await tx.subscriber.create({ data: { email, status: "pending", createdAt: now, lastConfirmationAt: now, ...consent } });
-    if (topics.length > 0 || !existing) await replaceTopics(tx, subscriber.id, topics);
-    return subscriber.id;
+/** Takes the address's confirmation-email slot if the cooldown has passed; true when this caller may send. */
+async function claimConfirmationSlot(db: Db, subscriberId: number, now: Date): Promise<boolean> {
+  const { count } = await db.subscriber.updateMany({
+    where: { id: subscriberId, OR: [{ lastConfirmationAt: null }, { lastConfirmationAt: { lte: new Date(now.getTime() - CONFIRMATION_COOLDOWN_MS) } }] },
+    data: { lastConfirmationAt: now },
   });
-  if (coolingDown) return;
-  const subscriber = (await findSubscriber(deps.db, { id })) as SubscriberWithTopics;
-  await sendConfirmation(deps, subscriber, { alreadyActive: false });
+  return count === 1;
 }
 
 /**

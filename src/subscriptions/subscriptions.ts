@@ -151,12 +151,14 @@ export async function findSuppression(db: Db | Tx, email: string): Promise<{ id:
  * Topic rows; topics kept keep what feedback taught about them. Run inside a transaction.
  */
 export async function replaceTopics(tx: Tx, subscriberId: number, topics: TopicSpec[]): Promise<void> {
+  // INSERT … ON CONFLICT DO NOTHING, not upsert (select, then insert): two requests at once for the same topics must not collide.
   const ids: number[] = [];
-  for (const topic of topics) ids.push((await tx.topic.upsert({ where: { kind_query: topic }, create: topic, update: {} })).id);
-  await tx.subscriberTopic.deleteMany({ where: { subscriberId, topicId: { notIn: ids } } });
-  for (const topicId of ids) {
-    await tx.subscriberTopic.upsert({ where: { subscriberId_topicId: { subscriberId, topicId } }, create: { subscriberId, topicId }, update: {} });
+  for (const topic of topics) {
+    await tx.topic.createMany({ data: [topic], skipDuplicates: true });
+    ids.push((await tx.topic.findUniqueOrThrow({ where: { kind_query: topic }, select: { id: true } })).id);
   }
+  await tx.subscriberTopic.deleteMany({ where: { subscriberId, topicId: { notIn: ids } } });
+  for (const topicId of ids) await tx.subscriberTopic.createMany({ data: [{ subscriberId, topicId }], skipDuplicates: true });
 }
 
 /**

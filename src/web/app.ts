@@ -4,6 +4,7 @@ import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { TrustProxy } from "../config.ts";
 import type { RunDeps } from "../digest/run-digest.ts";
 import { AppError, isAppError, type ErrorCode } from "../errors.ts";
 import { renderPage, type Templates } from "../rendering/templates.ts";
@@ -18,7 +19,7 @@ import { registerSubscribeRoutes } from "./routes/subscribe.ts";
 
 export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "now" | "log" | "lookbackDays"> & {
   /** Take client addresses from X-Forwarded-For (behind a reverse proxy). */
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
   /** Subscribe requests allowed per client address per window. */
   subscribeLimit?: { max: number; windowMs: number };
   /** Shared secret for POST /webhooks/bounce; unset disables the webhook. */
@@ -40,11 +41,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHORIZED: 401,
   CSRF_INVALID: 403,
   RATE_LIMITED: 429,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
 /** Builds the app with every route and the security headers; does not listen. */
 export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, trustProxy: deps.trustProxy ?? false, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: false, trustProxy: toFastifyTrust(deps.trustProxy ?? false), bodyLimit: 64 * 1024 });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -89,7 +91,17 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
 
 /** Whether the client wants JSON: API paths and JSON requests. */
 export function wantsJson(request: FastifyRequest): boolean {
-  return request.url.startsWith("/api/") || (request.headers["content-type"] ?? "").includes("application/json");
+  return request.url.startsWith("/api/") || mediaType(request) === "application/json";
+}
+
+/** n hops: the n proxies nearest to us are believed, so the client is the (n+1)-th address from the right. */
+function toFastifyTrust(trust: TrustProxy): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof trust === "number" ? (_address, hop) => hop < trust : trust;
+}
+
+/** The request body's media type, without parameters: `a/b; charset=application/json` is `a/b`. */
+export function mediaType(request: FastifyRequest): string {
+  return (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
 /** Sends an HTML page with the layout. */

@@ -22,7 +22,7 @@ export type TestApp = {
 
 export const TEST_SECRET = "web-test-secret".padEnd(40, "w");
 
-export async function startTestApp(options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date } = {}): Promise<TestApp> {
+export async function startTestApp(options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date; trustProxy?: WebDeps["trustProxy"] } = {}): Promise<TestApp> {
   const test = await createTestDatabase();
   const sink = await startSmtpSink();
   const templates = await loadTemplates();
@@ -36,6 +36,7 @@ export async function startTestApp(options: { subscribeLimit?: WebDeps["subscrib
     log: silentLog,
     lookbackDays: 2,
     subscribeLimit: options.subscribeLimit ?? { max: 1000, windowMs: 60_000 },
+    trustProxy: options.trustProxy,
   };
   // The public URL is only known once listening; the app reads deps.mail when it builds links.
   const app = await createApp(deps);
