@@ -8,11 +8,15 @@ export const REFUSAL_LIMIT = 5;
 
 const REFUSALS: ReadonlySet<ErrorCode> = new Set(["RECIPIENT_REJECTED", "RELAY_REJECTED", "MESSAGE_REJECTED"]);
 
+export type Recipient = { subscriberId: number; email: string };
+
 export type RefusalGuard = {
   /** Counts one send: `undefined` when it went out, else the failure's code and message. */
-  record(failure?: { code: ErrorCode; message: string }): void;
+  record(failure: { code: ErrorCode; message: string } | undefined, recipient: Recipient): void;
   /** Why sending must stop, once `limit` refusals came in a row; undefined until then. Stays set. */
   stopReason(): string | undefined;
+  /** Once stopped: the hard bounces of the streak (and of sends still in flight then), to be taken back. */
+  streakBounces(): Recipient[];
 };
 
 /**
@@ -23,23 +27,24 @@ export type RefusalGuard = {
 export function createRefusalGuard(options: { limit?: number } = {}): RefusalGuard {
   const limit = options.limit ?? REFUSAL_LIMIT;
   let streak = 0;
-  let bounced = 0;
+  let bounces: Recipient[] = [];
   let reason: string | undefined;
   return {
-    record(failure) {
+    record(failure, recipient) {
+      if (failure?.code === "RECIPIENT_REJECTED") bounces.push(recipient);
       if (reason) return;
       if (!failure) {
         streak = 0;
-        bounced = 0;
+        bounces = [];
         return;
       }
       if (!REFUSALS.has(failure.code)) return;
       streak++;
-      if (failure.code === "RECIPIENT_REJECTED") bounced++;
       if (streak < limit) return;
-      const suppressed = bounced > 0 ? `; ${bounced} of them answered as unknown users and were suppressed: check them, \`paperboy subscribers add <email> --unsuppress\` lifts one` : "; nobody was suppressed";
-      reason = `the SMTP relay refused ${streak} recipients in a row (last: ${failure.code}: ${failure.message.slice(0, 300)})${suppressed}`;
+      const unknown = bounces.length > 0 ? ` (${bounces.length} answered "unknown user": not taken as bounces, retried)` : "";
+      reason = `the SMTP relay refused ${streak} recipients in a row (last: ${failure.code}: ${failure.message.slice(0, 300)}); nobody was suppressed${unknown}`;
     },
     stopReason: () => reason,
+    streakBounces: () => (reason ? [...bounces] : []),
   };
 }

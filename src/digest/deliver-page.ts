@@ -4,6 +4,7 @@ import { sql, type Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
 import { createRefusalGuard, type RefusalGuard } from "../delivery/refusal-guard.ts";
 import { recordSkipped } from "../delivery/ledger.ts";
+import { undoStreakBounces } from "../delivery/undo-streak-bounces.ts";
 import { sendDigest } from "../delivery/send-digest.ts";
 import type { Profile } from "../matching/profile.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
@@ -64,7 +65,10 @@ export async function deliverPage(
   };
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, lane));
   const relayRefused = deps.refusals.stopReason();
-  if (relayRefused && !stoppedBefore) deps.log.error(`Sending stopped: ${relayRefused}. The rest is planned again on the next run.`);
+  if (relayRefused && !stoppedBefore) {
+    if (!job.dryRun) await undoStreakBounces(deps.db, deps.refusals.streakBounces(), job.digestKey, deps.now());
+    deps.log.error(`Sending stopped: ${relayRefused}. The rest is planned again on the next run.`);
+  }
   return { outcomes, suppressed: suppressed.size, relayRefused };
 }
 
@@ -90,8 +94,7 @@ async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: Subscribe
   const message = composeDigest(deps.templates, deps.mail, subscriber, { key: job.digestKey, date: candidates.date, picks, papers: candidates.papers }, deps.now());
   const delivered = await sendDigest(deps, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId, message, picks });
   if (delivered.status === "sent" || delivered.status === "failed") deps.breaker?.record(delivered.status === "sent");
-  if (delivered.status === "sent") deps.refusals?.record();
-  if (delivered.status === "failed") deps.refusals?.record(delivered.error);
+  if (delivered.status === "sent" || delivered.status === "failed") deps.refusals?.record(delivered.status === "failed" ? delivered.error : undefined, { subscriberId: subscriber.id, email: subscriber.email });
   switch (delivered.status) {
     case "sent":
       return { ...outcome, status: "sent", messageId: delivered.messageId, possibleDuplicate: delivered.possibleDuplicate };

@@ -1,5 +1,5 @@
 // Issue 12, item 2: one relay-wide refusal suppressed the whole list. A real SMTP
-// sink refuses on purpose: relay-wide (5.7.1 for everyone, a bare 554 for everyone)
+// sink refuses on purpose: relay-wide (5.7.1, a bare 554 or 5.1.1 for everyone)
 // the run stops after REFUSAL_LIMIT attempts, suppresses nobody and says so; once
 // the relay is fixed everyone gets the digest exactly once. A refusal about one
 // recipient (5.1.1) suppresses that address only.
@@ -34,12 +34,14 @@ async function addList(prefix: string, count: number): Promise<string[]> {
   return emails;
 }
 const received = (email: string) => world.sink.messages.filter((message) => message.to.includes(email)).length;
-const suppressions = () => world.test.db.suppression.count();
+const suppressions = () => world.test.db.suppression.count({ where: { liftedAt: null } });
 const bounced = (emails: string[]) => world.test.db.subscriber.count({ where: { email: { in: emails }, status: { not: "active" } } });
 
 describe.each([
   ["550 5.7.1 Relaying denied", "relayed"],
   ["554 Transaction failed", "bare"],
+  // A misconfigured relay that thinks every domain is local: "unknown" to everyone is about the relay.
+  ["550 5.1.1 User unknown in local recipient table", "local"],
 ] as const)("a relay that answers %s to everyone", (reply, prefix) => {
   let emails: string[];
   beforeAll(async () => {
@@ -61,6 +63,10 @@ describe.each([
     expect(report.alert).toMatch(new RegExp(`^Run stopped: the SMTP relay refused ${REFUSAL_LIMIT} recipients in a row .*nobody was suppressed`));
     expect(formatRunReport(report)).toContain(`ALERT: ${report.alert}`);
     expect(errors).toEqual([expect.stringContaining(`refused ${REFUSAL_LIMIT} recipients in a row`)]);
+    // Hard bounces of the streak are taken back, and the record says by what.
+    const lifted = await world.test.db.suppression.findMany({ where: { liftedAt: { not: null } } });
+    expect(lifted.every((row) => row.liftedBy === "relay-wide refusal")).toBe(true);
+    expect(lifted.length).toBe(prefix === "local" ? REFUSAL_LIMIT : 0);
     const [stored] = await listRuns(world.test.db, 1);
     expect(stored!.id).toBe(report.runId);
     expect(formatRunSummary(stored!)).toContain(`ALERT: ${report.alert}`);
