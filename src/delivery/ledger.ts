@@ -14,7 +14,7 @@ export type Claim = {
 
 /** How long a claim protects a send; after that the row counts as abandoned by a dead worker. */
 export const CLAIM_LEASE_MS = 10 * 60 * 1000;
-const RETRY_BASE_MS = 5 * 60 * 1000;
+export const RETRY_BASE_MS = 5 * 60 * 1000;
 const RETRY_MAX_MS = 6 * 60 * 60 * 1000;
 /** After this many attempts a temporary failure is given up (≈ 5 min, 10, 20, 40, 80 → 2.5 h in all). */
 export const MAX_ATTEMPTS = 6;

@@ -22,7 +22,7 @@ export type SendResult = { messageId: string; response: string };
 export type Mailer = {
   /** Where messages go, for reports: "smtp://host:port" or the outbox folder. */
   readonly description: string;
-  /** Sends one message. Throws AppError RECIPIENT_REJECTED (permanent), SMTP_TEMPORARY or SMTP_UNAVAILABLE. */
+  /** Sends one message. Throws AppError RECIPIENT_REJECTED (permanent), RELAY_REJECTED, SMTP_TEMPORARY or SMTP_UNAVAILABLE. */
   send(message: OutgoingMessage): Promise<SendResult>;
   close(): Promise<void>;
 };

@@ -1,6 +1,7 @@
 // Sends through an SMTP server with one pooled nodemailer transport.
 import nodemailer from "nodemailer";
 import { AppError, describeError } from "../errors.ts";
+import { isRecipientRefusal } from "./recipient-refusal.ts";
 import { toMailOptions, type Mailer, type OutgoingMessage, type SendResult } from "./mailer.ts";
 
 export type SmtpOptions = {
@@ -51,8 +52,12 @@ const CONNECT_FAILURES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHO
 
 /**
  * Maps a nodemailer error to what the ledger must do:
- * - 5xx to RCPT TO → RECIPIENT_REJECTED (permanent; a hard bounce);
- * - other 5xx → MESSAGE_REJECTED (permanent, the address stays);
+ * - 5xx to RCPT TO that is about the recipient (see isRecipientRefusal) →
+ *   RECIPIENT_REJECTED (permanent; a hard bounce, the address is suppressed);
+ * - 5xx before DATA that is not (relaying denied, policy, authentication, the relay's
+ *   own system, or unclear) → RELAY_REJECTED (retried with backoff, capped; nobody is
+ *   suppressed: such a reply says nothing about the address);
+ * - 5xx to DATA → MESSAGE_REJECTED (permanent, the address stays);
  * - 4xx (421, 450, 454, …) → SMTP_TEMPORARY (retry);
  * - no connection at all → SMTP_UNAVAILABLE (retry; nothing was delivered);
  * - the connection lost mid-session without a reply → SMTP_OUTCOME_UNKNOWN (retry,
@@ -62,11 +67,13 @@ const CONNECT_FAILURES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHO
  */
 export function classifySmtpError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const { responseCode, command, code } = error as { responseCode?: number; command?: string; code?: string };
+  const { responseCode, command, code, response } = error as { responseCode?: number; command?: string; code?: string; response?: string };
   const detail = describeError(error);
   if (typeof responseCode === "number" && responseCode >= 500) {
-    const rejected = command === "RCPT TO" ? "RECIPIENT_REJECTED" : "MESSAGE_REJECTED";
-    return new AppError(rejected, `SMTP ${responseCode}: ${detail}`, { cause: error, permanent: true });
+    const reply = typeof response === "string" ? response : `${responseCode} ${detail}`;
+    if (command === "DATA") return new AppError("MESSAGE_REJECTED", `SMTP ${responseCode}: ${detail}`, { cause: error, permanent: true });
+    if (command === "RCPT TO" && isRecipientRefusal(reply)) return new AppError("RECIPIENT_REJECTED", `SMTP ${responseCode}: ${detail}`, { cause: error, permanent: true });
+    return new AppError("RELAY_REJECTED", `SMTP ${responseCode} (the relay refused, not about the recipient): ${detail}`, { cause: error, permanent: false });
   }
   if (typeof responseCode === "number" && responseCode >= 400) return new AppError("SMTP_TEMPORARY", `SMTP ${responseCode}: ${detail}`, { cause: error, permanent: false });
   const syscallCode = (error as { errno?: unknown; cause?: { code?: string } }).cause?.code ?? code ?? "";

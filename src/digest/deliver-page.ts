@@ -2,7 +2,9 @@
 // ledger, with a bounded number of sends in flight and a circuit breaker.
 import { sql, type Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
+import { createRefusalGuard, type RefusalGuard } from "../delivery/refusal-guard.ts";
 import { recordSkipped, releaseQueued } from "../delivery/ledger.ts";
+import { undoStreakBounces } from "../delivery/undo-streak-bounces.ts";
 import { sendDigest } from "../delivery/send-digest.ts";
 import type { Profile } from "../matching/profile.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
@@ -17,7 +19,7 @@ import type { RunDeps } from "./run-digest.ts";
 export type SubscriberOutcome = {
   subscriberId: number;
   email: string;
-  /** deferred: not attempted because the circuit breaker was open; planned: dry run. */
+  /** deferred: not attempted because the circuit breaker was open or the relay refused everyone; planned: dry run. */
   status: "sent" | "skipped" | "failed" | "planned" | "deferred";
   picks: PickReport[];
   /** Why nothing was sent, or what failed. */
@@ -32,18 +34,23 @@ export type DeliveryOptions = {
   /** Sends in flight at once (default 1). */
   concurrency?: number;
   breaker?: CircuitBreaker;
+  /** Shared by a run's pages; each page gets its own when absent. */
+  refusals?: RefusalGuard;
 };
 
 /**
  * Delivers to every subscriber of the page; suppressed addresses are left out
  * (returned in `suppressed`). Send failures are recorded per subscriber and never
- * thrown; database errors are.
+ * thrown; database errors are. When the relay refuses recipient after recipient,
+ * the rest of the page is deferred (never claimed) and `relayRefused` says why.
  */
 export async function deliverPage(
-  deps: RunDeps & DeliveryOptions,
+  options: RunDeps & DeliveryOptions,
   page: SubscriberWithTopics[],
   job: PageJob,
-): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number }> {
+): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number; relayRefused?: string }> {
+  const deps = { ...options, refusals: options.refusals ?? createRefusalGuard() };
+  const stoppedBefore = deps.refusals.stopReason();
   const { suppressed, sent, profiles, previous } = await loadPageState(deps.db, page, job.candidates, job.digestKey);
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: [...suppressed] }, deps.now(), "the address is suppressed");
@@ -61,7 +68,12 @@ export async function deliverPage(
   // Deferred (the relay is failing): hand them back to the planner, so the next tick queues them again.
   const deferred = outcomes.filter((outcome) => outcome.status === "deferred").map((outcome) => outcome.subscriberId);
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: deferred }, deps.now());
-  return { outcomes, suppressed: suppressed.size };
+  const relayRefused = deps.refusals.stopReason();
+  if (relayRefused && !stoppedBefore) {
+    if (!job.dryRun) await undoStreakBounces(deps.db, deps.refusals.streakBounces(), job.digestKey, deps.now());
+    deps.log.error(`Sending stopped: ${relayRefused}. The rest is planned again on the next run.`);
+  }
+  return { outcomes, suppressed: suppressed.size, relayRefused };
 }
 
 /** What picking knows of one subscriber: papers already sent, feedback, and where their window starts. */
@@ -81,10 +93,12 @@ async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: Subscribe
   }
   if (job.dryRun) return outcome;
   if (deps.breaker && !deps.breaker.allow()) return { ...outcome, status: "deferred", reason: "sending paused: most recent attempts failed" };
+  if (deps.refusals?.stopReason()) return { ...outcome, status: "deferred", reason: "sending stopped: the relay refused every recent recipient" };
 
   const message = composeDigest(deps.templates, deps.mail, subscriber, { key: job.digestKey, date: candidates.date, picks, papers: candidates.papers }, deps.now());
   const delivered = await sendDigest(deps, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId, message, picks });
   if (delivered.status === "sent" || delivered.status === "failed") deps.breaker?.record(delivered.status === "sent");
+  if (delivered.status === "sent" || delivered.status === "failed") deps.refusals?.record(delivered.status === "failed" ? delivered.error : undefined, { subscriberId: subscriber.id, email: subscriber.email });
   switch (delivered.status) {
     case "sent":
       return { ...outcome, status: "sent", messageId: delivered.messageId, possibleDuplicate: delivered.possibleDuplicate };

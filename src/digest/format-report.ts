@@ -34,6 +34,7 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
         ` (${report.durationMs} ms).`,
     );
   }
+  if (report.alert) lines.push(`ALERT: ${report.alert}`);
   return lines.join("\n");
 }
 
@@ -61,6 +62,7 @@ type StoredReport = {
   batches?: number;
   enqueued?: number;
   error?: string;
+  alert?: string;
 };
 
 /**
@@ -80,5 +82,6 @@ export function formatRunSummary(run: RunSummary): string {
   for (const source of report.ingest ?? []) lines.push(`      source ${JSON.stringify(source)}`);
   if (report.due !== undefined) lines.push(`      due ${report.due}${report.batches !== undefined ? `, ${report.batches} batches (${report.enqueued ?? 0} enqueued)` : ""}`);
   if (report.error) lines.push(`      error: ${report.error}`);
+  if (report.alert) lines.push(`      ALERT: ${report.alert}`);
   return lines.join("\n");
 }

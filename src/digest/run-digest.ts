@@ -11,6 +11,7 @@ import { digestKeyFor } from "./digest-key.ts";
 import { runOwner } from "./run-owner.ts";
 import { batchWindow } from "./window.ts";
 import type { MailSettings } from "./compose-digest.ts";
+import { createRefusalGuard } from "../delivery/refusal-guard.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
 import { findActiveTopics, findDueSubscribers } from "./plan.ts";
 
@@ -55,6 +56,8 @@ export type RunReport = {
   outcomesOmitted: number;
   mailer: string;
   durationMs: number;
+  /** Set when the run stopped early because the relay refused recipient after recipient. */
+  alert?: string;
 };
 
 /**
@@ -94,9 +97,11 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
     durationMs: 0,
   };
 
+  // One guard for the whole run, so a streak of refusals is seen across pages.
+  const refusals = createRefusalGuard();
   try {
     for await (const page of findDueSubscribers(db, { digestKey, day: date, now: started, onlyEmails: options.onlyEmails })) {
-      const { outcomes, suppressed } = await deliverPage(deps, page, { candidates, digestKey, runId: run?.id, dryRun });
+      const { outcomes, suppressed, relayRefused } = await deliverPage({ ...deps, refusals }, page, { candidates, digestKey, runId: run?.id, dryRun });
       report.counts.suppressed += suppressed;
       for (const outcome of outcomes) {
         report.counts.due++;
@@ -105,6 +110,11 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
         else report.outcomesOmitted++;
       }
       options.onProgress?.(report.counts.due);
+      if (relayRefused) {
+        // The remaining pages are not even loaded: they have no ledger rows and are planned again next run.
+        report.alert = `Run stopped: ${relayRefused}. Fix the relay: the next run sends to everyone not sent yet (the refused ones once their retry is due, in about 5 minutes).`;
+        break;
+      }
     }
   } catch (error) {
     // What was sent is in the ledger; record how far the run got, then let the caller see the failure.

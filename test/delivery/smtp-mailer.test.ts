@@ -6,7 +6,8 @@ import { rawHeader, startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts
 
 let sink: SmtpSink;
 beforeAll(async () => {
-  sink = await startSmtpSink({ rejectRecipient: (address) => (address.startsWith("gone@") ? 550 : address.startsWith("busy@") ? 450 : undefined) });
+  const replies = { "gone@": 550, "busy@": 450, "unknown@": "550 5.1.1 No such user", "relay@": "550 5.7.1 Relaying denied", "bare@": "554 Transaction failed" } as const;
+  sink = await startSmtpSink({ rejectRecipient: (address) => Object.entries(replies).find(([prefix]) => address.startsWith(prefix))?.[1] });
 });
 afterAll(async () => {
   await sink.close();
@@ -27,6 +28,10 @@ describe("createSmtpMailer", () => {
   it.each([
     ["gone@example.org", "RECIPIENT_REJECTED", true],
     ["busy@example.org", "SMTP_TEMPORARY", false],
+    ["unknown@example.org", "RECIPIENT_REJECTED", true],
+    // About the relay, not the address: retried (capped), never a bounce.
+    ["relay@example.org", "RELAY_REJECTED", false],
+    ["bare@example.org", "RELAY_REJECTED", false],
   ])("maps the reply for %s to %s (permanent: %s)", async (to, code, permanent) => {
     const mailer = createSmtpMailer({ url: sink.url });
     const before = sink.messages.length;

@@ -12,11 +12,14 @@ export type SmtpSink = {
   close(): Promise<void>;
 };
 
-export type Fault = number | "drop-at-rcpt" | "drop-after-data";
+/** A reply code (with a stock text), or a whole reply line such as "550 5.7.1 Relaying denied". */
+export type Reply = number | `${number} ${string}`;
+
+export type Fault = Reply | "drop-at-rcpt" | "drop-after-data";
 
 export type SmtpScript = {
-  /** Reply to RCPT TO for this address with this code (e.g. 550, 450), or undefined to accept. */
-  rejectRecipient?: (address: string) => number | undefined;
+  /** Reply to RCPT TO for this address with this code or line (e.g. 550, 450, "550 5.1.1 No such user"), or undefined to accept. */
+  rejectRecipient?: (address: string) => Reply | undefined;
   /**
    * What to do with the `attempt`-th (1-based) delivery to `address`: a reply code
    * for RCPT TO, drop the connection there, or accept the data and drop the
@@ -45,11 +48,9 @@ export async function startSmtpSink(script: SmtpScript = {}, port = 0): Promise<
       const fault = script.fault?.(address.address, attempt);
       faults.set(session.id, fault);
       if (fault === "drop-at-rcpt") return dropSession(session.id);
-      const code = typeof fault === "number" ? fault : script.rejectRecipient?.(address.address);
-      if (code === undefined) return callback();
-      const error = new Error(`${code === 550 ? "mailbox unavailable" : "try again later"}: ${address.address}`) as Error & { responseCode: number };
-      error.responseCode = code;
-      callback(error);
+      const reply = fault !== undefined && fault !== "drop-after-data" ? fault : script.rejectRecipient?.(address.address);
+      if (reply === undefined) return callback();
+      callback(replyError(reply, address.address));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -77,6 +78,12 @@ export async function startSmtpSink(script: SmtpScript = {}, port = 0): Promise<
     messages,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+function replyError(reply: Reply, address: string): Error & { responseCode: number } {
+  const code = typeof reply === "number" ? reply : Number(reply.slice(0, 3));
+  const text = typeof reply === "number" ? `${code === 550 ? "mailbox unavailable" : "try again later"}: ${address}` : reply.slice(4);
+  return Object.assign(new Error(text), { responseCode: code });
 }
 
 /** A header's value as sent (unfolded), read from the raw message rather than a parser's interpretation. */
