@@ -47,7 +47,7 @@ describe("summarise", () => {
 
   it("never splits a surrogate pair when cutting", () => {
     const summary = summarise("😀".repeat(1_000));
-    expect(summary.isWellFormed()).toBe(true);
+    expect(summary).toMatch(/^(😀)+…$/);
     expect(summary.length).toBeLessThanOrEqual(SUMMARY_LIMIT);
   });
 
