@@ -119,7 +119,9 @@ function findClause(index: PaperIndex, terms: string[], fields: Field[]): Map<nu
     for (const field of fields) {
       const positions = byField[field];
       if (!positions) continue;
-      const count = positions.filter((start) => rest.every((term, i) => index.get(term)?.get(paperId)?.[field]?.includes(start + i + 1))).length;
+      // Sets, not Array#includes: a term repeated k times in an abstract would cost k² per phrase.
+      const following = rest.map((term) => new Set(index.get(term)?.get(paperId)?.[field]));
+      const count = following.length === 0 ? positions.length : positions.filter((start) => following.every((at, i) => at.has(start + i + 1))).length;
       if (count === 0) continue;
       let counts = result.get(paperId);
       if (!counts) result.set(paperId, (counts = new Map()));

@@ -4,6 +4,7 @@
 // left as a slot in the cached card and filled by plain string joins.
 import Handlebars from "handlebars";
 import { AppError } from "../errors.ts";
+import { summarise } from "./summarise.ts";
 import { renderEmail, type EmailTemplate, type RenderedEmail, type Templates } from "./templates.ts";
 
 export type DigestPaper = {
@@ -46,7 +47,6 @@ export type DigestInput = {
   feedback?: FeedbackLinks;
 };
 
-const SUMMARY_LIMIT = 320;
 const AUTHORS_SHOWN = 3;
 
 /** Renders subject, HTML and plain text. Only https: links from the data reach the output. */
@@ -169,19 +169,6 @@ function shortAuthors(authors: string[]): string {
   if (authors.length === 0) return "Unknown authors";
   if (authors.length <= AUTHORS_SHOWN) return authors.join(", ");
   return `${authors.slice(0, AUTHORS_SHOWN).join(", ")} et al.`;
-}
-
-/** The first sentence or two, cut at a word boundary. */
-export function summarise(text: string): string {
-  const sentences = text.match(/[^.!?]+[.!?]+(\s|$)/g) ?? [text];
-  let summary = "";
-  for (const sentence of sentences.slice(0, 2)) {
-    if (summary !== "" && summary.length + sentence.length > SUMMARY_LIMIT) break;
-    summary += sentence;
-  }
-  summary = summary.trim();
-  if (summary.length <= SUMMARY_LIMIT) return summary;
-  return `${summary.slice(0, summary.lastIndexOf(" ", SUMMARY_LIMIT - 1))}…`;
 }
 
 const TOPICS_NAMED = 3;

@@ -4,7 +4,7 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { AppError } from "../errors.ts";
 import { assertNotHtml, createThrottle, fetchText, realSleep, type HttpOptions } from "./http.ts";
-import { ARXIV_ID, cleanText, stripVersion, type PaperInput, type RejectedRecord, type Source, type SourceBatch } from "./source.ts";
+import { ARXIV_ID, cleanText, isStorableDate, LIMITS, stripVersion, truncateText, type PaperInput, type RejectedRecord, type Source, type SourceBatch } from "./source.ts";
 
 export type AnnounceType = "new" | "cross" | "replace" | "replace-cross";
 
@@ -94,7 +94,7 @@ export function parseArxivAtom(body: string, featuredOn: string, url = "the arXi
   const seen = new Set<string>();
   (feed.entry ?? []).forEach((entry: AtomEntry, index: number) => {
     const rawId = String(entry.id ?? "");
-    if (/api\/errors/.test(rawId)) throw new AppError("SOURCE_MALFORMED", `the arXiv API answered with an error: ${cleanText(String(entry.summary ?? ""))}`);
+    if (/api\/errors/.test(rawId)) throw new AppError("SOURCE_MALFORMED", `the arXiv API answered with an error: ${truncateText(cleanText(String(entry.summary ?? "")), 300)}`);
     const id = stripVersion(rawId.replace(/^https?:\/\/arxiv\.org\/abs\//, ""));
     const reject = (reason: string) => rejected.push({ index, id: id.slice(0, 40) || undefined, reason });
     if (!ARXIV_ID.test(id)) return reject(`id ${JSON.stringify(rawId.slice(0, 60))} is not an arXiv identifier`);
@@ -103,20 +103,29 @@ export function parseArxivAtom(body: string, featuredOn: string, url = "the arXi
     const abstract = cleanText(text(entry.summary));
     if (title === "") return reject("title is missing or empty");
     if (abstract === "") return reject("summary is missing or empty");
-    if (title.length > 1_000 || abstract.length > 20_000) return reject("title or summary is absurdly long");
-    const categories = (entry.category ?? []).map((category) => String(category.term ?? "")).filter((term) => term !== "");
+    if (title.length > LIMITS.title) return reject(`title is longer than ${LIMITS.title} characters`);
+    if (abstract.length > LIMITS.abstract) return reject(`summary is longer than ${LIMITS.abstract} characters`);
+    const categories = (entry.category ?? [])
+      .map((category) => cleanText(String(category.term ?? "")))
+      .filter((term) => term !== "" && term.length <= LIMITS.category)
+      .slice(0, LIMITS.categories);
     const published = Date.parse(String(entry.published ?? ""));
+    if (!Number.isNaN(published) && !isStorableDate(new Date(published))) return reject(`published is outside the years 0001–9999 (${String(entry.published).slice(0, 40)})`);
+    const primaryCategory = cleanText(String(entry.primary_category?.term ?? categories[0] ?? ""));
     seen.add(id);
     papers.push({
       arxivId: id,
       title,
       abstract,
-      authors: (entry.author ?? []).map((author) => cleanText(text(author.name))).filter((name) => name !== ""),
+      authors: (entry.author ?? [])
+        .map((author) => truncateText(cleanText(text(author.name)), LIMITS.authorName))
+        .filter((name) => name !== "")
+        .slice(0, LIMITS.authors),
       categories,
-      primaryCategory: String(entry.primary_category?.term ?? categories[0] ?? "") || undefined,
-      arxivComment: optional(entry.comment),
-      doi: optional(entry.doi),
-      journalRef: optional(entry.journal_ref),
+      primaryCategory: primaryCategory === "" || primaryCategory.length > LIMITS.category ? undefined : primaryCategory,
+      arxivComment: optional(entry.comment, LIMITS.note),
+      doi: optional(entry.doi, LIMITS.doi),
+      journalRef: optional(entry.journal_ref, LIMITS.note),
       publishedAt: Number.isNaN(published) ? undefined : new Date(published),
       featuredOn,
     });
@@ -153,8 +162,8 @@ function text(value: unknown): string {
   return String(value);
 }
 
-function optional(value: unknown): string | undefined {
-  const cleaned = cleanText(text(value));
+function optional(value: unknown, max: number): string | undefined {
+  const cleaned = truncateText(cleanText(text(value)), max);
   return cleaned === "" ? undefined : cleaned;
 }
 

@@ -3,9 +3,7 @@
 // a bad record is rejected with its reason, the others are kept.
 import { z } from "zod";
 import { AppError } from "../errors.ts";
-import { ARXIV_ID, cleanText, stripVersion, type PaperInput, type RejectedRecord } from "./source.ts";
-
-const MAX_TEXT = 20_000;
+import { ARXIV_ID, cleanText, isStorableDate, LIMITS, stripVersion, truncateText, type PaperInput, type RejectedRecord } from "./source.ts";
 
 const text = (max: number) =>
   z
@@ -13,21 +11,22 @@ const text = (max: number) =>
     .transform(cleanText)
     .pipe(z.string().min(1, "is empty").max(max, `is longer than ${max} characters`));
 
-const optionalText = z
-  .string()
-  .nullish()
-  .transform((value) => (value ? cleanText(value) : "") || undefined);
+const optionalText = (max: number) =>
+  z
+    .string()
+    .nullish()
+    .transform((value) => (value ? truncateText(cleanText(value), max) : "") || undefined);
 
-const count = z.number().int().nonnegative().nullish();
+const count = z.number().int().nonnegative().max(LIMITS.count, "is too large").nullish();
 
 const webUrl = z
   .string()
   .nullish()
   .transform((value) => {
-    if (!value) return undefined;
+    if (!value || value.length > LIMITS.url) return undefined;
     try {
       const url = new URL(value);
-      return url.protocol === "https:" || url.protocol === "http:" ? url.href : undefined;
+      return (url.protocol === "https:" || url.protocol === "http:") && url.href.length <= LIMITS.url ? url.href : undefined;
     } catch {
       return undefined;
     }
@@ -36,9 +35,12 @@ const webUrl = z
 const timestamp = z
   .string()
   .nullish()
-  .transform((value) => {
+  .transform((value, context) => {
     const date = value ? new Date(value) : undefined;
-    return date && !Number.isNaN(date.getTime()) ? date : undefined;
+    if (!date || Number.isNaN(date.getTime())) return undefined;
+    if (isStorableDate(date)) return date;
+    context.addIssue({ code: "custom", message: `is outside the years 0001–9999 (${String(value).slice(0, 40)})` });
+    return z.NEVER;
   });
 
 // `upvotes` and the ai_* fields live inside `paper`; older responses lack
@@ -46,16 +48,30 @@ const timestamp = z
 const entrySchema = z.object({
   paper: z.object({
     id: z.string().trim().regex(ARXIV_ID, "is not an arXiv identifier"),
-    title: text(1_000),
-    summary: text(MAX_TEXT),
+    title: text(LIMITS.title),
+    summary: text(LIMITS.abstract),
     authors: z
-      .array(z.object({ name: z.string().trim(), hidden: z.boolean().optional() }))
-      .transform((authors) => authors.filter((author) => !author.hidden && author.name !== "").map((author) => cleanText(author.name))),
+      .array(z.object({ name: z.string(), hidden: z.boolean().optional() }))
+      .transform((authors) =>
+        authors
+          .filter((author) => !author.hidden)
+          .map((author) => truncateText(cleanText(author.name), LIMITS.authorName))
+          .filter((name) => name !== "")
+          .slice(0, LIMITS.authors),
+      ),
     upvotes: count,
     publishedAt: timestamp,
     submittedOnDailyAt: timestamp,
-    ai_summary: optionalText,
-    ai_keywords: z.array(z.string()).nullish(),
+    ai_summary: optionalText(LIMITS.aiSummary),
+    ai_keywords: z
+      .array(z.string())
+      .nullish()
+      .transform((keywords) =>
+        (keywords ?? [])
+          .map(cleanText)
+          .filter((keyword) => keyword !== "" && keyword.length <= LIMITS.keyword)
+          .slice(0, LIMITS.keywords),
+      ),
     githubRepo: webUrl,
     githubStars: count,
     projectPage: webUrl,
@@ -107,7 +123,7 @@ function toPaperInput(entry: z.infer<typeof entrySchema>, listingDate: string | 
     abstract: paper.summary,
     authors: paper.authors,
     aiSummary: paper.ai_summary,
-    aiKeywords: (paper.ai_keywords ?? []).map(cleanText).filter((keyword) => keyword !== ""),
+    aiKeywords: paper.ai_keywords,
     upvotes: paper.upvotes ?? 0,
     comments: entry.numComments ?? 0,
     githubUrl: paper.githubRepo,

@@ -4,10 +4,11 @@
 //   delivery   the worker path end to end into the sink, vs a bare nodemailer pool
 //              sending as many equally large messages to the same sink
 //   workers    a tick enqueues on pg-boss; 1 and then 2 `paperboy worker` processes send
+//   text       summarise, toTerms and cleanText on 10k–1M characters without a sentence end
 //   render     MJML compiled per recipient (the naive way) vs compiled once
 // with peak RSS and database time. Prints a table (stderr) and JSON (stdout).
 // Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --delivery-sizes 10000
-//          --phases planning,delivery,workers  --quick (10 000 only)
+//          --phases text,planning,delivery,workers  --quick (10 000 only)
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { Console } from "node:console";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -27,6 +28,7 @@ import { startProgress } from "../../src/progress.ts";
 import { renderDigest } from "../../src/rendering/render-digest.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { BENCH_MAIL, BENCH_NOW, seedPapers, seedSubscribers } from "./population.ts";
+import { measureText } from "./text.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const arg = (name: string, fallback: number[]) => {
@@ -70,6 +72,7 @@ async function main() {
   const server = await startEmbeddedPostgres(path.join(root, "postgres"));
   const sink = await startSink();
   try {
+    if (runs("text")) record({ phase: "text", ...measureText() });
     record({ phase: "render", ...(await measureRender()) });
     for (const size of SIZES) {
       for (const papers of PAPER_COUNTS) {

@@ -65,6 +65,21 @@ describe("parseArxivAtom", () => {
     expect(papers).toHaveLength(1);
     expect(rejected.map((record) => record.reason)).toEqual(["title is missing or empty", 'id "http://arxiv.org/abs/not-an-id" is not an arXiv identifier', "duplicate of an earlier entry for nucl-ex/0408020"]);
   });
+  it("rejects a year past 9999 and cuts over-long fields to their limits", () => {
+    const entries = NEWER.split("<entry>");
+    const huge = "word ".repeat(200_000);
+    const spoiled = [
+      entries[0],
+      entries[1]!.replace(/<published>[^<]*<\/published>/, "<published>+010000-01-01T00:00:00Z</published>"),
+      entries[2]!.replace(/<summary>[\s\S]*?<\/summary>/, `<summary>${huge}</summary>`),
+      entries[3]!.replace(/<author>/, `<author><name>${"x".repeat(1_000_000)}</name></author><author>`).replace(/<arxiv:comment>[^<]*</, `<arxiv:comment>${huge}<`),
+    ].join("<entry>");
+    const { papers, rejected } = parseArxivAtom(`${spoiled}</feed>`, "2025-11-13");
+    expect(rejected.map((record) => record.reason)).toEqual(["published is outside the years 0001–9999 (+010000-01-01T00:00:00Z)", "summary is longer than 20000 characters"]);
+    expect(papers).toHaveLength(1);
+    expect(papers[0]!.authors[0]!.length).toBeLessThanOrEqual(300);
+    expect(papers[0]!.arxivComment!.length).toBeLessThanOrEqual(1_000);
+  });
 });
 
 describe("parseArxivRss", () => {

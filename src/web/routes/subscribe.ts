@@ -1,7 +1,8 @@
 // Landing page, subscribe (form and JSON) and the confirmation link.
 import type { FastifyInstance } from "fastify";
 import { isAppError } from "../../errors.ts";
-import { httpsOnly, summarise } from "../../rendering/render-digest.ts";
+import { httpsOnly } from "../../rendering/render-digest.ts";
+import { summarise } from "../../rendering/summarise.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import { confirmSubscription, requestSubscription } from "../../subscriptions/subscribe.ts";
 import { issueCsrf, verifyCsrf } from "../csrf.ts";
@@ -64,7 +65,7 @@ async function loadSample(deps: WebDeps) {
       url: httpsOnly(`https://huggingface.co/papers/${paper.arxivId}`),
       authors: paper.authors.length > 3 ? `${paper.authors.slice(0, 3).join(", ")} et al.` : paper.authors.join(", "),
       upvotes: paper.upvotes,
-      summary: summarise(paper.aiSummary ?? paper.abstract),
+      summary: summarise(paper.aiSummary || paper.abstract),
     })),
   };
 }
