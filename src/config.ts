@@ -42,7 +42,7 @@ const schema = z.object({
   PAPERBOY_OUTBOX_DIR: optional,
   PAPERBOY_SMTP_URL: optional.pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional()),
   PAPERBOY_FROM: optional.default("paperboy <digest@localhost>").pipe(z.string().regex(/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/, "must be an address, e.g. paperboy <digest@example.org>")),
-  PAPERBOY_PUBLIC_URL: httpUrl("http://localhost:3000"),
+  PAPERBOY_PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, error: HTTP_URL }).optional()),
   PAPERBOY_SECRET: secret(32),
   PAPERBOY_LOOKBACK_DAYS: wholeNumber(2, 1, 31),
   PAPERBOY_MAX_PAPERS: wholeNumber(10, 1, 50),
@@ -131,7 +131,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     outboxDir: values.PAPERBOY_OUTBOX_DIR ?? `${values.PAPERBOY_DATA_DIR}/outbox`,
     smtpUrl: values.PAPERBOY_SMTP_URL,
     from: values.PAPERBOY_FROM,
-    publicUrl: values.PAPERBOY_PUBLIC_URL.replace(/\/+$/, ""),
+    // Unset: the address `serve` listens on, so a local install's links work on any port.
+    publicUrl: (values.PAPERBOY_PUBLIC_URL ?? `http://localhost:${values.PAPERBOY_PORT || 3000}`).replace(/\/+$/, ""),
     secret: values.PAPERBOY_SECRET,
     lookbackDays: values.PAPERBOY_LOOKBACK_DAYS,
     defaultMaxPapers: values.PAPERBOY_MAX_PAPERS,

@@ -53,8 +53,8 @@ export type Preview = {
   email: string;
   date: string;
   digestKey: string;
-  /** Listing days the papers come from. */
-  window: DigestWindow;
+  /** Listing days the papers come from (not known for a digest already sent). */
+  window?: DigestWindow;
   /** Set when this digest was already sent: the picks and message are what was sent. */
   sentAt?: string;
   picks: PickReport[];
@@ -103,7 +103,6 @@ function showSent(deps: RunDeps, subscriber: SubscriberWithTopics, sent: NonNull
     email: subscriber.email,
     date: sent.day,
     digestKey: sent.key.key,
-    window: { since: sent.key.firstDay, until: sent.key.lastDay },
     sentAt: sent.sentAt.toISOString(),
     picks: sent.entries.map(({ paper, paperId, reason, score }) => ({ paperId, reason, score, relevance: 0, arxivId: paper.arxivId, title: paper.title })),
     message,

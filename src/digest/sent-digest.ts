@@ -7,7 +7,7 @@ import { parseDigestKey, type DigestKey } from "./digest-key.ts";
 
 export type SentDigest = {
   key: DigestKey;
-  /** The subscriber's local day it went out (the date the email showed). */
+  /** The date the email showed: the digest's day (daily), the local day it went out (weekly). */
   day: string;
   sentAt: Date;
   entries: Array<DigestEntry & { paperId: number; score: number }>;
@@ -45,7 +45,8 @@ async function toSentDigest(
   const sentAt = delivery.sentAt ?? delivery.updatedAt;
   return {
     key,
-    day: localTime(sentAt, subscriber.timezone).day,
+    // The date the email carried: a daily digest's own day; a weekly one went out on the day it was planned.
+    day: key.kind === "daily" ? key.firstDay : localTime(sentAt, subscriber.timezone).day,
     sentAt,
     entries: picks.flatMap((pick) => {
       const paper = byId.get(pick.paperId);

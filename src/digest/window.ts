@@ -24,7 +24,8 @@ export function cadenceSpan(cadence: Cadence, day: string): number {
 export function digestWindow(options: { cadence: Cadence; day: string; overlapDays: number; previousDay?: string }): DigestWindow {
   const overlap = Math.max(0, options.overlapDays - 1);
   let since = addDays(options.day, 1 - cadenceSpan(options.cadence, options.day) - overlap);
-  if (options.previousDay) {
+  // Only a digest before this one bounds it (a preview of a past day must not be cut by a later send).
+  if (options.previousDay && options.previousDay < options.day) {
     const afterPrevious = addDays(options.previousDay, -overlap);
     if (afterPrevious > since) since = afterPrevious < options.day ? afterPrevious : options.day;
   }

@@ -54,6 +54,7 @@ describe("digest windows", () => {
     ["weekly", "2026-05-18", "2026-05-11", "2026-05-11"], // since last week's digest
     ["weekly", "2026-05-18", "2026-05-15", "2026-05-14"], // switched from daily on Friday: what came since (and the day before, for lag)
     ["weekly", "2026-05-18", "2026-04-01", "2026-05-11"], // bounded to a week
+    ["daily", "2026-05-13", "2026-05-14", "2026-05-12"], // a later digest (a preview of a past day) bounds nothing
   ] as const)("%s on %s after a digest on %s starts on %s", (cadence, day, previousDay, since) => {
     expect(digestWindow({ cadence, day, overlapDays, previousDay })).toEqual({ since, until: day });
   });

@@ -86,11 +86,13 @@ describe("runs and preview after the demo", () => {
     const sent = await test.db.delivery.findFirstOrThrow({ where: { subscriber: { email: "ada@example.org" }, digestKey: "daily:2026-05-14" } });
     const preview = await runCli(["preview", "ada@example.org", "--date", "2026-05-14", "--json"], env);
     expect(preview.code).toBe(0);
-    const json = JSON.parse(preview.stdout) as { sentAt?: string; picks: Array<{ paperId: number }> };
+    const json = JSON.parse(preview.stdout) as { sentAt?: string; date: string; picks: Array<{ paperId: number }> };
     expect(json.sentAt).toBe(sent.sentAt?.toISOString());
+    expect(json.date).toBe("2026-05-14"); // the digest's day, not the day it went out
     expect(json.picks.map((pick) => pick.paperId)).toEqual(sent.paperIds);
     const text = await runCli(["preview", "ada@example.org", "--date", "2026-05-14"], env);
     expect(text.stderr).toContain(`daily:2026-05-14 was already sent to ada@example.org at ${sent.sentAt?.toISOString()}; this is what was sent.`);
+    expect(text.stdout).toMatch(/^Subject: 5 papers on agents · Thursday, 14 May 2026$/m);
   });
 });
 
