@@ -12,10 +12,10 @@ export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 const LEVELS: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
-// An address starts only where a word does and its parts are bounded, so the scan stays linear on long untrusted text.
 // C0 controls, DEL, C1 controls and the Unicode line/paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+// An address starts only where a word does and its parts are bounded, so the scan stays linear on long untrusted text.
 const ADDRESS = /(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{0,255}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)/g;
 
 /** Writes one line per entry to stderr (so stdout stays clean for --json output). */

@@ -116,7 +116,7 @@ describe("paperboy CLI", () => {
     const kept = await runCli(["ingest", "--file", partial], { ...env, PAPERBOY_LOG_LEVEL: "info" });
     expect(kept.code).toBe(0);
     expect(kept.stderr).toContain(`Ingested ${entries.length - 1} papers from file: ${entries.length - 1} new, 0 updated, 1 rejected`);
-    expect(kept.stderr).toMatch(/rejected bogus: .*paper\.id is not an arXiv identifier/);
+    expect(kept.stderr).toMatch(/rejected "bogus": .*paper\.id is not an arXiv identifier/);
   });
 });
 
