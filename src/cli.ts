@@ -13,7 +13,7 @@ import { formatRunReport, formatRunSummary } from "./digest/format-report.ts";
 import { previewDigest } from "./digest/preview-digest.ts";
 import { runDigest } from "./digest/run-digest.ts";
 import { AppError, describeError, isAppError } from "./errors.ts";
-import { createLog, type Log } from "./log.ts";
+import { createLog, escapeControl, type Log } from "./log.ts";
 import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
@@ -72,7 +72,7 @@ function today(): string {
 function printIngest(result: IngestResult, log: Log): void {
   if (result.fetched === 0 && result.rejected.length === 0) log.info(`${result.source} listed no papers (a weekend or holiday?)`);
   log.info(`Ingested ${result.fetched} papers from ${result.source}: ${result.created} new, ${result.updated} updated, ${result.rejected.length} rejected`);
-  for (const record of result.rejected) log.warn(`  rejected ${record.id ?? `#${record.index}`}: ${record.reason}`);
+  for (const record of result.rejected) log.warn(`  rejected ${record.id === undefined ? `#${record.index}` : JSON.stringify(record.id)}: ${escapeControl(record.reason)}`);
 }
 
 const program = new Command()

@@ -1,12 +1,16 @@
 // The default mailer when no SMTP server is configured: each message becomes an
 // .eml file (the exact bytes SMTP would carry) plus an .html file to open in a browser.
 import { createHash } from "node:crypto";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import { toMailOptions, type Mailer, type OutgoingMessage, type SendResult } from "./mailer.ts";
 
-/** Writes to `<dir>/<tag>/<recipient>.<id>.{eml,html}`; each file appears whole or not at all. */
+/**
+ * Writes to `<dir>/<tag>/<recipient>.<id>.{eml,html}`; each file appears whole or
+ * not at all. The messages carry live signed links, so files are 0600 and their
+ * folders 0700 (also folders made earlier with laxer modes).
+ */
 export function createOutboxMailer(dir: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
   return {
@@ -14,7 +18,8 @@ export function createOutboxMailer(dir: string): Mailer {
     async send(message: OutgoingMessage): Promise<SendResult> {
       const info = await transport.sendMail(toMailOptions(message));
       const folder = path.join(dir, safeName(message.tag ?? "messages"));
-      await mkdir(folder, { recursive: true });
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      await Promise.all([chmod(dir, 0o700), chmod(folder, 0o700)]);
       const id = createHash("sha256").update(message.messageId).digest("hex").slice(0, 8);
       const base = path.join(folder, `${safeName(message.to)}.${id}`);
       await writeAtomically(`${base}.eml`, info.message as Buffer);
@@ -29,7 +34,7 @@ export function createOutboxMailer(dir: string): Mailer {
 
 async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, data);
+  await writeFile(temporary, data, { mode: 0o600 });
   await rename(temporary, file);
 }
 

@@ -7,6 +7,7 @@ import { recordSkipped, releaseQueued } from "../delivery/ledger.ts";
 import { undoStreakBounces } from "../delivery/undo-streak-bounces.ts";
 import { sendDigest } from "../delivery/send-digest.ts";
 import type { Profile } from "../matching/profile.ts";
+import { maskAddresses } from "../log.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
@@ -103,7 +104,7 @@ async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: Subscribe
     case "sent":
       return { ...outcome, status: "sent", messageId: delivered.messageId, possibleDuplicate: delivered.possibleDuplicate };
     case "failed": {
-      deps.log.warn(`Sending to ${subscriber.email} failed: ${delivered.error.message}`);
+      deps.log.warn(`Sending to subscriber ${subscriber.id} (${maskAddresses(subscriber.email)}) failed: ${maskAddresses(delivered.error.message)}`);
       const retry = delivered.retryAt ? `; retry after ${delivered.retryAt.toISOString()}` : "; not retried";
       return { ...outcome, status: "failed", reason: `${delivered.error.code}: ${delivered.error.message}${retry}`, possibleDuplicate: delivered.possibleDuplicate };
     }

@@ -3,7 +3,7 @@
 import { toDay } from "../days.ts";
 import type { Db } from "../db/client.ts";
 import { describeError } from "../errors.ts";
-import type { Log } from "../log.ts";
+import { escapeControl, type Log } from "../log.ts";
 import { ingestBatch } from "../sources/ingest.ts";
 import type { Source } from "../sources/source.ts";
 import { queueDeliveries } from "../delivery/ledger.ts";
@@ -91,7 +91,9 @@ async function ingestSource(deps: TickDeps, source: Source): Promise<SourceResul
     const result = await ingestBatch(deps.db, batch);
     return { source: source.name, status: "ok", fetched: result.fetched, created: result.created, updated: result.updated, rejected: result.rejected.length };
   } catch (error) {
-    deps.log.warn(`source ${source.name} failed: ${describeError(error)}`);
-    return { source: source.name, status: "failed", error: describeError(error) };
+    // A source's error may quote what it received: escaped for the log and for the stored report (jsonb refuses NUL).
+    const why = escapeControl(describeError(error));
+    deps.log.warn(`source ${source.name} failed: ${why}`);
+    return { source: source.name, status: "failed", error: why };
   }
 }

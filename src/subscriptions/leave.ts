@@ -4,9 +4,17 @@ import { formatTopic } from "../matching/topics.ts";
 import { hashAddress, type SubscriberWithTopics } from "./subscriptions.ts";
 import { suppressHash } from "./suppress.ts";
 
-/** Stops all mail at once; idempotent. Planned digests not yet sent are skipped at send time. */
+/**
+ * Stops all mail at once and, the first time, revokes every signed link (the
+ * manage link must not read or change anything afterwards; unsubscribe links keep
+ * unsubscribing, see findSubscriberByToken). Idempotent: a second call changes
+ * nothing. Planned digests not yet sent are skipped at send time.
+ */
 export async function unsubscribe(db: Db, subscriberId: number, now: Date): Promise<void> {
-  await db.subscriber.updateMany({ where: { id: subscriberId, status: { not: "unsubscribed" } }, data: { status: "unsubscribed", unsubscribedAt: now } });
+  await db.subscriber.updateMany({
+    where: { id: subscriberId, status: { not: "unsubscribed" } },
+    data: { status: "unsubscribed", unsubscribedAt: now, tokenVersion: { increment: 1 } },
+  });
 }
 
 /**
@@ -23,7 +31,8 @@ export async function resubscribe(db: Db, subscriber: SubscriberWithTopics, now:
 /**
  * Erases the subscriber and everything about them (topics links, ledger, sent
  * papers, feedback). With `suppress`, the address's hash stays on the suppression
- * list so it is never mailed again.
+ * list so it is never mailed again. Every link dies with the row: ids are never
+ * reused, and a later subscription of the address is a new row.
  */
 export async function deleteSubscriber(db: Db, subscriber: { id: number; email: string }, options: { suppress: boolean }): Promise<void> {
   await db.$transaction(async (tx) => {

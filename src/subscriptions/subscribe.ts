@@ -4,8 +4,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { mailDomain, type Mailer } from "../delivery/mailer.ts";
-import { AppError } from "../errors.ts";
-import type { Log } from "../log.ts";
+import { AppError, describeError } from "../errors.ts";
+import { maskAddresses, type Log } from "../log.ts";
 import { formatTopic } from "../matching/topics.ts";
 import { formatList } from "../rendering/render-digest.ts";
 import { renderEmail, type Templates } from "../rendering/templates.ts";
@@ -116,7 +116,7 @@ async function sendConfirmation(deps: SubscribeDeps, subscriber: SubscriberWithT
     await deps.mailer.send({ from: deps.mail.from, to: subscriber.email, ...rendered, messageId, tag: "confirmations" });
   } catch (error) {
     // The visitor sees the same answer either way; the operator sees the failure.
-    deps.log.warn(`Could not send the confirmation email to ${subscriber.email}: ${(error as Error).message}`);
+    deps.log.warn(`Could not send the confirmation email to subscriber ${subscriber.id} (${maskAddresses(subscriber.email)}): ${maskAddresses(describeError(error))}`);
   }
 }
 

@@ -163,13 +163,24 @@ export async function replaceTopics(tx: Tx, subscriberId: number, topics: TopicS
 
 /**
  * The subscriber a signed link names, if the token is valid for `purpose` and
- * not revoked. Throws TOKEN_INVALID / TOKEN_EXPIRED.
+ * not revoked (its version is the subscriber's tokenVersion). With `anyVersion`
+ * a revoked token is accepted too and `current` says whether it was revoked —
+ * only for unsubscribing, which must work from every email ever sent. Throws
+ * TOKEN_INVALID / TOKEN_EXPIRED.
  */
-export async function findSubscriberByToken(db: Db, secret: string, purpose: TokenPurpose, token: string, now: Date): Promise<SubscriberWithTopics> {
+export async function findSubscriberByToken(
+  db: Db,
+  secret: string,
+  purpose: TokenPurpose,
+  token: string,
+  now: Date,
+  options: { anyVersion?: boolean } = {},
+): Promise<SubscriberWithTopics & { current: boolean }> {
   const claims = verifyToken(secret, purpose, token, now);
   const subscriber = await findSubscriber(db, { id: claims.subscriberId });
-  if (!subscriber || subscriber.tokenVersion !== claims.tokenVersion) throw new AppError("TOKEN_INVALID", "this link is not valid", { field: "token" });
-  return subscriber;
+  const current = subscriber?.tokenVersion === claims.tokenVersion;
+  if (!subscriber || (!current && !options.anyVersion)) throw new AppError("TOKEN_INVALID", "this link is not valid any more", { field: "token" });
+  return { ...subscriber, current };
 }
 
 /** One subscriber with topics, by id or address; undefined when unknown. */

@@ -8,12 +8,18 @@ export type TokenPurpose = "confirm" | "manage" | "unsubscribe" | "feedback" | "
 export type TokenClaims = { subscriberId: number; tokenVersion: number };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Confirmation links expire; unsubscribe links never do (the law wants at least 30 days). */
+/**
+ * How long each kind of link works. Manage links read and change personal data, so
+ * they expire (every digest carries a fresh one; an expired one offers to email a
+ * new one). Unsubscribe links never expire: the law wants ≥ 30 days and the
+ * bulk-sender rules ≥ 60. View links never expire because the personal Atom feed
+ * is one; like every link they die when the subscriber's tokenVersion is bumped.
+ */
 export const TOKEN_LIFETIME_MS: Record<TokenPurpose, number | undefined> = {
   confirm: 7 * DAY_MS,
-  manage: undefined,
+  manage: 30 * DAY_MS,
   unsubscribe: undefined,
-  feedback: undefined,
+  feedback: 60 * DAY_MS,
   view: undefined,
 };
 

@@ -16,6 +16,8 @@ import { registerOperatorRoutes } from "./routes/operator.ts";
 import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
 import { registerSubscribeRoutes } from "./routes/subscribe.ts";
+import { readToken } from "./authenticate.ts";
+import { issueCsrf } from "./csrf.ts";
 
 export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "now" | "log" | "lookbackDays"> & {
   /** Take client addresses from X-Forwarded-For (behind a reverse proxy). */
@@ -69,6 +71,10 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) => new AppError("RATE_LIMITED", `Too many requests from your address; try again in ${context.after}.`),
   });
 
+  // Pages and answers reached with a signed link show personal data: no cache may keep them.
+  app.addHook("onSend", async (request, reply) => {
+    if (readToken(request) !== "" || request.url.startsWith("/api/") || request.url.startsWith("/manage")) reply.header("cache-control", "no-store");
+  });
   app.setErrorHandler((error: unknown, request, reply) => sendError(deps, request, reply, error));
   app.setNotFoundHandler((request, reply) => sendError(deps, request, reply, new AppError("NOT_FOUND", "There is no page at this address.")));
 
@@ -118,6 +124,12 @@ function sendError(deps: WebDeps, request: FastifyRequest, reply: FastifyReply, 
   const message = error && status !== 500 ? error.message : "Something went wrong on our side. Please try again later.";
   if (wantsJson(request)) {
     return reply.code(status).send({ error: { code, message, ...(error?.field ? { field: error.field } : {}), ...(error?.fields ? { fields: error.fields } : {}) } });
+  }
+  if (error && (error.code === "TOKEN_EXPIRED" || (error.code === "TOKEN_INVALID" && request.url.startsWith("/manage")))) {
+    // An old or revoked settings link: offer to email a new one (the subscribe form mails an active address its manage link).
+    const title = error.code === "TOKEN_EXPIRED" ? "This link has expired" : "This link does not work any more";
+    const view = { title, message: `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`, csrf: issueCsrf(request, reply, deps.mail.publicUrl.startsWith("https:")) };
+    return sendPage(deps, reply, "link-expired", view, status);
   }
   const titles: Record<number, string> = { 400: "That did not work", 403: "Please reload the page", 404: "Not found", 429: "Slow down", 500: "Something went wrong" };
   return sendPage(deps, reply, "message", { title: titles[status] ?? "That did not work", message, link: { href: "/", label: "Go to the start page" } }, status);

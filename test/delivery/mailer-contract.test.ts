@@ -1,6 +1,6 @@
 // One contract for every Mailer: what reaches the far side (an SMTP server, or the
 // outbox's .eml file) is the same message with the same headers.
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { simpleParser, type ParsedMail } from "mailparser";
@@ -106,5 +106,23 @@ describe("outbox mailer", () => {
     expect(files.filter((file) => file.endsWith(".tmp"))).toEqual([]);
     const html = files.find((file) => file.startsWith("ada@example.org") && file.endsWith(".html"))!;
     expect(await readFile(path.join(dir, "2026-05-14", html), "utf8")).toBe("<p>Hello <b>Ada</b> — ünïcödé</p>");
+  });
+
+  it("keeps messages private: files 0600, folders 0700, even folders made earlier as 0755 (they hold live links)", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "paperboy-outbox-"));
+    await chmod(dir, 0o755);
+    await mkdir(path.join(dir, "2026-05-14"), { mode: 0o755 });
+    await chmod(path.join(dir, "2026-05-14"), 0o755);
+    const mailer = createOutboxMailer(dir);
+    await mailer.send(message());
+    await mailer.send(message({ tag: "confirmations", messageId: "<third@paperboy.example>" }));
+    const mode = async (file: string) => (await stat(file)).mode & 0o777;
+    expect(await mode(dir)).toBe(0o700);
+    for (const folder of ["2026-05-14", "confirmations"]) {
+      expect(await mode(path.join(dir, folder))).toBe(0o700);
+      const files = await readdir(path.join(dir, folder));
+      expect(files).toHaveLength(2);
+      for (const file of files) expect(await mode(path.join(dir, folder, file)), file).toBe(0o600);
+    }
   });
 });

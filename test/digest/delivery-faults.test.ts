@@ -5,12 +5,14 @@ import { createCircuitBreaker } from "../../src/delivery/circuit-breaker.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { processBatch, type DigestBatch } from "../../src/digest/process-batch.ts";
 import { addSubscriber, hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { createLog } from "../../src/log.ts";
 import { startSmtpSink } from "../helpers/smtp-sink.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
 
 const FAULTS = { "t421@example.org": 421, "t450@example.org": 450, "hard550@example.org": 550, "drop-before@example.org": "drop-at-rcpt", "drop-after@example.org": "drop-after-data" } as const;
 let world: World;
 let batch: DigestBatch;
+const warnings: string[] = [];
 
 beforeAll(async () => {
   // Each address misbehaves on its first delivery only.
@@ -20,6 +22,7 @@ beforeAll(async () => {
     ids.push((await addSubscriber(world.test.db, { email, topics: [], maxPapers: 2, source: "cli" }, world.clock.now)).id);
   }
   batch = { digestKey: "daily:2026-05-14", day: "2026-05-14", ids };
+  world.deps.log = createLog("warn", (line) => warnings.push(line));
 });
 afterAll(async () => {
   await world.close();
@@ -57,6 +60,13 @@ describe("SMTP failure classes", () => {
     expect(after).toMatchObject({ status: "failed", errorClass: "SMTP_OUTCOME_UNKNOWN", possibleDuplicate: true });
     expect(after.nextAttemptAt!.getTime()).toBeGreaterThan(now);
     expect(received("drop-after@example.org")).toBe(1); // it did arrive: the reply was what got lost
+  });
+
+  it("names each failed recipient in the warnings by subscriber id and masked address, never the full address", async () => {
+    const hard = await world.test.db.subscriber.findUniqueOrThrow({ where: { email: "hard550@example.org" } });
+    expect(warnings.some((line) => line.startsWith(`[warn] Sending to subscriber ${hard.id} (h***@example.org) failed: `))).toBe(true);
+    expect(warnings.length).toBeGreaterThanOrEqual(5);
+    for (const line of warnings) expect(line).not.toMatch(/[a-z0-9-]{2,}@example\.org/);
   });
 
   it("retries the temporary classes after their backoff, never the hard bounce, and flags the duplicate", async () => {

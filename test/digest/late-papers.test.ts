@@ -9,7 +9,7 @@ import { formatRunReport } from "../../src/digest/format-report.ts";
 import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
 import { runDigest, type RunDeps } from "../../src/digest/run-digest.ts";
 import { runTick } from "../../src/digest/tick.ts";
-import { silentLog } from "../../src/log.ts";
+import { createLog, silentLog } from "../../src/log.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
@@ -129,5 +129,19 @@ describe("the window follows the cadence", () => {
     expect(byEmail["weekdays@example.org"]).toMatchObject({ digestKey: "daily:2026-05-18", status: "sent" });
     expect(await days(byEmail["weekdays@example.org"]!.paperIds)).toEqual(["2026-05-15"]);
     expect(byEmail["daily@example.org"]).toMatchObject({ digestKey: "daily:2026-05-18", status: "skipped", error: "no papers were featured from 2026-05-17 to 2026-05-18" });
+  });
+});
+
+describe("a source whose error carries control characters", () => {
+  it("is logged and stored in the tick's report escaped (jsonb refuses NUL), and the tick finishes", async () => {
+    const lines: string[] = [];
+    const hostile: Source = { name: "hf", fetchPapers: async () => Promise.reject(new Error("bad id 2605.\u0000\u001b[2J\n[error] forged")) };
+    const report = await runTick({ db: test.db, log: createLog("warn", (line) => lines.push(line)), now: deps.now, sources: [hostile], enqueue: async () => true });
+    const escaped = String.raw`bad id 2605.\u0000\u001b[2J\u000a[error] forged`;
+    expect(report.ingest[0]).toMatchObject({ status: "failed", error: escaped });
+    expect(lines).toEqual([`[warn] source hf failed: ${escaped}\n`]);
+    const run = await test.db.run.findUniqueOrThrow({ where: { id: report.runId } });
+    expect(run.finishedAt).not.toBeNull();
+    expect(JSON.stringify(run.report)).toContain(JSON.stringify(escaped).slice(1, -1));
   });
 });

@@ -116,7 +116,7 @@ describe("paperboy CLI", () => {
     const kept = await runCli(["ingest", "--file", partial], { ...env, PAPERBOY_LOG_LEVEL: "info" });
     expect(kept.code).toBe(0);
     expect(kept.stderr).toContain(`Ingested ${entries.length - 1} papers from file: ${entries.length - 1} new, 0 updated, 1 rejected`);
-    expect(kept.stderr).toMatch(/rejected bogus: .*paper\.id is not an arXiv identifier/);
+    expect(kept.stderr).toMatch(/rejected "bogus": .*paper\.id is not an arXiv identifier/);
   });
 });
 
@@ -271,5 +271,16 @@ describe("paperboy ingest from the APIs", () => {
     } finally {
       await server.close();
     }
+  }, 120_000);
+
+  it("escapes control characters in rejected paper ids and reasons, so a record cannot forge or garble log lines", async () => {
+    const [entry] = JSON.parse(readFileSyncForTest(HF_DAILY_FILES["2026-05-14"], "utf8")) as Array<{ paper: { id: string } }>;
+    entry!.paper.id = "2605.\u0000\u001b[2J\n[error] forged";
+    const file = path.join(dir, "control-characters.json");
+    await writeFile(file, JSON.stringify([entry]));
+    const result = await runCli(["ingest", "--file", file], env);
+    expect(result.stderr).toContain(String.raw`rejected "2605.\u0000\u001b[2J\n[error] forged": `);
+    expect(result.stderr).not.toMatch(/[\u0000\u001b]/);
+    expect(result.stderr).not.toMatch(/^\[error\] forged/m);
   }, 120_000);
 });

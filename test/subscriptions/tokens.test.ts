@@ -25,4 +25,14 @@ describe("tokens", () => {
     expect(() => verifyToken(secret, "confirm", confirm, later)).toThrow(/expired/);
     expect(verifyToken(secret, "unsubscribe", unsubscribe, new Date("2036-01-01T00:00:00Z"))).toEqual(claims);
   });
+
+  it("expires manage links after 30 days and feedback links after 60; view and unsubscribe links never", () => {
+    const at = (days: number) => new Date(now.getTime() + days * 86_400_000);
+    expect(verifyToken(secret, "manage", signToken(secret, "manage", claims, now), at(29.9))).toEqual(claims);
+    expect(() => verifyToken(secret, "manage", signToken(secret, "manage", claims, now), at(30.1))).toThrow(/expired/);
+    expect(verifyToken(secret, "feedback", signToken(secret, "feedback", claims, now), at(59.9))).toEqual(claims);
+    expect(() => verifyToken(secret, "feedback", signToken(secret, "feedback", claims, now), at(60.1))).toThrow(/expired/);
+    expect(verifyToken(secret, "view", signToken(secret, "view", claims, now), at(3650))).toEqual(claims);
+    expect(verifyToken(secret, "unsubscribe", signToken(secret, "unsubscribe", claims, now), at(3650))).toEqual(claims);
+  });
 });

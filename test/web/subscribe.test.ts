@@ -1,6 +1,9 @@
 // Subscribing over HTTP against the real app, database and SMTP sink.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
+import { createLog } from "../../src/log.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
+import { startSmtpSink } from "../helpers/smtp-sink.ts";
 import { openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
 
 let t: TestApp;
@@ -154,6 +157,28 @@ describe("subscribe and confirm (double opt-in)", () => {
       expect(await third.json()).toEqual({ error: { code: "RATE_LIMITED", message: expect.stringMatching(/Too many requests/) } });
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe("a failed confirmation email", () => {
+  it("is logged with the subscriber id and a masked address, never the full address", async () => {
+    const refusing = await startSmtpSink({ rejectRecipient: () => 550 });
+    const mailer = createSmtpMailer({ url: refusing.url });
+    const lines: string[] = [];
+    const { mailer: original, log } = t.deps;
+    Object.assign(t.deps, { mailer, log: createLog("warn", (line) => lines.push(line)) });
+    try {
+      offsetMs += 60 * 60 * 1000;
+      expect((await subscribe("refused.person@example.org")).status).toBe(200);
+      const row = await t.test.db.subscriber.findUniqueOrThrow({ where: { email: "refused.person@example.org" } });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^\\[warn\\] Could not send the confirmation email to subscriber ${row.id} \\(r\\*\\*\\*@example\\.org\\): `));
+      expect(lines[0]).not.toContain("refused.person");
+    } finally {
+      Object.assign(t.deps, { mailer: original, log });
+      await mailer.close();
+      await refusing.close();
     }
   });
 });

@@ -36,7 +36,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: WebDeps): void {
   });
 
   app.post("/api/unsubscribe", async (request) => {
-    const subscriber = await authenticate(deps, request, "unsubscribe");
+    // Any version: an unsubscribe link works from every email ever sent (see leave.ts).
+    const subscriber = await authenticate(deps, request, "unsubscribe", { anyVersion: true });
     await unsubscribe(deps.db, subscriber.id, deps.now());
     return { status: "unsubscribed" };
   });

@@ -1,33 +1,48 @@
 // Unsubscribe: a confirmation page for people (GET never unsubscribes: mail
 // scanners prefetch links) and the RFC 8058 one-click endpoint (POST).
-import type { FastifyInstance } from "fastify";
+// Unsubscribing revokes every link; an unsubscribe link still unsubscribes after
+// that (it must work from every email ever sent), but only a current one leads on
+// to the re-subscribe button and the data page.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { resubscribe, unsubscribe } from "../../subscriptions/leave.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import { requestSubscription } from "../../subscriptions/subscribe.ts";
-import type { SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
+import { findSubscriber, type SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
+import { signToken } from "../../subscriptions/tokens.ts";
 import { formatTopic } from "../../matching/topics.ts";
 import { sendPage, type WebDeps } from "../app.ts";
-import { authenticate, readToken } from "../authenticate.ts";
+import { authenticate } from "../authenticate.ts";
 import { issueCsrf, verifyCsrf } from "../csrf.ts";
 
 export function registerLeaveRoutes(app: FastifyInstance, deps: WebDeps): void {
   const secure = deps.mail.publicUrl.startsWith("https:");
   const manageUrl = (subscriber: SubscriberWithTopics) => signedUrl({ ...deps.mail, publicUrl: "" }, "/manage", "manage", subscriber, deps.now());
 
+  /** The goodbye page; `current` (the visitor used a link that was not revoked) adds re-subscribe and "your data", signed anew. */
+  const sendGoodbye = async (request: FastifyRequest, reply: FastifyReply, subscriber: SubscriberWithTopics, current: boolean) => {
+    const fresh = current ? await findSubscriber(deps.db, { id: subscriber.id }) : undefined;
+    const links = fresh
+      ? {
+          token: signToken(deps.mail.secret, "unsubscribe", { subscriberId: fresh.id, tokenVersion: fresh.tokenVersion }, deps.now()),
+          csrf: issueCsrf(request, reply, secure),
+          manageUrl: manageUrl(fresh),
+        }
+      : {};
+    return sendPage(deps, reply, "goodbye", { title: "Unsubscribed", email: subscriber.email, ...links });
+  };
+
   app.get("/unsubscribe", async (request, reply) => {
-    const subscriber = await authenticate(deps, request, "unsubscribe");
-    if (subscriber.status === "unsubscribed") {
-      return sendPage(deps, reply, "goodbye", { title: "Unsubscribed", email: subscriber.email, token: readToken(request), csrf: issueCsrf(request, reply, secure), manageUrl: manageUrl(subscriber) });
-    }
-    return sendPage(deps, reply, "unsubscribe", { title: "Unsubscribe", email: subscriber.email, token: readToken(request), manageUrl: manageUrl(subscriber) });
+    const subscriber = await authenticate(deps, request, "unsubscribe", { anyVersion: true });
+    if (subscriber.status === "unsubscribed") return sendGoodbye(request, reply, subscriber, subscriber.current);
+    return sendPage(deps, reply, "unsubscribe", { title: "Unsubscribe", email: subscriber.email, token: (request.query as { token?: string }).token ?? "" });
   });
 
   // RFC 8058: no cookie or CSRF token required, and 200 whatever the token, so that
   // a mailbox provider's one-click POST never learns anything and never fails loudly.
   app.post("/unsubscribe", async (request, reply) => {
-    let subscriber: SubscriberWithTopics | undefined;
+    let subscriber: (SubscriberWithTopics & { current: boolean }) | undefined;
     try {
-      subscriber = await authenticate(deps, request, "unsubscribe");
+      subscriber = await authenticate(deps, request, "unsubscribe", { anyVersion: true });
       await unsubscribe(deps.db, subscriber.id, deps.now());
     } catch (error) {
       deps.log.debug(`one-click unsubscribe with a bad token: ${(error as Error).message}`);
@@ -37,7 +52,7 @@ export function registerLeaveRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (!subscriber) {
       return sendPage(deps, reply, "message", { title: "Unsubscribe", message: "This link is not valid any more. If you still get our emails, use the unsubscribe link in the newest one." });
     }
-    return sendPage(deps, reply, "goodbye", { title: "Unsubscribed", email: subscriber.email, token: readToken(request), csrf: issueCsrf(request, reply, secure), manageUrl: manageUrl(subscriber) });
+    return sendGoodbye(request, reply, subscriber, subscriber.current);
   });
 
   app.post("/resubscribe", async (request, reply) => {
