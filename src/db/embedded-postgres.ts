@@ -13,6 +13,7 @@ import { placeCluster } from "./place-cluster.ts";
 import { loadPostgresBinaries } from "./postgres-binaries.ts";
 import { initialiseCluster, startServer, type ServerOptions } from "./postgres-server.ts";
 import { loadPostgresUser } from "./postgres-user.ts";
+import { isProcessAlive } from "../process-alive.ts";
 
 export type EmbeddedDatabase = {
   /** Connection string of the `paperboy` database on the local server. */
@@ -122,7 +123,7 @@ async function reuseRunningServer(dataDir: string, credentials: Credentials, log
   const [pidLine, , , portLine] = pidFile.split("\n");
   const pid = Number(pidLine);
   const port = Number(portLine);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined; // postgres clears a stale pid file itself
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined; // postgres clears a stale pid file itself
 
   const serverUrl = `postgres://${USER}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`;
   try {
@@ -147,21 +148,13 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 async function stopProcess(pid: number): Promise<void> {
   // SIGINT is PostgreSQL's "fast shutdown"; SIGKILL if it is still there after 10 s.
   process.kill(pid, "SIGINT");
-  for (let waited = 0; waited < 10_000 && isAlive(pid); waited += 100) await delay(100);
-  if (isAlive(pid)) process.kill(pid, "SIGKILL");
-  for (let waited = 0; waited < 5_000 && isAlive(pid); waited += 100) await delay(100);
+  for (let waited = 0; waited < 10_000 && isProcessAlive(pid); waited += 100) await delay(100);
+  if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+  for (let waited = 0; waited < 5_000 && isProcessAlive(pid); waited += 100) await delay(100);
 }
 
 function delay(ms: number): Promise<void> {

@@ -2,6 +2,7 @@
 // `paperboy run` or tick would otherwise stay "unfinished" for ever.
 import { hostname } from "node:os";
 import type { Db } from "../db/client.ts";
+import { isProcessAlive } from "../process-alive.ts";
 
 /** Runs unfinished this long are taken as abandoned even when their host cannot be checked (another machine). */
 const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -14,7 +15,7 @@ export function runOwner(): { pid: number; host: string } {
 /** Whether an unfinished run's process is gone: on this host, its pid is not alive; elsewhere, a day has passed. */
 export function hasDied(run: { finishedAt: Date | null; startedAt: Date; pid: number | null; host: string | null }, now: Date): boolean {
   if (run.finishedAt) return false;
-  if (run.host === hostname() && run.pid !== null) return !isAlive(run.pid);
+  if (run.host === hostname() && run.pid !== null) return !isProcessAlive(run.pid);
   return now.getTime() - run.startedAt.getTime() > ABANDONED_AFTER_MS;
 }
 
@@ -34,11 +35,3 @@ export async function closeDeadRuns(db: Db, now: Date): Promise<number> {
   return closed;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
