@@ -76,7 +76,8 @@ export function formatRunSummary(run: RunSummary): string {
   const what = report.digestKey ?? `day ${run.digestDate}`;
   const d = run.deliveries;
   const counts = report.counts
-    ? `sent ${report.counts.sent ?? 0}, skipped ${report.counts.skipped ?? 0}, failed ${report.counts.failed ?? 0}${report.counts.deferred ? `, deferred ${report.counts.deferred}` : ""}${run.dryRun ? " (dry run)" : ""}`
+    ? `sent ${report.counts.sent ?? 0}, skipped ${report.counts.skipped ?? 0}, failed ${report.counts.failed ?? 0}${report.counts.deferred ? `, deferred ${report.counts.deferred}` : ""}${run.dryRun ? " (dry run)" : ""}` +
+      (report.counts.alreadySent || report.counts.alreadySkipped ? ` (before it: ${report.counts.alreadySent ?? 0} already sent, ${report.counts.alreadySkipped ?? 0} skipped)` : "")
     : `ledger now: sent ${d.sent}, failed ${d.failed}, skipped ${d.skipped}, in flight ${d.sending}`;
   const lines = [`#${run.id} ${run.kind.padEnd(6)} ${what.padEnd(18)} ${run.startedAt.toISOString()} ${took.padStart(10)}  ${counts}, possible duplicates ${d.possibleDuplicates}`];
   for (const source of report.ingest ?? []) lines.push(`      source ${JSON.stringify(source)}`);
