@@ -12,7 +12,6 @@ export type ServerOptions = { binaries: PostgresBinaries; dataDir: string; user?
 export type RunningServer = { pid: number; stop(): Promise<void> };
 
 // Readiness is read from the server's log, so its messages must be in English.
-const ENV = { ...process.env, LC_MESSAGES: "C" };
 const READY = "database system is ready to accept connections";
 const STOP_GRACE_MS = 60_000;
 
@@ -52,7 +51,7 @@ export async function initialiseCluster(options: ServerOptions & { superuser: st
  * stop() asks for a fast shutdown and waits for the exit.
  */
 export async function startServer(options: ServerOptions & { port: number; flags: string[]; timeoutMs: number }): Promise<RunningServer> {
-  const child = spawnAs(options.binaries.postgres, ["-D", options.dataDir, "-p", String(options.port), ...options.flags], options);
+  const child = spawnAs(options.binaries.postgres, ["-D", options.dataDir, "-p", String(options.port), "-c", "lc_messages=C", ...options.flags], options);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let timer: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve, reject) => {
@@ -78,7 +77,7 @@ export async function startServer(options: ServerOptions & { port: number; flags
 function spawnAs(file: string, args: string[], options: ServerOptions): ChildProcess {
   // The data directory is the one folder the user is sure to be able to enter.
   const ids = options.user ? { uid: options.user.uid, gid: options.user.gid } : {};
-  return spawn(file, args, { ...ids, cwd: options.dataDir, env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(file, args, { ...ids, cwd: options.dataDir, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {

@@ -100,11 +100,12 @@ const MJML_CACHE = fileURLToPath(new URL("../../node_modules/.cache/paperboy-mjm
 const MJML_VERSION = (createRequire(import.meta.url)("mjml/package.json") as { version: string }).version;
 
 async function compileMjml(name: string, source: string): Promise<string> {
-  const file = path.join(MJML_CACHE, `${hash("sha256", `mjml ${MJML_VERSION} strict\n${source}`, "hex")}.html`);
+  const file = path.join(MJML_CACHE, `${hash("sha256", `mjml ${MJML_VERSION} strict no-fonts\n${source}`, "hex")}.html`);
   const cached = await readFile(file, "utf8").catch(() => undefined);
   if (cached !== undefined) return cached;
   const { default: mjml2html } = await import("mjml");
-  const compiled = await mjml2html(source, { validationLevel: "strict", keepComments: false });
+  // fonts: {} — MJML otherwise adds a Google Fonts import for any listed font it knows (Roboto): nothing may load from elsewhere.
+  const compiled = await mjml2html(source, { validationLevel: "strict", keepComments: false, fonts: {} });
   if (compiled.errors.length > 0) throw new AppError("TEMPLATE_INVALID", `${name}: ${compiled.errors.map((error) => error.formattedMessage).join("; ")}`);
   // Written whole under another name, then renamed: a reader never sees half a file. A cache that cannot be written is only slower.
   const partial = `${file}.${process.pid}`;

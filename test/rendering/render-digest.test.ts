@@ -35,6 +35,12 @@ const input = (papers: TestPaper[], overrides: Partial<DigestInput> = {}): Diges
 const countCards = (html: string) => (html.match(/class="title"/g) ?? []).length;
 
 describe("renderDigest", () => {
+  it("makes MJML import no web font: the email loads nothing from other hosts", () => {
+    const { html } = renderDigest(templates, input([paper(1)]));
+    expect(html).not.toMatch(/@import|fonts\.googleapis|<link[^>]+stylesheet/i);
+    expect(html).not.toMatch(/\ssrc="https?:/i); // links may point anywhere; nothing is fetched when the mail is opened
+  });
+
   it.each([1, 3, 10])("renders every one of %i papers (MJML drops loops outside mj-raw)", (n) => {
     const papers = Array.from({ length: n }, (_, i) => paper(i + 1));
     const email = renderDigest(templates, input(papers));
