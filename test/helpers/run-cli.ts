@@ -1,5 +1,5 @@
 // Runs the real `paperboy` CLI in a child process; its stdout and stderr are pipes.
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/paperboy.js", import.meta.url));
@@ -31,4 +31,65 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
     );
     running.add(child);
   });
+}
+
+export type RunningCli = {
+  child: ChildProcess;
+  /** Everything written to stderr so far (the log). */
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stderr (after `from` characters); rejects if the process exits first. */
+  waitForLog(pattern: RegExp, from?: number): Promise<RegExpMatchArray>;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+};
+
+/** Starts a long-lived command (`serve`, `worker`) with the same environment rules as runCli. */
+export function startCli(args: string[], env: Record<string, string | undefined>, options: { cwd?: string } = {}): RunningCli {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PAPERBOY_") && name !== "DATABASE_URL"));
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...base, PAPERBOY_LOG_LEVEL: "info", PAPERBOY_SOURCES: "none", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  let log = "";
+  const listeners = new Set<() => void>();
+  child.stdout?.resume();
+  child.stderr?.on("data", (chunk: Buffer) => {
+    log += chunk.toString();
+    for (const listener of listeners) listener();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      for (const listener of listeners) listener();
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    stderr: () => log,
+    exited,
+    waitForLog(pattern, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = log.slice(from).match(pattern);
+          if (match) {
+            listeners.delete(check);
+            resolve(match);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            listeners.delete(check);
+            reject(new Error(`exited (${child.exitCode ?? child.signalCode}) before logging ${pattern}:\n${log}`));
+          }
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }
