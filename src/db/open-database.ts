@@ -10,13 +10,14 @@ import { migrateDatabase } from "./migrate.ts";
 export type OpenDatabase = { db: Db; url: string; embedded: boolean; close(): Promise<void> };
 
 /**
- * With `databaseUrl`, uses that server; without, starts the private server whose
- * files are in `<dataDir>/postgres`. Applies pending migrations either way.
+ * With `databaseUrl`, uses that server; without, starts (or joins) the private
+ * server whose files are in `<dataDir>/postgres`, and restarts it if it dies
+ * while open. Applies pending migrations either way.
  */
 export async function openDatabase(options: { databaseUrl?: string; dataDir: string; log: Log }): Promise<OpenDatabase> {
   const postgresDir = path.resolve(options.dataDir, "postgres");
   const isNew = !options.databaseUrl && !existsSync(path.join(postgresDir, "PG_VERSION"));
-  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(postgresDir, options.log);
+  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(postgresDir, options.log, { supervise: true });
   const url = options.databaseUrl ?? (embedded?.url as string);
   try {
     await migrateDatabase(url);
@@ -25,7 +26,7 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     throw error;
   }
   if (isNew) options.log.info(describeNewDatabase(postgresDir, options.dataDir));
-  const db = createDb(url);
+  const db = createDb(url, options.log);
   return {
     db,
     url,

@@ -1,18 +1,16 @@
 // Runs initdb and the PostgreSQL server as child processes — as the `postgres`
 // user when paperboy runs as root.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chown, mkdir, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { PostgresBinaries } from "./postgres-binaries.ts";
 import type { PostgresUser } from "./postgres-user.ts";
+import { isProcessAlive } from "../process-alive.ts";
 
 export type ServerOptions = { binaries: PostgresBinaries; dataDir: string; user?: PostgresUser; onOutput(text: string): void };
-export type RunningServer = { pid: number; stop(): Promise<void> };
-
-// Readiness is read from the server's log, so its messages must be in English.
-const READY = "database system is ready to accept connections";
+const READY_POLL_MS = 100;
 const STOP_GRACE_MS = 60_000;
 
 /** Creates a new cluster in `dataDir` (which must not hold one) with a password-protected superuser. Throws with initdb's output. */
@@ -46,46 +44,59 @@ export async function initialiseCluster(options: ServerOptions & { superuser: st
 }
 
 /**
- * Starts the server on `port`; resolves once it accepts connections, rejects if
- * it exits first or is still not ready after `timeoutMs` (then it is killed).
- * stop() asks for a fast shutdown and waits for the exit.
+ * Starts the server on `port`, detached (its own process group, so a Ctrl-C
+ * meant for one command does not stop a server others use; its output goes to
+ * `logFile`, not to pipes that would break when this process exits). Resolves
+ * with its pid once `isReady` says it answers; rejects if it exits first or is
+ * still not ready after `timeoutMs` (then it is killed).
  */
-export async function startServer(options: ServerOptions & { port: number; flags: string[]; timeoutMs: number }): Promise<RunningServer> {
-  const child = spawnAs(options.binaries.postgres, ["-D", options.dataDir, "-p", String(options.port), "-c", "lc_messages=C", ...options.flags], options);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let timer: NodeJS.Timeout | undefined;
-  await new Promise<void>((resolve, reject) => {
-    child.on("error", reject);
-    timer = setTimeout(() => {
+export async function startServer(options: ServerOptions & { port: number; flags: string[]; timeoutMs: number; logFile: string; isReady(): Promise<boolean> }): Promise<number> {
+  const output = await open(options.logFile, "a", 0o600);
+  let child: ChildProcess;
+  try {
+    const args = ["-D", options.dataDir, "-p", String(options.port), "-c", "lc_messages=C", ...options.flags];
+    child = spawnAs(options.binaries.postgres, args, options, { detached: true, stdio: ["ignore", output.fd, output.fd] });
+  } finally {
+    await output.close(); // the child has its own copy of the descriptor
+  }
+  child.unref();
+  let exit: string | undefined;
+  child.once("error", (error) => (exit = error.message));
+  child.once("exit", (code, signal) => (exit = `postgres exited (code ${code ?? signal})`));
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    if (exit !== undefined) throw new Error(exit);
+    if (await options.isReady()) return child.pid as number;
+    if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      reject(new Error(`not ready after ${options.timeoutMs / 1000} s`));
-    }, options.timeoutMs);
-    void exited.then(() => reject(new Error(`postgres exited (code ${child.exitCode ?? child.signalCode})`)));
-    // Read both streams for the server's whole life: a full pipe would block its logging.
-    child.stdout?.on("data", (chunk: Buffer) => options.onOutput(chunk.toString()));
-    let recent = ""; // the message may straddle two chunks
-    child.stderr?.on("data", (chunk: Buffer) => {
-      const text = chunk.toString();
-      options.onOutput(text);
-      if ((recent + text).includes(READY)) resolve();
-      recent = (recent + text).slice(-READY.length);
-    });
-  }).finally(() => clearTimeout(timer));
-  return { pid: child.pid as number, stop: () => stopChild(child, exited) };
+      throw new Error(`not ready after ${options.timeoutMs / 1000} s`);
+    }
+    await delay(READY_POLL_MS);
+  }
 }
 
-function spawnAs(file: string, args: string[], options: ServerOptions): ChildProcess {
+/** Asks the server `pid` for a fast shutdown and waits until it has exited (SIGKILL after a grace period). */
+export async function stopServer(pid: number): Promise<void> {
+  signal(pid, "SIGINT"); // PostgreSQL's fast shutdown
+  for (const deadline = Date.now() + STOP_GRACE_MS; Date.now() < deadline && isProcessAlive(pid); ) await delay(READY_POLL_MS);
+  if (isProcessAlive(pid)) signal(pid, "SIGKILL");
+  for (const deadline = Date.now() + STOP_GRACE_MS; Date.now() < deadline && isProcessAlive(pid); ) await delay(READY_POLL_MS);
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error; // already gone
+  }
+}
+
+function spawnAs(file: string, args: string[], options: ServerOptions, spawnOptions: SpawnOptions = { stdio: ["ignore", "pipe", "pipe"] }): ChildProcess {
   // The data directory is the one folder the user is sure to be able to enter.
   const ids = options.user ? { uid: options.user.uid, gid: options.user.gid } : {};
-  return spawn(file, args, { ...ids, cwd: options.dataDir, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(file, args, { ...ids, cwd: options.dataDir, ...spawnOptions });
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGINT"); // PostgreSQL's fast shutdown
-  let timer: NodeJS.Timeout | undefined;
-  const stuck = new Promise<"stuck">((resolve) => (timer = setTimeout(() => resolve("stuck"), STOP_GRACE_MS)));
-  if ((await Promise.race([exited, stuck])) === "stuck") child.kill("SIGKILL");
-  clearTimeout(timer);
-  await exited;
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
