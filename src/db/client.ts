@@ -1,16 +1,23 @@
 // The Prisma client over node-postgres (Rust-free client + driver adapter).
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { silentLog, type Log } from "../log.ts";
 import { PrismaClient } from "./generated/client.ts";
+import { createOutageReporter } from "./unreachable.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/client.ts";
 
 const pools = new WeakMap<Db, pg.Pool>();
 
-/** Opens a pooled client; call `$disconnect()` when done (it closes the pool too). */
-export function createDb(databaseUrl: string): Db {
+/**
+ * Opens a pooled client; call `$disconnect()` when done (it closes the pool too).
+ * While the database is down queries fail and the next ones reconnect; the
+ * errors of idle connections are logged (not thrown: unhandled, they would end the process).
+ */
+export function createDb(databaseUrl: string, log: Log = silentLog): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl });
+  pool.on("error", createOutageReporter(log, "database pool"));
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(db, pool);
   return db;

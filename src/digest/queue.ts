@@ -1,6 +1,7 @@
 // Digest batches on pg-boss 10 in the same PostgreSQL: the scheduler enqueues,
 // workers (in `serve` or `paperboy worker`, on any machine) process.
 import PgBoss from "pg-boss";
+import { createOutageReporter, isDatabaseUnreachable } from "../db/unreachable.ts";
 import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { batchJobId, processBatch, type CandidateCache, type DigestBatch } from "./process-batch.ts";
@@ -21,8 +22,14 @@ export type Queue = {
 export async function startQueue(databaseUrl: string, log: Log): Promise<Queue> {
   const boss = new PgBoss({ connectionString: databaseUrl, schema: "pgboss", max: 4 });
   let stopping = false;
+  const reportOutage = createOutageReporter(log, "queue");
   // pg-boss's pool may still report its connections closing after stop(); that is not an error.
-  boss.on("error", (error: Error) => stopping || log.error(`queue: ${describeError(error)}`));
+  // While the database is down every poll fails: pg-boss keeps polling, and that is logged once a minute.
+  boss.on("error", (error: Error) => {
+    if (stopping) return;
+    if (isDatabaseUnreachable(error)) reportOutage(error);
+    else log.error(`queue: ${describeError(error)}`);
+  });
   await boss.start();
   if (!(await boss.getQueue(DIGEST_QUEUE))) {
     await boss.createQueue(DIGEST_QUEUE, { name: DIGEST_QUEUE, retryLimit: 5, retryDelay: 60, retryBackoff: true, expireInSeconds: 30 * 60 }).catch((error: unknown) => {

@@ -6,6 +6,7 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { TrustProxy } from "../config.ts";
 import type { RunDeps } from "../digest/run-digest.ts";
+import { createOutageReporter, isDatabaseUnreachable } from "../db/unreachable.ts";
 import { AppError, isAppError, type ErrorCode } from "../errors.ts";
 import { renderPage, type Templates } from "../rendering/templates.ts";
 import { registerApiRoutes } from "./routes/api.ts";
@@ -44,7 +45,11 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   CSRF_INVALID: 403,
   RATE_LIMITED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  DATABASE_UNAVAILABLE: 503,
 };
+
+// Seconds a visitor (or a client honouring Retry-After) should wait while the database is down.
+const RETRY_AFTER_S = 30;
 
 /** Builds the app with every route and the security headers; does not listen. */
 export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
@@ -75,7 +80,11 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   app.addHook("onSend", async (request, reply) => {
     if (readToken(request) !== "" || request.url.startsWith("/api/") || request.url.startsWith("/manage")) reply.header("cache-control", "no-store");
   });
-  app.setErrorHandler((error: unknown, request, reply) => sendError(deps, request, reply, error));
+  const reportOutage = createOutageReporter(deps.log, "web");
+  app.setErrorHandler((error: unknown, request, reply) => {
+    if (isDatabaseUnreachable(error)) reportOutage(error);
+    return sendError(deps, request, reply, error);
+  });
   app.setNotFoundHandler((request, reply) => sendError(deps, request, reply, new AppError("NOT_FOUND", "There is no page at this address.")));
 
   app.get("/assets/:name", async (request, reply) => {
@@ -120,6 +129,7 @@ function sendError(deps: WebDeps, request: FastifyRequest, reply: FastifyReply, 
   const error = toAppError(thrown);
   const status = error ? (STATUS[error.code] ?? 500) : 500;
   if (status === 500) deps.log.error(`${request.method} ${request.url.split("?")[0]} failed: ${(thrown as Error)?.stack ?? String(thrown)}`);
+  if (status === 503) reply.header("retry-after", String(RETRY_AFTER_S));
   const code = error && status !== 500 ? error.code : "INTERNAL";
   const message = error && status !== 500 ? error.message : "Something went wrong on our side. Please try again later.";
   if (wantsJson(request)) {
@@ -131,11 +141,14 @@ function sendError(deps: WebDeps, request: FastifyRequest, reply: FastifyReply, 
     const view = { title, message: `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`, csrf: issueCsrf(request, reply, deps.mail.publicUrl.startsWith("https:")) };
     return sendPage(deps, reply, "link-expired", view, status);
   }
-  const titles: Record<number, string> = { 400: "That did not work", 403: "Please reload the page", 404: "Not found", 429: "Slow down", 500: "Something went wrong" };
+  const titles: Record<number, string> = { 400: "That did not work", 403: "Please reload the page", 404: "Not found", 429: "Slow down", 500: "Something went wrong", 503: "Temporarily unavailable" };
   return sendPage(deps, reply, "message", { title: titles[status] ?? "That did not work", message, link: { href: "/", label: "Go to the start page" } }, status);
 }
 
 function toAppError(thrown: unknown): AppError | undefined {
+  if (isDatabaseUnreachable(thrown)) {
+    return new AppError("DATABASE_UNAVAILABLE", "The service is temporarily unavailable (its database cannot be reached). Please try again in a minute.", { permanent: false, cause: thrown });
+  }
   if (isAppError(thrown)) return thrown;
   const statusCode = (thrown as { statusCode?: number })?.statusCode;
   if (statusCode === 429) return new AppError("RATE_LIMITED", "Too many requests from your address; try again later.");
