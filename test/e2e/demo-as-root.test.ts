@@ -39,6 +39,7 @@ describe.skipIf(!isRoot)("paperboy demo as root in a folder only root can enter"
     // The cluster was relocated out of the project (see below): remove it too.
     const cluster = await readlink(path.join(project, "data", "postgres")).catch(() => undefined);
     if (cluster) await rm(cluster, { recursive: true, force: true });
+    if (cluster) await rm(`${cluster}.paperboy`, { recursive: true, force: true }); // its lock, users and server log
     await rm(project, { recursive: true, force: true });
   });
 
