@@ -9,6 +9,7 @@ import type { DeliveryOptions } from "./deliver-page.ts";
 import type { RunDeps } from "./run-digest.ts";
 
 export const DIGEST_QUEUE = "digest-batch";
+const MAX_WAIT_MS = 10_000;
 
 export type Queue = {
   /** Enqueues the batch unless the same batch is already queued or done; true when new. */
@@ -47,10 +48,18 @@ export async function startQueue(databaseUrl: string, log: Log): Promise<Queue> 
         // to fetch the next one at once, or it would sit out the rest of the second.
         const id: string = await boss.work<DigestBatch>(DIGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
           if (!job) return;
-          const result = await processBatch(deps, job.data, cache);
-          deps.log.info(`batch ${job.data.digestKey} (${job.data.ids.length} subscribers): ${JSON.stringify(result)}`);
-          setImmediate(() => boss.notifyWorker(id));
-          return result;
+          try {
+            const result = await processBatch(deps, job.data, cache);
+            deps.log.info(`batch ${job.data.digestKey} (${job.data.ids.length} subscribers): ${JSON.stringify(result)}`);
+            setImmediate(() => boss.notifyWorker(id));
+            return result;
+          } catch (error) {
+            // pg-boss records a job's outcome without awaiting it: with the database
+            // down, that write's failure would be an unhandled rejection, which ends
+            // the process. So the failed batch is handed back once the database answers.
+            if (isDatabaseUnreachable(error)) await waitForDatabase(boss, log, () => stopping);
+            throw error;
+          }
         });
       }
     },
@@ -59,4 +68,17 @@ export async function startQueue(databaseUrl: string, log: Log): Promise<Queue> 
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
     },
   };
+}
+
+/** Resolves once the queue's database answers (checked with a growing delay, up to 10 s), or when the queue stops. */
+async function waitForDatabase(boss: PgBoss, log: Log, isStopping: () => boolean): Promise<void> {
+  log.warn("queue: a batch failed because the database is unreachable; waiting for the database before handing it back for a retry");
+  for (let wait = 500; !isStopping(); wait = Math.min(wait * 2, MAX_WAIT_MS)) {
+    try {
+      await boss.getDb().executeSql("SELECT 1", []);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
