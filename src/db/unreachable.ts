@@ -38,10 +38,19 @@ export function isDatabaseUnreachable(error: unknown): boolean {
  * connections, a queue's polling): the first is logged, then at most one a minute.
  */
 export function createOutageReporter(log: Log, what: string, now: () => number = Date.now): (error: unknown) => void {
+  const warn = throttleWarnings(log, now).warn;
+  return (error) => warn(`${what}: ${isDatabaseUnreachable(error) ? "the database is unreachable" : "database error"} (${describeError(error)}); retrying`);
+}
+
+/** `log` whose warnings are dropped for a minute after each one that is written (for checks that fail at every poll). */
+export function throttleWarnings(log: Log, now: () => number = Date.now): Log {
   let lastAt = -Infinity;
-  return (error) => {
-    if (now() - lastAt < REPEAT_EVERY_MS) return;
-    lastAt = now();
-    log.warn(`${what}: ${isDatabaseUnreachable(error) ? "the database is unreachable" : "database error"} (${describeError(error)}); retrying`);
+  return {
+    ...log,
+    warn(message, fields) {
+      if (now() - lastAt < REPEAT_EVERY_MS) return;
+      lastAt = now();
+      log.warn(message, fields);
+    },
   };
 }

@@ -2,6 +2,7 @@
 // within a short timeout (with how long ago the scheduler last ticked), 503 when not.
 import type { FastifyInstance } from "fastify";
 import type { Db } from "../../db/client.ts";
+import { throttleWarnings } from "../../db/unreachable.ts";
 import { describeError } from "../../errors.ts";
 import type { WebDeps } from "../app.ts";
 
@@ -12,8 +13,10 @@ export type Health =
   | { status: "unavailable"; database: "timeout" | "unreachable" };
 
 export function registerHealthRoutes(app: FastifyInstance, deps: Pick<WebDeps, "db" | "now" | "log" | "healthTimeoutMs">): void {
+  // A monitor polls every few seconds: while the database is down, one line a minute says so.
+  const log = throttleWarnings(deps.log);
   app.get("/healthz", async (_request, reply) => {
-    const health = await checkHealth(deps.db, deps.now(), deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, deps.log);
+    const health = await checkHealth(deps.db, deps.now(), deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, log);
     return reply.code(health.status === "ok" ? 200 : 503).header("cache-control", "no-store").send(health);
   });
 }
