@@ -39,7 +39,13 @@ export function isDatabaseUnreachable(error: unknown): boolean {
  */
 export function createOutageReporter(log: Log, what: string, now: () => number = Date.now): (error: unknown) => void {
   const warn = throttleWarnings(log, now).warn;
-  return (error) => warn(`${what}: ${isDatabaseUnreachable(error) ? "the database is unreachable" : "database error"} (${describeError(error)}); retrying`);
+  return (error) => warn(`${what}: ${isDatabaseUnreachable(error) ? "the database is unreachable" : "database error"} (${describeBriefly(error)}); retrying`);
+}
+
+// Prisma's messages quote the calling source code over several lines; the cause is the last one.
+function describeBriefly(error: unknown): string {
+  const lines = describeError(error).split("\n").filter((line) => line.trim() !== "");
+  return (lines.at(-1) ?? "").trim();
 }
 
 /** `log` whose warnings are dropped for a minute after each one that is written (for checks that fail at every poll). */
