@@ -56,6 +56,10 @@ async function isServerRunning(dataDir: string): Promise<boolean> {
   return pid !== undefined && isAlive(pid);
 }
 
+function readProcessGroup(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[2]);
+}
+
 async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<{ cli: RunningCli; baseUrl: string }> {
   const cli = startCli(["serve"], { PAPERBOY_DATA_DIR: dataDir, PAPERBOY_SECRET: SECRET, PAPERBOY_PORT: "0", PAPERBOY_CRON: "*/15 * * * *", ...env });
   started.push(cli);
@@ -96,6 +100,7 @@ describe("several commands on one data folder", () => {
     const first = await startServe(dataDir, { PAPERBOY_WORKERS: "0" });
     const second = await startServe(dataDir);
     const pid = await readServerPid(dataDir);
+    expect(readProcessGroup(pid!)).toBe(pid); // its own group: a Ctrl-C for one command in a terminal does not reach it
     expect(await first.cli.stop()).toBe(0);
 
     expect(await status(`${second.baseUrl}/healthz`)).toBe(200);
@@ -103,6 +108,24 @@ describe("several commands on one data folder", () => {
     expect(await readServerPid(dataDir)).toBe(pid);
 
     expect(await second.cli.stop()).toBe(0);
+    expect(isAlive(pid!)).toBe(false);
+  }, 300_000);
+});
+
+describe("a worker on a server another command started", () => {
+  it("keeps the server running after that command has exited, and stops it when it stops", async () => {
+    const dataDir = await newDataDir("worker");
+    const web = await startServe(dataDir, { PAPERBOY_WORKERS: "0" });
+    const worker = startCli(["worker"], { PAPERBOY_DATA_DIR: dataDir, PAPERBOY_SECRET: SECRET });
+    started.push(worker);
+    await worker.waitForLog(/worker: processing/);
+    const pid = await readServerPid(dataDir);
+    expect(await web.cli.stop()).toBe(0);
+    expect(isAlive(pid!)).toBe(true);
+    const list = await runCli(["subscribers", "list"], { PAPERBOY_DATA_DIR: dataDir, PAPERBOY_SECRET: SECRET });
+    expect(list.code, list.stderr).toBe(0);
+    expect(await readServerPid(dataDir)).toBe(pid); // the short command joined it and left it running
+    expect(await worker.stop()).toBe(0);
     expect(isAlive(pid!)).toBe(false);
   }, 300_000);
 });
