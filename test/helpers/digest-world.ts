@@ -19,9 +19,9 @@ export type World = {
   close(): Promise<void>;
 };
 
-/** `shiftDays` moves every sample paper's listing day (e.g. -120: May → January). */
-export async function createWorld(options: { script?: SmtpScript; start: string; shiftDays?: number }): Promise<World> {
-  const test = await createTestDatabase();
+/** `shiftDays` moves every sample paper's listing day (e.g. -120: May → January); `serverUrl` is for use outside vitest. */
+export async function createWorld(options: { script?: SmtpScript; start: string; shiftDays?: number; serverUrl?: string }): Promise<World> {
+  const test = await createTestDatabase(options.serverUrl);
   const sink = await startSmtpSink(options.script);
   await ingestBatch(test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
   if (options.shiftDays) await test.db.$executeRawUnsafe(`UPDATE "Paper" SET "featuredOn" = "featuredOn" + ${Math.trunc(options.shiftDays)}`);
