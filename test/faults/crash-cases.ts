@@ -32,7 +32,7 @@ const killPoint = (ctx: CaseContext, sink: SmtpSink) => sink.messages.length + 5
 export async function killRun(ctx: CaseContext): Promise<Tally> {
   const { world, emails } = await seedWorld(ctx);
   try {
-    const leftover = await killThenRerun(ctx, world.sink, world.test.url, () => undefined);
+    const leftover = await killThenRerun(ctx, world.sink, world.test.url);
     world.clock.set(new Date(Date.now() + CLAIM_LEASE_MS + 60_000).toISOString());
     await runDigest(world.deps, { date: DATE });
     const tally = await tallyCase(world.test.db, "kill -9 of `paperboy run`", world.sink.messages, emails);
@@ -44,7 +44,8 @@ export async function killRun(ctx: CaseContext): Promise<Tally> {
 }
 
 /** Starts `run --date`, runs `kill` once the sink has seen a seeded number of messages, waits for the run's end, then runs it again. */
-async function killThenRerun(ctx: CaseContext, sink: SmtpSink, databaseUrl: string, kill: () => Promise<void> | undefined, restart?: () => Promise<string>): Promise<string> {
+async function killThenRerun(ctx: CaseContext, sink: SmtpSink, databaseUrl: string, kill?: () => Promise<void>, restart?: () => Promise<string>): Promise<string> {
+  const killedBy = kill ? "postgres" : "run";
   const target = killPoint(ctx, sink);
   const { child, result } = startCli(RUN, cliEnv(databaseUrl, sink));
   let done = false;
@@ -52,12 +53,12 @@ async function killThenRerun(ctx: CaseContext, sink: SmtpSink, databaseUrl: stri
   await waitFor(() => done || sink.messages.length >= target, 600_000);
   const killedAt = sink.messages.length;
   const finished = done;
-  if (!finished) (await kill()) ?? child.kill("SIGKILL");
+  if (!finished) await (kill ? kill() : child.kill("SIGKILL"));
   const killed = await result;
   const url = restart ? await restart() : databaseUrl;
   const again = await startCli(RUN, cliEnv(url, sink)).result;
   const held = await countHeld(url);
-  return `killed after ${killedAt} messages${finished ? " (no: it had finished)" : ""}, the run exited ${killed.code}; rerun at once: exit ${again.code}, ${held} left in the killed run's lease, sent after it expired`;
+  return `killed after ${killedAt} messages${finished ? " (no: it had finished first)" : ""}, the run ${killedBy === "postgres" ? `exited ${killed.code}` : "SIGKILLed"}; rerun at once: exit ${again.code}, ${held} left in the killed run's lease, sent after it expired`;
 }
 
 async function countHeld(url: string): Promise<number> {
