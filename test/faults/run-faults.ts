@@ -13,7 +13,8 @@ import { firstAttemptFault, recipientRefusal, relayWideRefusal, smtpDownAtTick, 
 import type { Tally } from "./tally.ts";
 
 const CASES: Record<string, (ctx: CaseContext) => Promise<Tally>> = {
-  "smtp-down": smtpDownAtTick,
+  "smtp-down": smtpDownAtTick(0),
+  "smtp-down-4h": smtpDownAtTick(4),
   "relay-wide": relayWideRefusal,
   "recipient-5xx": recipientRefusal,
   "4xx": firstAttemptFault("4xx (450 to 20 %, twice, then OK)", "450 4.2.1 Mailbox busy, try again later", 0.2, 2),

@@ -84,35 +84,46 @@ export async function recipientRefusal(ctx: CaseContext): Promise<Tally> {
   }
 }
 
-/** The relay is down at the tick and up after it; pg-boss, a worker and ticks every 15 minutes. */
-export async function smtpDownAtTick(ctx: CaseContext): Promise<Tally> {
-  const { world, emails } = await seedWorld(ctx, {}, `${DATE}T08:00:00Z`);
-  const probe = await startSmtpSink();
-  await probe.close(); // connections to its port are refused until the relay is back
-  const mailer = createSmtpMailer({ url: probe.url, maxConnections: 5 });
-  const queue = await startQueue(world.test.url, world.deps.log);
-  let relay: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
-  try {
-    await queue.work({ ...world.deps, mailer, concurrency: 5, breaker: createCircuitBreaker({ now: world.deps.now }) }, 1);
-    const tick = () => runTick({ db: world.test.db, log: world.deps.log, now: world.deps.now, sources: [], enqueue: (batch) => queue.enqueue(batch) });
-    await tick();
-    await waitUntilSettled(world);
-    relay = await startSmtpSink({}, probe.port);
-    let ticks = 0;
-    for (let idle = 0; ticks < 12 && idle < 2; ticks++) {
-      world.clock.advance(QUARTER);
-      idle = (await tick()).due === 0 ? idle + 1 : 0;
-      await waitUntilSettled(world);
+/** The relay is down at the tick and for `hours` after it (ticks every 15 minutes meanwhile), then up; pg-boss, a worker, ticks every 15 minutes. */
+export function smtpDownAtTick(hours: number) {
+  return async (ctx: CaseContext): Promise<Tally> => {
+    const { world, emails } = await seedWorld(ctx, {}, `${DATE}T08:00:00Z`);
+    const probe = await startSmtpSink();
+    await probe.close(); // connections to its port are refused until the relay is back
+    const mailer = createSmtpMailer({ url: probe.url, maxConnections: 5 });
+    const queue = await startQueue(world.test.url, world.deps.log);
+    let relay: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
+    try {
+      await queue.work({ ...world.deps, mailer, concurrency: 5, breaker: createCircuitBreaker({ now: world.deps.now }) }, 1);
+      const tick = async () => {
+        const report = await runTick({ db: world.test.db, log: world.deps.log, now: world.deps.now, sources: [], enqueue: (batch) => queue.enqueue(batch) });
+        await waitUntilSettled(world);
+        return report;
+      };
+      await tick();
+      for (let i = 0; i < hours * 4; i++) {
+        world.clock.advance(QUARTER);
+        await tick();
+      }
+      relay = await startSmtpSink({}, probe.port);
+      const back = world.clock.now.toISOString().slice(11, 16);
+      let ticks = 0;
+      for (let idle = 0; ticks < 12 && idle < 2; ticks++) {
+        world.clock.advance(QUARTER);
+        idle = (await tick()).due === 0 ? idle + 1 : 0;
+      }
+      const name = hours === 0 ? "SMTP down at the tick (up after it)" : `SMTP down at the tick and ${hours} h after it`;
+      const tally = await tallyCase(world.test.db, name, relay.messages, emails);
+      const givenUp = await world.test.db.delivery.count({ where: { status: "failed", nextAttemptAt: null } });
+      tally.notes.push(`queue path; relay back at ${back} UTC, then ${ticks} ticks; ${givenUp} digests given up`);
+      return tally;
+    } finally {
+      await queue.stop();
+      await mailer.close();
+      await relay?.close();
+      await world.close();
     }
-    const tally = await tallyCase(world.test.db, "SMTP down at the tick (up after it)", relay.messages, emails);
-    tally.notes.push(`queue path; ${ticks} ticks after the relay came back`);
-    return tally;
-  } finally {
-    await queue.stop();
-    await mailer.close();
-    await relay?.close();
-    await world.close();
-  }
+  };
 }
 
 /** Nothing is being sent or waiting for a worker (the workers are done with the last tick). */
