@@ -19,12 +19,13 @@ const RETRY_MAX_MS = 6 * 60 * 60 * 1000;
 /** After this many attempts a temporary failure is given up (≈ 5 min, 10, 20, 40, 80 → 2.5 h in all). */
 export const MAX_ATTEMPTS = 6;
 /**
- * An unreachable relay (SMTP_UNAVAILABLE: no session, nothing reached anyone) says
- * nothing about the address: it is retried for as long as the digest's day lasts
- * (the planner only plans today's key), never more than this apart, so a relay
- * that is back within the day delivers the day. Issue 12: a 4-hour outage lost 30 %.
+ * A failure about the relay, not the address — unreachable (SMTP_UNAVAILABLE: no
+ * session, nothing reached anyone) or refusing (RELAY_REJECTED: relaying denied, a
+ * policy, credentials) — is retried for as long as the digest's day lasts (the
+ * planner only plans today's key), never more than this apart, so a relay that is
+ * back within the day delivers the day. Issue 12: 4 hours of outage lost 30 %.
  */
-export const UNREACHABLE_RETRY_MAX_MS = 30 * 60 * 1000;
+export const RELAY_RETRY_MAX_MS = 30 * 60 * 1000;
 
 /**
  * The ledger's one rule for a row that does not close its digest, as SQL over the
@@ -139,14 +140,14 @@ export async function recordSent(db: Db, claim: Claim, outcome: { subscriberId: 
 /**
  * Marks the claim failed. Temporary errors get a next attempt with exponential
  * backoff and ±20 % jitter (so retries of a bad minute spread out), until
- * MAX_ATTEMPTS (an unreachable relay: without a limit, at most
- * UNREACHABLE_RETRY_MAX_MS apart); permanent ones none. `possibleDuplicate` flags that the message
+ * MAX_ATTEMPTS (a failure about the relay: without a limit, at most
+ * RELAY_RETRY_MAX_MS apart); permanent ones none. `possibleDuplicate` flags that the message
  * may have been delivered although the send failed.
  */
 export async function recordFailure(db: Db, claim: Claim, error: AppError, now: Date, options: { possibleDuplicate?: boolean } = {}): Promise<Date | undefined> {
-  const unreachable = error.code === "SMTP_UNAVAILABLE";
-  const retry = !error.permanent && (unreachable || claim.attempts < MAX_ATTEMPTS);
-  const delay = Math.min(unreachable ? UNREACHABLE_RETRY_MAX_MS : RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (Math.min(claim.attempts, 20) - 1)) * jitter(claim);
+  const aboutRelay = error.code === "SMTP_UNAVAILABLE" || error.code === "RELAY_REJECTED";
+  const retry = !error.permanent && (aboutRelay || claim.attempts < MAX_ATTEMPTS);
+  const delay = Math.min(aboutRelay ? RELAY_RETRY_MAX_MS : RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (Math.min(claim.attempts, 20) - 1)) * jitter(claim);
   const nextAttemptAt = retry ? new Date(now.getTime() + delay) : undefined;
   await db.delivery.update({
     where: { id: claim.deliveryId },

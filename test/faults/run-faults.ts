@@ -15,7 +15,8 @@ import type { Tally } from "./tally.ts";
 const CASES: Record<string, (ctx: CaseContext) => Promise<Tally>> = {
   "smtp-down": smtpDownAtTick(0),
   "smtp-down-4h": smtpDownAtTick(4),
-  "relay-wide": relayWideRefusal,
+  "relay-wide": relayWideRefusal(0),
+  "relay-wide-4h": relayWideRefusal(4),
   "recipient-5xx": recipientRefusal,
   "4xx": firstAttemptFault("4xx (450 to 20 %, twice, then OK)", "450 4.2.1 Mailbox busy, try again later", 0.2, 2),
   "drop-before-data": firstAttemptFault("connection dropped before DATA (20 %)", "drop-at-rcpt", 0.2),

@@ -54,21 +54,29 @@ export function firstAttemptFault(name: string, fault: Fault, share: number, att
   };
 }
 
-/** Every RCPT refused with `reply` for the first run, then the relay fixed. */
-export async function relayWideRefusal(ctx: CaseContext): Promise<Tally> {
-  let refuse = true;
-  const { world, emails } = await seedWorld(ctx, { rejectRecipient: () => (refuse ? "550 5.7.1 Relaying denied" : undefined) });
-  try {
-    const first = await runDigest(world.deps, { date: DATE });
-    refuse = false;
-    world.clock.advance(QUARTER);
-    const runs = await runUntilSettled(world);
-    const tally = await tallyCase(world.test.db, "relay-wide 5xx (5.7.1 to every RCPT)", world.sink.messages, emails);
-    tally.notes.push(`run stopped after ${first.counts.failed} refusals, ALERT ${first.alert ? "shown" : "MISSING"}; ${runs + 1} runs after the fix`);
-    return tally;
-  } finally {
-    await world.close();
-  }
+/** Every RCPT refused with 5.7.1 by the first run and the runs of the next `hours` (every 15 minutes), then the relay fixed. */
+export function relayWideRefusal(hours: number) {
+  return async (ctx: CaseContext): Promise<Tally> => {
+    let refuse = true;
+    const { world, emails } = await seedWorld(ctx, { rejectRecipient: () => (refuse ? "550 5.7.1 Relaying denied" : undefined) });
+    try {
+      const first = await runDigest(world.deps, { date: DATE });
+      for (let i = 0; i < hours * 4; i++) {
+        world.clock.advance(QUARTER);
+        await runDigest(world.deps, { date: DATE });
+      }
+      refuse = false;
+      world.clock.advance(QUARTER);
+      const runs = await runUntilSettled(world);
+      const name = hours === 0 ? "relay-wide 5xx (5.7.1 to every RCPT)" : `relay-wide 5xx for ${hours} h (runs every 15 min)`;
+      const tally = await tallyCase(world.test.db, name, world.sink.messages, emails);
+      const givenUp = await world.test.db.delivery.count({ where: { status: "failed", nextAttemptAt: null } });
+      tally.notes.push(`first run stopped after ${first.counts.failed} refusals, ALERT ${first.alert ? "shown" : "MISSING"}; ${runs + 1} runs after the fix; ${givenUp} digests given up`);
+      return tally;
+    } finally {
+      await world.close();
+    }
+  };
 }
 
 /** "550 5.1.1" for a few addresses: exactly those suppressed, the rest sent. */
