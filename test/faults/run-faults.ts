@@ -9,14 +9,15 @@
 import { startTestServer } from "../helpers/test-server.ts";
 import { loadSeed, random } from "../helpers/seeded-random.ts";
 import { concurrentRuns, concurrentRunsStopped, killPostgres, killRun, killWorker, tickWorkerPairs } from "./crash-cases.ts";
-import { firstAttemptFault, recipientRefusal, relayWideRefusal, smtpDownAtTick, type CaseContext } from "./smtp-cases.ts";
+import { firstAttemptFault, recipientRefusal, relayWideReply, smtpDownAtTick, type CaseContext } from "./smtp-cases.ts";
 import type { Tally } from "./tally.ts";
 
 const CASES: Record<string, (ctx: CaseContext) => Promise<Tally>> = {
   "smtp-down": smtpDownAtTick(0),
   "smtp-down-4h": smtpDownAtTick(4),
-  "relay-wide": relayWideRefusal(0),
-  "relay-wide-4h": relayWideRefusal(4),
+  "relay-wide": relayWideReply("relay-wide 5xx (5.7.1 to every RCPT)", "550 5.7.1 Relaying denied", 0),
+  "relay-wide-4h": relayWideReply("relay-wide 5xx for 4 h (runs every 15 min)", "550 5.7.1 Relaying denied", 4),
+  "relay-wide-4xx-4h": relayWideReply("relay-wide 4xx for 4 h (451 to every RCPT)", "451 4.3.0 Temporary local problem", 4),
   "recipient-5xx": recipientRefusal,
   "4xx": firstAttemptFault("4xx (450 to 20 %, twice, then OK)", "450 4.2.1 Mailbox busy, try again later", 0.2, 2),
   "drop-before-data": firstAttemptFault("connection dropped before DATA (20 %)", "drop-at-rcpt", 0.2),

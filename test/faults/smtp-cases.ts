@@ -7,7 +7,7 @@ import { startQueue } from "../../src/digest/queue.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
-import { startSmtpSink, type Fault, type SmtpScript } from "../helpers/smtp-sink.ts";
+import { startSmtpSink, type Fault, type Reply, type SmtpScript } from "../helpers/smtp-sink.ts";
 import { seedSubscribers, tallyCase, type Tally } from "./tally.ts";
 
 export const DATE = "2026-05-14";
@@ -54,24 +54,23 @@ export function firstAttemptFault(name: string, fault: Fault, share: number, att
   };
 }
 
-/** Every RCPT refused with 5.7.1 by the first run and the runs of the next `hours` (every 15 minutes), then the relay fixed. */
-export function relayWideRefusal(hours: number) {
+/** Every RCPT answered `reply` by the first run and the runs of the next `hours` (every 15 minutes), then the relay fixed. */
+export function relayWideReply(name: string, reply: Reply, hours: number) {
   return async (ctx: CaseContext): Promise<Tally> => {
-    let refuse = true;
-    const { world, emails } = await seedWorld(ctx, { rejectRecipient: () => (refuse ? "550 5.7.1 Relaying denied" : undefined) });
+    let broken = true;
+    const { world, emails } = await seedWorld(ctx, { rejectRecipient: () => (broken ? reply : undefined) });
     try {
       const first = await runDigest(world.deps, { date: DATE });
       for (let i = 0; i < hours * 4; i++) {
         world.clock.advance(QUARTER);
         await runDigest(world.deps, { date: DATE });
       }
-      refuse = false;
+      broken = false;
       world.clock.advance(QUARTER);
       const runs = await runUntilSettled(world);
-      const name = hours === 0 ? "relay-wide 5xx (5.7.1 to every RCPT)" : `relay-wide 5xx for ${hours} h (runs every 15 min)`;
       const tally = await tallyCase(world.test.db, name, world.sink.messages, emails);
       const givenUp = await world.test.db.delivery.count({ where: { status: "failed", nextAttemptAt: null } });
-      tally.notes.push(`first run stopped after ${first.counts.failed} refusals, ALERT ${first.alert ? "shown" : "MISSING"}; ${runs + 1} runs after the fix; ${givenUp} digests given up`);
+      tally.notes.push(`first run: ${first.counts.failed} failed, ${first.counts.deferred} deferred, ALERT ${first.alert ? "shown" : "none"}; ${runs + 1} runs after the fix; ${givenUp} digests given up`);
       return tally;
     } finally {
       await world.close();
