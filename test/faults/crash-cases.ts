@@ -56,9 +56,10 @@ async function killThenRerun(ctx: CaseContext, sink: SmtpSink, databaseUrl: stri
   if (!finished) await (kill ? kill() : child.kill("SIGKILL"));
   const killed = await result;
   const url = restart ? await restart() : databaseUrl;
+  const claimed = await countHeld(url);
   const again = await startCli(RUN, cliEnv(url, sink)).result;
   const held = await countHeld(url);
-  return `killed after ${killedAt} messages${finished ? " (no: it had finished first)" : ""}, the run ${killedBy === "postgres" ? `exited ${killed.code}` : "SIGKILLed"}; rerun at once: exit ${again.code}, ${held} left in the killed run's lease, sent after it expired`;
+  return `killed after ${killedAt} messages${finished ? " (no: it had finished first)" : ""} holding ${claimed} claims, the run ${killedBy === "postgres" ? `exited ${killed.code}` : "SIGKILLed"}; rerun at once: exit ${again.code}, ${held} left in the killed run's lease, sent after it expired`;
 }
 
 async function countHeld(url: string): Promise<number> {
