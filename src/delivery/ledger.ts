@@ -16,8 +16,20 @@ export type Claim = {
 export const CLAIM_LEASE_MS = 10 * 60 * 1000;
 export const RETRY_BASE_MS = 5 * 60 * 1000;
 const RETRY_MAX_MS = 6 * 60 * 60 * 1000;
-/** After this many attempts a temporary failure is given up (≈ 5 min, 10, 20, 40, 80 → 2.5 h in all). */
+/** After this many attempts a lost connection is given up (≈ 5 min, 10, 20, 40, 80 → 2.5 h in all). */
 export const MAX_ATTEMPTS = 6;
+/**
+ * Failures that cannot have delivered anything and say nothing final about the
+ * address — the relay unreachable (SMTP_UNAVAILABLE), refusing everyone
+ * (RELAY_REJECTED), a 4xx (SMTP_TEMPORARY: "try again later", from the relay or the
+ * recipient's server) — are retried for as long as the digest's day lasts (the
+ * planner only plans today's key), never more than RELAY_RETRY_MAX_MS apart, so a
+ * relay back within the day delivers the day. Issue 12: 4 hours of outage lost
+ * 30 % of a list, 4 hours of 451 all of it. A lost connection (SMTP_OUTCOME_UNKNOWN)
+ * keeps the MAX_ATTEMPTS cap: each retry may be a duplicate.
+ */
+const RETRIED_ALL_DAY: ReadonlySet<string> = new Set(["SMTP_UNAVAILABLE", "RELAY_REJECTED", "SMTP_TEMPORARY"]);
+export const RELAY_RETRY_MAX_MS = 30 * 60 * 1000;
 
 /**
  * The ledger's one rule for a row that does not close its digest, as SQL over the
@@ -132,12 +144,14 @@ export async function recordSent(db: Db, claim: Claim, outcome: { subscriberId: 
 /**
  * Marks the claim failed. Temporary errors get a next attempt with exponential
  * backoff and ±20 % jitter (so retries of a bad minute spread out), until
- * MAX_ATTEMPTS; permanent ones none. `possibleDuplicate` flags that the message
+ * MAX_ATTEMPTS (those of RETRIED_ALL_DAY: without a limit, at most
+ * RELAY_RETRY_MAX_MS apart); permanent ones none. `possibleDuplicate` flags that the message
  * may have been delivered although the send failed.
  */
 export async function recordFailure(db: Db, claim: Claim, error: AppError, now: Date, options: { possibleDuplicate?: boolean } = {}): Promise<Date | undefined> {
-  const retry = !error.permanent && claim.attempts < MAX_ATTEMPTS;
-  const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (claim.attempts - 1)) * jitter(claim);
+  const allDay = RETRIED_ALL_DAY.has(error.code);
+  const retry = !error.permanent && (allDay || claim.attempts < MAX_ATTEMPTS);
+  const delay = Math.min(allDay ? RELAY_RETRY_MAX_MS : RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (Math.min(claim.attempts, 20) - 1)) * jitter(claim);
   const nextAttemptAt = retry ? new Date(now.getTime() + delay) : undefined;
   await db.delivery.update({
     where: { id: claim.deliveryId },

@@ -2,12 +2,12 @@
 // were about the relay, not the addresses: take them back.
 import { sql, type Db } from "../db/client.ts";
 import { hashAddress } from "../subscriptions/subscriptions.ts";
-import { MAX_ATTEMPTS, RETRY_BASE_MS } from "./ledger.ts";
+import { RETRY_BASE_MS } from "./ledger.ts";
 
 /**
  * Lifts the suppressions the streak's hard bounces wrote (recorded as lifted by
  * "relay-wide refusal"), makes those subscribers active again, and turns their
- * ledger rows into relay refusals retried like any other. One statement; safe to run twice.
+ * ledger rows into relay refusals retried like any other (all day). One statement; safe to run twice.
  */
 export async function undoStreakBounces(db: Db, bounces: Array<{ subscriberId: number; email: string }>, digestKey: string, now: Date): Promise<void> {
   if (bounces.length === 0) return;
@@ -20,8 +20,8 @@ export async function undoStreakBounces(db: Db, bounces: Array<{ subscriberId: n
      ), restored AS (
        UPDATE "Subscriber" SET status = 'active' WHERE id IN (SELECT id FROM bounced) AND status = 'bounced'
      )
-     UPDATE "Delivery" SET "errorClass" = 'RELAY_REJECTED', "nextAttemptAt" = CASE WHEN attempts < $5 THEN $6::timestamp ELSE NULL END, "updatedAt" = $4
+     UPDATE "Delivery" SET "errorClass" = 'RELAY_REJECTED', "nextAttemptAt" = $5::timestamp, "updatedAt" = $4
      WHERE "subscriberId" IN (SELECT id FROM bounced) AND "digestKey" = $3 AND status = 'failed' AND "errorClass" = 'RECIPIENT_REJECTED'`,
-    [bounces.map((bounce) => bounce.subscriberId), bounces.map((bounce) => hashAddress(bounce.email)), digestKey, now, MAX_ATTEMPTS, new Date(now.getTime() + RETRY_BASE_MS)],
+    [bounces.map((bounce) => bounce.subscriberId), bounces.map((bounce) => hashAddress(bounce.email)), digestKey, now, new Date(now.getTime() + RETRY_BASE_MS)],
   );
 }

@@ -32,11 +32,7 @@ export async function startQueue(databaseUrl: string, log: Log): Promise<Queue> 
     else log.error(`queue: ${describeError(error)}`);
   });
   await boss.start();
-  if (!(await boss.getQueue(DIGEST_QUEUE))) {
-    await boss.createQueue(DIGEST_QUEUE, { name: DIGEST_QUEUE, retryLimit: 5, retryDelay: 60, retryBackoff: true, expireInSeconds: 30 * 60 }).catch((error: unknown) => {
-      if (!/already exists|duplicate key/.test(describeError(error))) throw error; // another process created it first
-    });
-  }
+  await createDigestQueue(boss);
   const cache: CandidateCache = new Map();
   return {
     async enqueue(batch) {
@@ -79,6 +75,23 @@ async function waitForDatabase(boss: PgBoss, log: Log, isStopping: () => boolean
       return;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+/**
+ * Creates the digest queue unless it exists. Processes starting together on a
+ * fresh database race to create it: the loser sees "already exists", or
+ * PostgreSQL picks it as a deadlock victim (issue 12: two workers started at once,
+ * one died with "deadlock detected"); then the queue is looked up again.
+ */
+async function createDigestQueue(boss: PgBoss): Promise<void> {
+  for (let attempt = 1; !(await boss.getQueue(DIGEST_QUEUE)); attempt++) {
+    try {
+      await boss.createQueue(DIGEST_QUEUE, { name: DIGEST_QUEUE, retryLimit: 5, retryDelay: 60, retryBackoff: true, expireInSeconds: 30 * 60 });
+    } catch (error) {
+      const raced = /already exists|duplicate key|deadlock detected/.test(describeError(error));
+      if (!raced || attempt >= 5) throw error;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLAIM_LEASE_MS, claimDelivery, recordFailure, recordSent, recordSkipped } from "../../src/delivery/ledger.ts";
+import { CLAIM_LEASE_MS, MAX_ATTEMPTS, RELAY_RETRY_MAX_MS, claimDelivery, recordFailure, recordSent, recordSkipped } from "../../src/delivery/ledger.ts";
 import { AppError } from "../../src/errors.ts";
 import { addSubscriber, loadActiveSubscribers } from "../../src/subscriptions/subscriptions.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -45,6 +45,30 @@ describe("delivery ledger", () => {
     expect(await recordFailure(test.db, third!, new AppError("RECIPIENT_REJECTED", "550 no such user"), nextRetry!)).toBeUndefined();
     expect(await claimDelivery(test.db, key("daily:b"), later(365 * 86_400_000))).toBeUndefined();
     expect(await test.db.delivery.findUniqueOrThrow({ where: { subscriberId_digestKey: key("daily:b") } })).toMatchObject({ status: "failed", errorClass: "RECIPIENT_REJECTED", attempts: 3 });
+  });
+
+  // Issue 12: 4 hours of SMTP outage, relay-wide 5.7.1 or 451 from the tick lost 30 %, 6 % and 100 % of the day (given up after 6 attempts) although the relay was back by noon.
+  it("keeps retrying a relay that is down, refusing or answering 4xx past MAX_ATTEMPTS, at most RELAY_RETRY_MAX_MS apart, and gives up a lost connection", async () => {
+    const retries: Record<string, Array<number | undefined>> = {};
+    for (const code of ["SMTP_UNAVAILABLE", "RELAY_REJECTED", "SMTP_TEMPORARY", "SMTP_OUTCOME_UNKNOWN"] as const) {
+      let now = t0;
+      retries[code] = [];
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS + 2; attempt++) {
+        const claim = await claimDelivery(test.db, key(`daily:${code}`), now);
+        if (!claim) break;
+        const retryAt = await recordFailure(test.db, claim, new AppError(code, "down", { permanent: false }), now);
+        retries[code]!.push(retryAt && retryAt.getTime() - now.getTime());
+        if (!retryAt) break;
+        now = retryAt;
+      }
+    }
+    expect(retries.SMTP_OUTCOME_UNKNOWN).toHaveLength(MAX_ATTEMPTS);
+    expect(retries.SMTP_OUTCOME_UNKNOWN!.at(-1)).toBeUndefined();
+    for (const code of ["SMTP_UNAVAILABLE", "RELAY_REJECTED", "SMTP_TEMPORARY"]) {
+      expect(retries[code]).toHaveLength(MAX_ATTEMPTS + 2);
+      for (const delay of retries[code]!) expect(delay).toBeLessThanOrEqual(RELAY_RETRY_MAX_MS * 1.2);
+      expect(retries[code]!.at(-1)).toBeGreaterThanOrEqual(RELAY_RETRY_MAX_MS * 0.8);
+    }
   });
 
   it("takes over a claim abandoned by a dead worker after its lease, flagged as a possible duplicate", async () => {

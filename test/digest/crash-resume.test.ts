@@ -3,14 +3,11 @@
 // one flagged as a possible duplicate. The kill points come from a seed, printed
 // first: PAPERBOY_TEST_SEED=<seed> npx vitest run test/digest/crash-resume.test.ts
 // replays a failure.
-import { spawn } from "node:child_process";
-import { randomInt } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLAIM_LEASE_MS } from "../../src/delivery/ledger.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
+import { loadSeed, random } from "../helpers/seeded-random.ts";
+import { startCrashWorker } from "../helpers/start-crash-worker.ts";
 
-const CHILD = fileURLToPath(new URL("../helpers/crash-worker.ts", import.meta.url));
 const SUBSCRIBERS = 300;
 const KILLS = 20;
 const IN_FLIGHT = 5; // the child's concurrency
@@ -24,28 +21,11 @@ afterAll(async () => {
   await world.close();
 });
 
-/** A small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function startWorker(iteration: number) {
-  const offset = iteration * (CLAIM_LEASE_MS + 60_000);
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, world.test.url, world.sink.url, String(offset)], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr })));
-  return { child, exited };
-}
+const startWorker = (iteration: number) => startCrashWorker(world.test.url, world.sink.url, iteration);
 
 describe("crash and resume", () => {
   it(`loses nobody and flags every duplicate across ${KILLS} SIGKILLs`, async () => {
-    const seed = process.env.PAPERBOY_TEST_SEED ? Number(process.env.PAPERBOY_TEST_SEED) : randomInt(1_000_000);
-    expect(Number.isSafeInteger(seed), "PAPERBOY_TEST_SEED must be an integer").toBe(true);
+    const seed = loadSeed();
     console.log(`crash test: seed ${seed} (replay with PAPERBOY_TEST_SEED=${seed})`);
     const next = random(seed);
     let kills = 0;

@@ -6,8 +6,8 @@ import { createDb, type Db } from "../../src/db/client.ts";
 
 export type TestDatabase = { db: Db; url: string; drop(): Promise<void> };
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const server = inject("databaseServerUrl");
+/** Clones the template on `server` (in vitest: the run's server) into a database of its own; drop() deletes it. */
+export async function createTestDatabase(server: string = inject("databaseServerUrl")): Promise<TestDatabase> {
   const name = `test_${randomBytes(6).toString("hex")}`;
   await admin(server, `CREATE DATABASE ${name} TEMPLATE paperboy_template`);
   const url = `${server}/${name}`;

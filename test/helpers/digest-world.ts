@@ -1,5 +1,6 @@
 // A database with the bundled sample papers, subscribers, a movable clock and a
 // real SMTP sink: the ground for the scheduler and delivery tests.
+import type { Db } from "../../src/db/client.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import type { Mailer } from "../../src/delivery/mailer.ts";
 import { SAMPLE_FILES } from "../../src/demo.ts";
@@ -19,9 +20,9 @@ export type World = {
   close(): Promise<void>;
 };
 
-/** `shiftDays` moves every sample paper's listing day (e.g. -120: May → January). */
-export async function createWorld(options: { script?: SmtpScript; start: string; shiftDays?: number }): Promise<World> {
-  const test = await createTestDatabase();
+/** `shiftDays` moves every sample paper's listing day (e.g. -120: May → January); `serverUrl` is for use outside vitest. */
+export async function createWorld(options: { script?: SmtpScript; start: string; shiftDays?: number; serverUrl?: string }): Promise<World> {
+  const test = await createTestDatabase(options.serverUrl);
   const sink = await startSmtpSink(options.script);
   await ingestBatch(test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
   if (options.shiftDays) await test.db.$executeRawUnsafe(`UPDATE "Paper" SET "featuredOn" = "featuredOn" + ${Math.trunc(options.shiftDays)}`);
@@ -35,15 +36,7 @@ export async function createWorld(options: { script?: SmtpScript; start: string;
     },
   };
   const mailer = createSmtpMailer({ url: sink.url });
-  const deps = {
-    db: test.db,
-    mailer,
-    templates: await loadTemplates(),
-    log: silentLog,
-    now: () => clock.now,
-    mail: { secret: "world-secret".padEnd(40, "q"), publicUrl: "https://paperboy.example", from: "paperboy <digest@paperboy.example>", listName: "paperboy" },
-    lookbackDays: 2,
-  };
+  const deps = await createRunDeps(test.db, mailer, () => clock.now);
   return {
     test,
     sink,
@@ -54,5 +47,18 @@ export async function createWorld(options: { script?: SmtpScript; start: string;
       await sink.close();
       await test.drop();
     },
+  };
+}
+
+/** What runDigest and processBatch need, on `db` with `mailer` and the clock `now`. */
+export async function createRunDeps(db: Db, mailer: Mailer, now: () => Date): Promise<RunDeps & { mailer: Mailer }> {
+  return {
+    db,
+    mailer,
+    templates: await loadTemplates(),
+    log: silentLog,
+    now,
+    mail: { secret: "world-secret".padEnd(40, "q"), publicUrl: "https://paperboy.example", from: "paperboy <digest@paperboy.example>", listName: "paperboy" },
+    lookbackDays: 2,
   };
 }

@@ -17,10 +17,16 @@ process.once("exit", () => {
 
 /** Runs `bin` (the project's CLI by default) with only the env the CLI needs and resolves with its exit code and output. */
 export function runCli(args: string[], env: Record<string, string | undefined>, options: { cwd?: string; bin?: string } = {}): Promise<CliResult> {
+  return spawnCli(args, env, options).result;
+}
+
+/** runCli, with the child at hand (to kill it mid-run). */
+export function spawnCli(args: string[], env: Record<string, string | undefined>, options: { cwd?: string; bin?: string } = {}): { child: ChildProcess; result: Promise<CliResult> } {
   // Only what the CLI needs: a developer's own PAPERBOY_* or DATABASE_URL must not leak in.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PAPERBOY_") && name !== "DATABASE_URL"));
-  return new Promise((resolve) => {
-    const child = execFile(
+  let child!: ChildProcess;
+  const result = new Promise<CliResult>((resolve) => {
+    child = execFile(
       process.execPath,
       [options.bin ?? BIN, ...args],
       { cwd: options.cwd ?? ROOT, env: { ...base, PAPERBOY_LOG_LEVEL: "warn", PAPERBOY_SOURCES: "none", ...env }, maxBuffer: 512 * 1024 * 1024 },
@@ -31,6 +37,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
     );
     running.add(child);
   });
+  return { child, result };
 }
 
 export type RunningCli = {
