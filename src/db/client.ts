@@ -7,6 +7,7 @@ export type Db = PrismaClient;
 export { Prisma } from "./generated/client.ts";
 
 const pools = new WeakMap<Db, pg.Pool>();
+const connected = new WeakMap<Db, Promise<void>>();
 
 /** Opens a pooled client; call `$disconnect()` when done (it closes the pool too). */
 export function createDb(databaseUrl: string): Db {
@@ -27,5 +28,8 @@ export function createDb(databaseUrl: string): Db {
 export async function sql<Row>(db: Db, text: string, values: unknown[]): Promise<Row[]> {
   const params = values.map((value) => (value instanceof Date ? value.toISOString() : value));
   const pool = pools.get(db);
+  // The adapter takes charge of the pool (idle-client errors, closing it on $disconnect) only once Prisma connects.
+  if (pool && !connected.has(db)) connected.set(db, db.$connect());
+  if (pool) await connected.get(db);
   return pool ? (await pool.query(text, params)).rows : db.$queryRawUnsafe<Row[]>(text, ...params);
 }

@@ -8,6 +8,7 @@ import type { TrustProxy } from "../config.ts";
 import type { RunDeps } from "../digest/run-digest.ts";
 import { AppError, isAppError, type ErrorCode } from "../errors.ts";
 import { renderPage, type Templates } from "../rendering/templates.ts";
+import { startSubscribeQueue } from "../subscriptions/subscribe-queue.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerArchiveRoutes } from "./routes/archive.ts";
 import { registerFeedbackRoutes } from "./routes/feedback.ts";
@@ -46,7 +47,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
-/** Builds the app with every route and the security headers; does not listen. */
+/**
+ * Builds the app with every route and the security headers; does not listen.
+ * Starts processing stored subscribe requests (subscribe-queue.ts) until app.close().
+ */
 export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, trustProxy: toFastifyTrust(deps.trustProxy ?? false), bodyLimit: 64 * 1024 });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -85,11 +89,14 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   });
   registerHealthRoutes(app, deps);
 
-  registerSubscribeRoutes(app, deps);
+  // Subscribe requests are answered at once and processed after the answer, so its timing tells nothing.
+  const subscriptions = startSubscribeQueue(deps);
+  app.addHook("onClose", async () => subscriptions.stop());
+  registerSubscribeRoutes(app, deps, subscriptions);
   registerManageRoutes(app, deps);
-  registerLeaveRoutes(app, deps);
+  registerLeaveRoutes(app, deps, subscriptions);
   registerArchiveRoutes(app, deps);
-  registerApiRoutes(app, deps);
+  registerApiRoutes(app, deps, subscriptions);
   registerOperatorRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
   return app;

@@ -1,6 +1,7 @@
 // The real web app on a loopback port, with a fresh database and a real SMTP
 // sink; links in the emails it sends point back at it.
 import type { FastifyInstance } from "fastify";
+import { expect } from "vitest";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import type { Mailer } from "../../src/delivery/mailer.ts";
 import { silentLog } from "../../src/log.ts";
@@ -15,6 +16,8 @@ export type TestApp = {
   sink: SmtpSink;
   test: TestDatabase;
   deps: WebDeps & { mailer: Mailer };
+  /** Waits until every stored subscribe request has been processed (its email sent, or not). */
+  settle(timeoutMs?: number): Promise<void>;
   /** Links (href or plain-text URLs) to this app found in a received message. */
   linksIn(message: ReceivedMessage, path: string): string[];
   close(): Promise<void>;
@@ -48,6 +51,9 @@ export async function startTestApp(options: { subscribeLimit?: WebDeps["subscrib
     sink,
     test,
     deps,
+    async settle(timeoutMs = 5000) {
+      await expect.poll(() => test.db.subscribeRequest.count(), { timeout: timeoutMs, interval: 20 }).toBe(0);
+    },
     linksIn(message, path) {
       const text = `${message.parsed.text ?? ""}\n${String(message.parsed.html ?? "").replaceAll("&#x3D;", "=").replaceAll("&amp;", "&")}`;
       return [...new Set(text.match(new RegExp(`${address.replace(/[.]/g, "\\.")}${path}\\?[^\\s"<>]+`, "g")) ?? [])];
