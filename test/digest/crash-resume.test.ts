@@ -4,11 +4,11 @@
 // first: PAPERBOY_TEST_SEED=<seed> npx vitest run test/digest/crash-resume.test.ts
 // replays a failure.
 import { spawn } from "node:child_process";
-import { randomInt } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_LEASE_MS } from "../../src/delivery/ledger.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
+import { random, readTestSeed } from "../helpers/random.ts";
 
 const CHILD = fileURLToPath(new URL("../helpers/crash-worker.ts", import.meta.url));
 const SUBSCRIBERS = 300;
@@ -24,15 +24,6 @@ afterAll(async () => {
   await world.close();
 });
 
-/** A small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 function startWorker(iteration: number) {
   const offset = iteration * (CLAIM_LEASE_MS + 60_000);
   const child = spawn(process.execPath, ["--import", "tsx", CHILD, world.test.url, world.sink.url, String(offset)], { stdio: ["ignore", "pipe", "pipe"] });
@@ -44,9 +35,7 @@ function startWorker(iteration: number) {
 
 describe("crash and resume", () => {
   it(`loses nobody and flags every duplicate across ${KILLS} SIGKILLs`, async () => {
-    const seed = process.env.PAPERBOY_TEST_SEED ? Number(process.env.PAPERBOY_TEST_SEED) : randomInt(1_000_000);
-    expect(Number.isSafeInteger(seed), "PAPERBOY_TEST_SEED must be an integer").toBe(true);
-    console.log(`crash test: seed ${seed} (replay with PAPERBOY_TEST_SEED=${seed})`);
+    const seed = readTestSeed("crash test", "test/digest/crash-resume.test.ts");
     const next = random(seed);
     let kills = 0;
     for (let i = 0; i < KILLS; i++) {

@@ -8,7 +8,7 @@ import { silentLog } from "../../src/log.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { createApp, type WebDeps } from "../../src/web/app.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
-import { startSmtpSink, type ReceivedMessage, type SmtpSink } from "./smtp-sink.ts";
+import { startSmtpSink, type ReceivedMessage, type SmtpScript, type SmtpSink } from "./smtp-sink.ts";
 
 export type TestApp = {
   baseUrl: string;
@@ -17,7 +17,7 @@ export type TestApp = {
   test: TestDatabase;
   deps: WebDeps & { mailer: Mailer };
   /** Waits until every stored subscribe request has been processed (its email sent, or not). */
-  settle(timeoutMs?: number): Promise<void>;
+  settle(): Promise<void>;
   /** Links (href or plain-text URLs) to this app found in a received message. */
   linksIn(message: ReceivedMessage, path: string): string[];
   close(): Promise<void>;
@@ -25,9 +25,11 @@ export type TestApp = {
 
 export const TEST_SECRET = "web-test-secret".padEnd(40, "w");
 
-export async function startTestApp(options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date; trustProxy?: WebDeps["trustProxy"] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date; trustProxy?: WebDeps["trustProxy"]; smtp?: SmtpScript } = {},
+): Promise<TestApp> {
   const test = await createTestDatabase();
-  const sink = await startSmtpSink();
+  const sink = await startSmtpSink(options.smtp);
   const templates = await loadTemplates();
   const mailer = createSmtpMailer({ url: sink.url });
   const deps: WebDeps & { mailer: Mailer } = {
@@ -51,8 +53,8 @@ export async function startTestApp(options: { subscribeLimit?: WebDeps["subscrib
     sink,
     test,
     deps,
-    async settle(timeoutMs = 5000) {
-      await expect.poll(() => test.db.subscribeRequest.count(), { timeout: timeoutMs, interval: 20 }).toBe(0);
+    async settle() {
+      await expect.poll(() => test.db.subscribeRequest.count(), { interval: 20 }).toBe(0);
     },
     linksIn(message, path) {
       const text = `${message.parsed.text ?? ""}\n${String(message.parsed.html ?? "").replaceAll("&#x3D;", "=").replaceAll("&amp;", "&")}`;
