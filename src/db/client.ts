@@ -9,6 +9,7 @@ export type Db = PrismaClient;
 export { Prisma } from "./generated/client.ts";
 
 const pools = new WeakMap<Db, pg.Pool>();
+const connected = new WeakMap<Db, Promise<void>>();
 
 /**
  * Opens a pooled client; call `$disconnect()` when done (it closes the pool too).
@@ -34,5 +35,20 @@ export function createDb(databaseUrl: string, log: Log = silentLog): Db {
 export async function sql<Row>(db: Db, text: string, values: unknown[]): Promise<Row[]> {
   const params = values.map((value) => (value instanceof Date ? value.toISOString() : value));
   const pool = pools.get(db);
-  return pool ? (await pool.query(text, params)).rows : db.$queryRawUnsafe<Row[]>(text, ...params);
+  if (!pool) return db.$queryRawUnsafe<Row[]>(text, ...params);
+  await connectOnce(db);
+  return (await pool.query(text, params)).rows;
+}
+
+/** The adapter takes charge of the pool (idle-client errors, ending it on $disconnect) only once Prisma has connected. */
+function connectOnce(db: Db): Promise<void> {
+  let connecting = connected.get(db);
+  if (!connecting) {
+    connecting = db.$connect().catch((error: unknown) => {
+      connected.delete(db); // try again next time
+      throw error;
+    });
+    connected.set(db, connecting);
+  }
+  return connecting;
 }

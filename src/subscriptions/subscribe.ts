@@ -1,6 +1,7 @@
 // Double opt-in: a subscription request sends a confirmation link; the link
 // activates the subscriber. Callers answer the same way whatever the address's
-// state, so nobody can learn who is subscribed.
+// state, so nobody can learn who is subscribed; the web app also answers before
+// any of the state-dependent work (subscribe-queue.ts), so timing tells nothing either.
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { mailDomain, type Mailer } from "../delivery/mailer.ts";
@@ -28,22 +29,31 @@ export const CONFIRMATION_COOLDOWN_MS = 10 * 60 * 1000;
 export const PENDING_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type SubscribeRequest = { email: string; topics: string[]; source: "web" | "api" | "cli"; ip?: string };
+/** A request that passed validation, as the web app stores it: the address normalised, the client address hashed. */
+export type ValidSubscribeRequest = { email: string; topics: string[]; source: string; ipHash: string | null; requestedAt: Date };
+
+/** Checks the address and topics (throws INVALID_EMAIL / INVALID_TOPIC naming the field); reads nothing, writes nothing. */
+export function validateSubscribeRequest(secret: string, request: SubscribeRequest, now: Date): ValidSubscribeRequest {
+  const email = normaliseEmail(request.email);
+  parseTopics(request.topics);
+  return { email, topics: request.topics, source: request.source, ipHash: request.ip ? hashIp(secret, request.ip) : null, requestedAt: now };
+}
 
 /**
- * Validates the request (throws INVALID_EMAIL / INVALID_TOPIC naming the field),
- * then, depending on the address's state: creates a pending subscriber and mails a
+ * Processes a validated request (the web app's queue calls it after its answer,
+ * see subscribe-queue.ts). Depending on the address's state: creates a pending subscriber and mails a
  * confirmation link; re-sends it; or mails an active subscriber their manage link.
- * At most one email per address per cooldown; suppressed and complained
- * addresses get none. Returns nothing a caller could leak.
+ * At most one email per address per cooldown (safe to run twice, or at once);
+ * suppressed and complained addresses get none. A failed send is logged, not thrown.
  */
-export async function requestSubscription(deps: SubscribeDeps, request: SubscribeRequest): Promise<void> {
-  const email = normaliseEmail(request.email);
+export async function processSubscription(deps: SubscribeDeps, request: ValidSubscribeRequest): Promise<void> {
+  const { email } = request;
   const topics = parseTopics(request.topics);
   const now = deps.now();
   await purgeExpiredPending(deps.db, now);
   if (await findSuppression(deps.db, email)) return;
 
-  const consent = { consentAt: now, consentSource: request.source, consentIpHash: request.ip ? hashIp(deps.mail.secret, request.ip) : null };
+  const consent = { consentAt: request.requestedAt, consentSource: request.source, consentIpHash: request.ipHash };
   const existing = await deps.db.subscriber.findUnique({ where: { email } });
   if (existing?.status === "complained") return;
 

@@ -9,6 +9,7 @@ import type { RunDeps } from "../digest/run-digest.ts";
 import { createOutageReporter, isDatabaseUnreachable } from "../db/unreachable.ts";
 import { AppError, isAppError, type ErrorCode } from "../errors.ts";
 import { renderPage, type Templates } from "../rendering/templates.ts";
+import { startSubscribeQueue } from "../subscriptions/subscribe-queue.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerArchiveRoutes } from "./routes/archive.ts";
 import { registerFeedbackRoutes } from "./routes/feedback.ts";
@@ -51,7 +52,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 // Seconds a visitor (or a client honouring Retry-After) should wait while the database is down.
 const RETRY_AFTER_S = 30;
 
-/** Builds the app with every route and the security headers; does not listen. */
+/**
+ * Builds the app with every route and the security headers; does not listen.
+ * Starts processing stored subscribe requests (subscribe-queue.ts) until app.close().
+ */
 export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, trustProxy: toFastifyTrust(deps.trustProxy ?? false), bodyLimit: 64 * 1024 });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -94,11 +98,14 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   });
   registerHealthRoutes(app, deps);
 
-  registerSubscribeRoutes(app, deps);
+  // Subscribe requests are answered at once and processed after the answer, so its timing tells nothing.
+  const subscriptions = startSubscribeQueue(deps);
+  app.addHook("onClose", async () => subscriptions.stop());
+  registerSubscribeRoutes(app, deps, subscriptions);
   registerManageRoutes(app, deps);
-  registerLeaveRoutes(app, deps);
+  registerLeaveRoutes(app, deps, subscriptions);
   registerArchiveRoutes(app, deps);
-  registerApiRoutes(app, deps);
+  registerApiRoutes(app, deps, subscriptions);
   registerOperatorRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
   return app;

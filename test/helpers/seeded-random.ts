@@ -18,3 +18,13 @@ export function random(seed: number): () => number {
     return state / 2 ** 32;
   };
 }
+
+/** A copy of `items` in an order drawn from `next` (Fisher–Yates). */
+export function shuffle<T>(items: readonly T[], next: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}

@@ -26,6 +26,8 @@ export type SmtpScript = {
    * connection instead of answering (the message is kept: it may have arrived).
    */
   fault?: (address: string, attempt: number) => Fault | undefined;
+  /** Answer the end of DATA this much later: a slow relay. */
+  dataDelayMs?: number;
 };
 
 /** Starts the sink on `port` (0: any free one; a fixed one brings a closed sink back up where clients expect it). */
@@ -64,7 +66,8 @@ export async function startSmtpSink(script: SmtpScript = {}, port = 0): Promise<
           parsed: await simpleParser(raw),
         });
         if (faults.get(session.id) === "drop-after-data") return dropSession(session.id);
-        callback();
+        if (script.dataDelayMs) setTimeout(callback, script.dataDelayMs);
+        else callback();
       });
     },
   });

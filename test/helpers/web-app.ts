@@ -1,13 +1,14 @@
 // The real web app on a loopback port, with a fresh database and a real SMTP
 // sink; links in the emails it sends point back at it.
 import type { FastifyInstance } from "fastify";
+import { expect } from "vitest";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import type { Mailer } from "../../src/delivery/mailer.ts";
 import { silentLog } from "../../src/log.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { createApp, type WebDeps } from "../../src/web/app.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
-import { startSmtpSink, type ReceivedMessage, type SmtpSink } from "./smtp-sink.ts";
+import { startSmtpSink, type ReceivedMessage, type SmtpScript, type SmtpSink } from "./smtp-sink.ts";
 
 export type TestApp = {
   baseUrl: string;
@@ -15,6 +16,8 @@ export type TestApp = {
   sink: SmtpSink;
   test: TestDatabase;
   deps: WebDeps & { mailer: Mailer };
+  /** Waits until every stored subscribe request has been processed (its email sent, or not). */
+  settle(): Promise<void>;
   /** Links (href or plain-text URLs) to this app found in a received message. */
   linksIn(message: ReceivedMessage, path: string): string[];
   close(): Promise<void>;
@@ -22,9 +25,11 @@ export type TestApp = {
 
 export const TEST_SECRET = "web-test-secret".padEnd(40, "w");
 
-export async function startTestApp(options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date; trustProxy?: WebDeps["trustProxy"] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date; trustProxy?: WebDeps["trustProxy"]; smtp?: SmtpScript } = {},
+): Promise<TestApp> {
   const test = await createTestDatabase();
-  const sink = await startSmtpSink();
+  const sink = await startSmtpSink(options.smtp);
   const templates = await loadTemplates();
   const mailer = createSmtpMailer({ url: sink.url });
   const deps: WebDeps & { mailer: Mailer } = {
@@ -48,6 +53,9 @@ export async function startTestApp(options: { subscribeLimit?: WebDeps["subscrib
     sink,
     test,
     deps,
+    async settle() {
+      await expect.poll(() => test.db.subscribeRequest.count(), { interval: 20 }).toBe(0);
+    },
     linksIn(message, path) {
       const text = `${message.parsed.text ?? ""}\n${String(message.parsed.html ?? "").replaceAll("&#x3D;", "=").replaceAll("&amp;", "&")}`;
       return [...new Set(text.match(new RegExp(`${address.replace(/[.]/g, "\\.")}${path}\\?[^\\s"<>]+`, "g")) ?? [])];

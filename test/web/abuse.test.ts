@@ -33,6 +33,7 @@ describe("concurrent requests for one address", () => {
     const app = t;
     const responses = await Promise.all(Array.from({ length: 10 }, () => subscribe(app, "new@example.org")));
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(202));
+    await app.settle();
     expect(await app.test.db.subscriber.count({ where: { email: "new@example.org" } })).toBe(1);
     expect(mailsTo(app, "new@example.org")).toBe(1);
   });
@@ -43,6 +44,7 @@ describe("concurrent requests for one address", () => {
     await addSubscriber(app.test.db, { email: "active@example.org", topics: ["agents"], source: "cli" }, new Date());
     const responses = await Promise.all(Array.from({ length: 8 }, () => subscribe(app, "active@example.org")));
     expect(responses.map((response) => response.status)).toEqual(Array(8).fill(202));
+    await app.settle();
     expect(mailsTo(app, "active@example.org")).toBe(1);
   });
 });

@@ -48,6 +48,7 @@ describe("link lifetimes", () => {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
     const before = t.sink.messages.length;
     expect((await postForm(`${t.baseUrl}/subscribe`, { email: "ada@example.org", _csrf: csrf }, cookie)).status).toBe(200);
+    await t.settle(); // the email follows the answer
     const mail = t.sink.messages.slice(before);
     expect(mail).toHaveLength(1);
     const fresh = t.linksIn(mail[0]!, "/manage")[0]!;

@@ -17,9 +17,12 @@ afterAll(async () => {
   await t.close();
 });
 
+/** Subscribes with the form, then waits until the request has been processed (the email follows the answer). */
 async function subscribe(email: string, topics = ""): Promise<Response> {
   const form = await openForm(t.baseUrl, "/");
-  return postForm(`${t.baseUrl}/subscribe`, { email, topics, _csrf: form.csrf }, form.cookie);
+  const response = await postForm(`${t.baseUrl}/subscribe`, { email, topics, _csrf: form.csrf }, form.cookie);
+  await t.settle();
+  return response;
 }
 
 const mailFor = (email: string) => t.sink.messages.filter((message) => message.to.includes(email));
@@ -73,6 +76,7 @@ describe("subscribe and confirm (double opt-in)", () => {
     const json = await Promise.all(
       ["fresh-json@example.org", "pending@example.org", "active@example.org"].map(async (email) => {
         const response = await fetch(`${t.baseUrl}/api/subscribe`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email }) });
+        await t.settle();
         return { status: response.status, body: await response.json() };
       }),
     );
@@ -103,13 +107,14 @@ describe("subscribe and confirm (double opt-in)", () => {
     ["eve@example.org, victim@example.org", /exactly one address/],
     [`${"a".repeat(300)}@example.org`, /longer than 254/],
   ])("refuses the address %j with a clear message and writes nothing", async (email, message) => {
-    const before = { subscribers: await t.test.db.subscriber.count(), mails: t.sink.messages.length };
+    const count = async () => ({ subscribers: await t.test.db.subscriber.count(), requests: await t.test.db.subscribeRequest.count(), mails: t.sink.messages.length });
+    const before = await count();
     const response = await subscribe(email);
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toMatch(message);
     expect(html).toContain('aria-invalid="true"');
-    expect({ subscribers: await t.test.db.subscriber.count(), mails: t.sink.messages.length }).toEqual(before);
+    expect(await count()).toEqual(before);
   });
 
   it.each([

@@ -5,20 +5,20 @@ import type { FastifyInstance } from "fastify";
 import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
 import { deleteSubscriber, exportSubscriber, unsubscribe } from "../../subscriptions/leave.ts";
 import { readPreferences, updatePreferences, validatePreferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
-import { requestSubscription } from "../../subscriptions/subscribe.ts";
+import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
 import { AppError } from "../../errors.ts";
 import { mediaType, type WebDeps } from "../app.ts";
 import { authenticate } from "../authenticate.ts";
 import { toLines } from "./subscribe.ts";
 
-export function registerApiRoutes(app: FastifyInstance, deps: WebDeps): void {
+export function registerApiRoutes(app: FastifyInstance, deps: WebDeps, subscriptions: SubscribeQueue): void {
   const limit = deps.subscribeLimit ?? { max: 10, windowMs: 60 * 60 * 1000 };
 
   app.post("/api/subscribe", { config: { rateLimit: { max: limit.max, timeWindow: limit.windowMs } } }, async (request, reply) => {
     // JSON only: a cross-site HTML form can post urlencoded or multipart bodies, never JSON without a CORS preflight.
     if (mediaType(request) !== "application/json") throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send the request as JSON (content-type: application/json)");
     const body = (request.body ?? {}) as { email?: unknown; topics?: unknown };
-    await requestSubscription(deps, { email: typeof body.email === "string" ? body.email : "", topics: toLines(body.topics), source: "api", ip: request.ip });
+    await subscriptions.submit({ email: typeof body.email === "string" ? body.email : "", topics: toLines(body.topics), source: "api", ip: request.ip });
     return reply.code(202).send({ status: "pending", message: "If this address can receive email, a confirmation link is on its way." });
   });
 

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { resubscribe, unsubscribe } from "../../subscriptions/leave.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
-import { requestSubscription } from "../../subscriptions/subscribe.ts";
+import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
 import { findSubscriber, type SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
 import { signToken } from "../../subscriptions/tokens.ts";
 import { formatTopic } from "../../matching/topics.ts";
@@ -14,7 +14,7 @@ import { sendPage, type WebDeps } from "../app.ts";
 import { authenticate } from "../authenticate.ts";
 import { issueCsrf, verifyCsrf } from "../csrf.ts";
 
-export function registerLeaveRoutes(app: FastifyInstance, deps: WebDeps): void {
+export function registerLeaveRoutes(app: FastifyInstance, deps: WebDeps, subscriptions: SubscribeQueue): void {
   const secure = deps.mail.publicUrl.startsWith("https:");
   const manageUrl = (subscriber: SubscriberWithTopics) => signedUrl({ ...deps.mail, publicUrl: "" }, "/manage", "manage", subscriber, deps.now());
 
@@ -61,7 +61,7 @@ export function registerLeaveRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (await resubscribe(deps.db, subscriber, deps.now())) {
       return reply.redirect(`${manageUrl(subscriber)}&welcome=1`, 303);
     }
-    await requestSubscription(deps, { email: subscriber.email, topics: subscriber.topics.map(formatTopic), source: "web", ip: request.ip });
+    await subscriptions.submit({ email: subscriber.email, topics: subscriber.topics.map(formatTopic), source: "web", ip: request.ip });
     return sendPage(deps, reply, "check-inbox", { title: "Check your inbox", email: subscriber.email });
   });
 }

@@ -4,7 +4,8 @@ import { isAppError } from "../../errors.ts";
 import { httpsOnly } from "../../rendering/render-digest.ts";
 import { summarise } from "../../rendering/summarise.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
-import { confirmSubscription, requestSubscription } from "../../subscriptions/subscribe.ts";
+import { confirmSubscription } from "../../subscriptions/subscribe.ts";
+import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
 import { issueCsrf, verifyCsrf } from "../csrf.ts";
 import { readToken } from "../authenticate.ts";
 import { sendPage, wantsJson, type WebDeps } from "../app.ts";
@@ -14,7 +15,7 @@ const DEFAULT_SUBSCRIBE_LIMIT = { max: 10, windowMs: 60 * 60 * 1000 };
 
 type SubscribeBody = { email?: unknown; topics?: unknown; _csrf?: unknown };
 
-export function registerSubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
+export function registerSubscribeRoutes(app: FastifyInstance, deps: WebDeps, subscriptions: SubscribeQueue): void {
   const secure = deps.mail.publicUrl.startsWith("https:");
 
   app.get("/", async (request, reply) => {
@@ -29,7 +30,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: WebDeps): vo
     const email = typeof body.email === "string" ? body.email : "";
     const topics = toLines(body.topics);
     try {
-      await requestSubscription(deps, { email, topics, source: json ? "api" : "web", ip: request.ip });
+      await subscriptions.submit({ email, topics, source: json ? "api" : "web", ip: request.ip });
     } catch (error) {
       if (json || !isAppError(error) || !error.field) throw error;
       // Only errors about what was typed get here; the answer for a valid address never depends on its state.
