@@ -32,10 +32,28 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     url,
     embedded: embedded !== undefined,
     async close() {
-      await db.$disconnect();
+      await disconnect(db, options.log);
       await embedded?.stop();
     },
   };
+}
+
+/** How long closing waits for connections still in use (a transaction cut by a database restart may never give its connection back). */
+const DISCONNECT_GRACE_MS = 5_000;
+
+/**
+ * $disconnect ends the pool, which waits for every connection to be released. A
+ * transaction cut off by a PostgreSQL restart can keep its (dead) connection for
+ * ever; then, after DISCONNECT_GRACE_MS, closing goes on without it (the timer also
+ * keeps the process alive meanwhile, where a wait on nothing would end it with
+ * "unsettled top-level await").
+ */
+async function disconnect(db: Db, log: Log): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), DISCONNECT_GRACE_MS)));
+  const outcome = await Promise.race([db.$disconnect().then(() => "done" as const), late]);
+  clearTimeout(timer);
+  if (outcome === "late") log.warn(`A database connection was still in use ${DISCONNECT_GRACE_MS / 1000} s after shutdown began (cut off by a database restart?); closing without it`);
 }
 
 // A relative PAPERBOY_DATA_DIR (the default is "data") follows the current folder:
