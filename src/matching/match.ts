@@ -335,11 +335,11 @@ function expandWithFeedback(
   }
   // A word only one of the best papers uses says more about that paper than about the topic.
   const expansion = [...weights].filter(([, entry]) => entry.papers >= 2).sort((a, b) => b[1].weight - a[1].weight).slice(0, FEEDBACK_TERMS);
-  const total = expansion.reduce((sum, [, entry]) => sum + entry.weight, 0);
-  if (total === 0) return;
-  const typed = Math.max(...queries.map((query) => query.words.reduce((sum, word) => sum + word.weight, 0)));
+  // Interpolated on the score scale: a paper with every added word scores FEEDBACK_SHARE of the ideal for the typed ones.
   const ideal = Math.max(...queries.map((query) => idealScore(index, query)));
-  const words = expansion.map(([term, entry]) => ({ term, word: index.surface.get(term) ?? term, weight: (FEEDBACK_SHARE * typed * entry.weight) / total }));
+  const mass = expansion.reduce((sum, [term, entry]) => sum + entry.weight * inverseFrequency(index.stats, term) * saturate(IDEAL_FREQUENCY), 0);
+  if (mass === 0) return;
+  const words = expansion.map(([term, entry]) => ({ term, word: index.surface.get(term) ?? term, weight: (FEEDBACK_SHARE * ideal * entry.weight) / mass }));
   const query: Query = { label: "", words, phrases: [], pairs: [] };
   for (const [paperId, found] of scoreQuery(index, query, fields)) {
     const known = best.get(paperId);

@@ -35,7 +35,7 @@ export async function loadProfiles(db: Db, subscriberIds: number[]): Promise<Map
   const [votes, topics] = await Promise.all([
     sql<Vote & { subscriberId: number }>(
       db,
-      `SELECT f."subscriberId", f.vote, p.id AS "paperId", p.title, p.abstract, p."aiKeywords"
+      `SELECT f."subscriberId", f.vote, p.id AS "paperId", p.title, p.abstract, COALESCE(p."aiKeywords", ARRAY[]::text[]) AS "aiKeywords"
        FROM "Feedback" f JOIN "Paper" p ON p.id = f."paperId" WHERE f."subscriberId" = ANY($1::int[])
        ORDER BY f."createdAt" DESC, f.id DESC`,
       [subscriberIds],
