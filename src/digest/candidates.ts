@@ -2,8 +2,10 @@
 import type { Db } from "../db/client.ts";
 import { dayStart, toDay } from "../days.ts";
 import type { DigestWindow } from "./window.ts";
-import { indexPapers, matchTopic, type PaperIndex, type TopicHit } from "../matching/match.ts";
-import { paperTerms, type Profile } from "../matching/profile.ts";
+import { documentTerms } from "../matching/corpus.ts";
+import { indexPapers, matchTopic, type MatchablePaper, type PaperIndex, type TopicHit } from "../matching/match.ts";
+import { hasLearned, type Profile } from "../matching/profile.ts";
+import { countNewPapers, loadCorpusStats } from "../sources/corpus-stats.ts";
 import { COMMUNITY_WEIGHTS, communityScores, findNearDuplicates, rankAll, takeTop, type PaperSet, type Pick, type Ranked } from "../matching/rank.ts";
 import { compileTopic, formatTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 
@@ -38,8 +40,8 @@ export type Candidates = {
   hitsByTopic: Map<string, Map<number, TopicHit>>;
   compiled: Map<string, CompiledTopic>;
   index: PaperIndex;
-  /** Each paper's terms for feedback profiles (title and keywords). */
-  terms: Map<number, string[]>;
+  /** The papers of `like:` topics, by arXiv id (from any day). */
+  seeds: Map<string, MatchablePaper>;
   /** Community interest by paper id (0..1). */
   interest: Map<number, number>;
   /** Papers with nearly the same title, by paper id. */
@@ -64,6 +66,7 @@ const RANKINGS_LIMIT = 400_000;
  * once; `newestPaperId` is the newest paper in the database as they were loaded. Read-only.
  */
 export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[]): Promise<Candidates> {
+  await countNewPapers(db);
   const newest = await db.paper.aggregate({ _max: { id: true } });
   const found = await db.paper.findMany({
     where: { featuredOn: { gte: dayStart(window.since), lte: dayStart(window.until) } },
@@ -87,6 +90,11 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
   });
   const rows = found.map(({ featuredOn, ...row }) => ({ ...row, featuredOn: toDay(featuredOn) }));
   const papers = new Map(rows.map((row) => [row.id, row]));
+  const seedIds = topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
+  const seeds = seedIds.length === 0 ? [] : await db.paper.findMany({ where: { arxivId: { in: seedIds } }, select: { id: true, arxivId: true, title: true, abstract: true, authors: true, aiKeywords: true } });
+  const terms = new Set<string>();
+  for (const paper of [...rows, ...seeds]) for (const term of documentTerms(paper)) terms.add(term);
+  for (const topic of topics) for (const query of compileTopic(topic).queries) for (const word of query.words) terms.add(word.term);
   const candidates: Candidates = {
     date: window.until,
     since: window.since,
@@ -94,8 +102,8 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
     papers,
     hitsByTopic: new Map(),
     compiled: new Map(),
-    index: indexPapers(rows),
-    terms: new Map(rows.map((row) => [row.id, paperTerms(row)])),
+    index: indexPapers(rows, await loadCorpusStats(db, terms)),
+    seeds: new Map(seeds.map((seed) => [seed.arxivId, seed])),
     interest: communityScores(papers),
     nearDuplicates: findNearDuplicates(rows),
     rankings: new Map(),
@@ -114,7 +122,7 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
     if (known) return known;
     const compiled = compileTopic(topic);
     candidates.compiled.set(key, compiled);
-    candidates.hitsByTopic.set(key, new Map(matchTopic(candidates.index, compiled).map((hit) => [hit.paperId, hit])));
+    candidates.hitsByTopic.set(key, new Map(matchTopic(candidates.index, compiled, candidates.seeds).map((hit) => [hit.paperId, hit])));
     return compiled;
   });
 }
@@ -134,9 +142,8 @@ export function pickPapers(
   const topics = matchTopics(candidates, subscriber.topics);
   const communityWeight = COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"];
   const rank = () =>
-    rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, termsOf: (paperId) => candidates.terms.get(paperId) ?? [] });
-  const learned = profile !== undefined && (profile.terms.size > 0 || profile.topicWeights.size > 0);
-  if (learned) return takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates);
+    rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, index: candidates.index });
+  if (hasLearned(profile)) return takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates);
   const key = `${communityWeight}|${topics.map((topic) => topic.key).join("\u0000")}`;
   let shared = candidates.rankings.get(key);
   if (!shared) {

@@ -4,7 +4,7 @@ import { AppError } from "../errors.ts";
 import { ARXIV_ID, stripVersion } from "../sources/source.ts";
 import { findCategory } from "./categories.ts";
 import type { Field } from "./match.ts";
-import { expandSynonyms } from "./synonyms.ts";
+import { synonymsOf } from "./synonyms.ts";
 import { foldPlural, isStopWord, splitWords, toTerms } from "./tokens.ts";
 
 export const MAX_TOPIC_LENGTH = 200;
@@ -50,6 +50,8 @@ export type CompiledTopic = {
   /** `like` topics: the arXiv id of the paper. */
   seed?: string;
 };
+
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 
 /** Most wordings a topic expands into (alternatives × groups × synonyms). */
 const MAX_QUERIES = 12;
@@ -162,14 +164,13 @@ function withSynonyms(clauses: RawClause[]): Query[] {
   });
 }
 
-/** The alternative with one clause (or the whole of it) replaced by each of its synonyms. */
+/** The alternative with one clause (or the whole of it) replaced by each of its synonyms, each a fixed expression (quoted). */
 function synonymWordings(sequence: RawClause[]): RawClause[][] {
   const wordings: RawClause[][] = [];
-  const whole = expandSynonyms(toTerms(sequence.map((clause) => clause.text).join(" "))).slice(1);
-  for (const terms of whole) wordings.push([{ text: terms.join(" "), quoted: sequence.some((clause) => clause.quoted) }]);
+  for (const text of synonymsOf(toTerms(sequence.map((clause) => clause.text).join(" ")))) wordings.push([{ text, quoted: true }]);
   if (sequence.length > 1) {
     sequence.forEach((clause, i) => {
-      for (const terms of expandSynonyms(toTerms(clause.text)).slice(1)) wordings.push(sequence.map((other, j) => (i === j ? { text: terms.join(" "), quoted: clause.quoted } : other)));
+      for (const text of synonymsOf(toTerms(clause.text))) wordings.push(sequence.map((other, j) => (i === j ? { text, quoted: true } : other)));
     });
   }
   return wordings;
@@ -189,7 +190,8 @@ function toQuery(sequence: RawClause[]): Query {
       if (!words.some((known) => known.term === term)) words.push({ term, word, weight: 1, form: foldPlural(word) });
     }
   }
-  const phrases = sequence.filter((clause) => clause.quoted).map((clause) => toTerms(clause.text));
+  // Quoted phrases, and words of scripts written without spaces (each character is a term: they must stay together).
+  const phrases = sequence.filter((clause) => clause.quoted || UNSPACED.test(clause.text)).map((clause) => toTerms(clause.text));
   // A query of stop words alone ("the who") keeps them as its words rather than match nothing.
   if (words.length === 0) for (const clause of sequence) for (const term of toTerms(clause.text)) words.push({ term, word: term, weight: 1 });
   return { label: sequence.map(formatClause).join(" "), words, phrases, pairs };

@@ -1,5 +1,6 @@
 // Writes a source batch to the Paper table in one transaction.
 import type { Db } from "../db/client.ts";
+import { countNewPapers } from "./corpus-stats.ts";
 import type { PaperInput, RejectedRecord, SourceBatch } from "./source.ts";
 
 export type IngestResult = {
@@ -13,7 +14,8 @@ export type IngestResult = {
 /**
  * Upserts the batch's papers keyed by arXiv id: new papers are created, known ones
  * get fresh community counts and metadata but keep the day they were first
- * featured. All or nothing; safe to run again with the same batch.
+ * featured. All or nothing; safe to run again with the same batch. Then the new
+ * papers are counted into the corpus statistics.
  */
 export async function ingestBatch(db: Db, batch: SourceBatch): Promise<IngestResult> {
   const papers = mergeById(batch.papers);
@@ -26,8 +28,7 @@ export async function ingestBatch(db: Db, batch: SourceBatch): Promise<IngestRes
     db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ ...toRow(paper, batch.source), featuredOn: toDay(paper.featuredOn) })) }),
     ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, batch.source) })),
   ]);
-
-
+  await countNewPapers(db);
   return { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen.length, rejected: batch.rejected };
 }
 

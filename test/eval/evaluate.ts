@@ -53,7 +53,6 @@ export function paperboyRanking(papers: EvalPaper[], topic: string, votes: Vote[
     cap,
     profile: { votes: voted.map(({ paper, vote }) => ({ paperId: paper.id, title: paper.title, abstract: paper.abstract, aiKeywords: paper.aiKeywords, vote })), topicWeights: new Map() },
     index,
-    communityWeight: Number(process.env.CW ?? 0.3),
   });
   return picks.map((pick) => papers[pick.paperId - 1]!.arxivId);
 }

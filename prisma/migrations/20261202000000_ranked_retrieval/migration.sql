@@ -2,7 +2,7 @@
 ALTER TYPE "TopicKind" ADD VALUE 'like';
 
 -- Corpus statistics for ranked retrieval: document frequency per stemmed term,
--- over every paper counted so far; new papers are counted after each ingest.
+-- over every paper counted so far (new papers are counted after each ingest).
 CREATE TABLE "TermFrequency" (
     "term" TEXT NOT NULL,
     "papers" INTEGER NOT NULL,
