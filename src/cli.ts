@@ -1,6 +1,6 @@
 // `paperboy` command line. Reads the environment (and ./.env) once, wires the
 // dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
-// 4 some import rows rejected.
+// 4 some import rows rejected, or a seed file that cannot be read.
 import { existsSync, readFileSync } from "node:fs";
 import { toDay } from "./days.ts";
 import { readFile, writeFile } from "node:fs/promises";
@@ -17,7 +17,7 @@ import { createLog, escapeControl, type Log } from "./log.ts";
 import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
-import { createSources, type SourceSpec } from "./sources/configured.ts";
+import { createConfiguredArxivLookup, createSources, type SourceSpec } from "./sources/configured.ts";
 import { serve } from "./web/serve.ts";
 import { DIGEST_QUEUE, startQueue } from "./digest/queue.ts";
 import { listRuns } from "./digest/runs.ts";
@@ -26,6 +26,7 @@ import { runTick } from "./digest/tick.ts";
 import { suppressAddress } from "./subscriptions/suppress.ts";
 import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
 import { deleteSubscriber } from "./subscriptions/leave.ts";
+import { formatSeedResult, MAX_PAPER_TOPICS, seedTopics } from "./subscriptions/seed-topics.ts";
 import { MAX_PAPERS_LIMIT, readPreferences } from "./subscriptions/preferences.ts";
 import { addSubscriber, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
@@ -56,6 +57,13 @@ async function requireSubscriber(ctx: AppContext, email: string) {
   const subscriber = await findSubscriber(ctx.db, { email: address });
   if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${address}`);
   return subscriber;
+}
+
+/** A seed file that cannot be read: exit 4, like rejected import rows. */
+class SeedFileError extends AppError {
+  constructor(message: string) {
+    super("INVALID_ARGUMENT", message);
+  }
 }
 
 function untilSignal(): Promise<void> {
@@ -220,6 +228,24 @@ subscribers
   });
 
 subscribers
+  .command("seed <email> <file>")
+  .description(`follow papers like those in a file: a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley) or a list of arXiv ids/URLs; each becomes a like: topic (at most ${MAX_PAPER_TOPICS}); papers not ingested yet are fetched from arXiv when PAPERBOY_SOURCES has an arXiv source; exits 4 when the file cannot be read`)
+  .action(async (email: string, file: string) => {
+    const text = await readFile(file, "utf8").catch((cause: unknown) => {
+      throw new SeedFileError(`cannot read ${file}: ${describeError(cause)}`);
+    });
+    await withContext(async (ctx) => {
+      const subscriber = await requireSubscriber(ctx, email);
+      const lookupArxiv = createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log });
+      const result = await seedTopics({ db: ctx.db, lookupArxiv }, subscriber, text).catch((error: unknown) => {
+        if (isAppError(error, "INVALID_ARGUMENT") && error.field === "file") throw new SeedFileError(`${file}: ${error.message}`);
+        throw error;
+      });
+      console.log(formatSeedResult(result));
+    });
+  });
+
+subscribers
   .command("export")
   .description("write all subscribers as CSV with every setting, in the columns import reads")
   .option("--out <file>", "write to a file instead of stdout")
@@ -352,7 +378,7 @@ try {
   } else {
     console.error(`error: ${isAppError(error) ? error.message : describeError(error)}`);
     if (!isAppError(error) && process.env.PAPERBOY_LOG_LEVEL === "debug") console.error(error);
-    process.exitCode = 1;
+    process.exitCode = error instanceof SeedFileError ? EXIT_ROWS_REJECTED : 1;
   }
 }
 // Exit explicitly (a pool or timer left open must not keep a finished command alive),
