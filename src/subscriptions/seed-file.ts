@@ -1,6 +1,6 @@
 // Reads a reader's file of papers — a BibTeX, RIS or CSL-JSON export from Zotero
 // or Mendeley, or plain lines of arXiv ids and URLs — into arXiv ids. Pure.
-import { parseAsync as parseBibtex } from "@retorquere/bibtex-parser";
+import { parse as parseBibtex } from "@retorquere/bibtex-parser";
 import { AppError } from "../errors.ts";
 import { ARXIV_ID, stripVersion } from "../sources/source.ts";
 
@@ -27,8 +27,7 @@ const NO_ARXIV_ID = "names no arXiv paper (no arXiv eprint, URL, DOI or journal 
  * (10.48550/arXiv.X), note or journal ("arXiv preprint arXiv:X"). Entries without
  * one are listed in `unresolved`, never dropped. Throws INVALID_ARGUMENT for a
  * file over 1 MB or 500 entries, or one in no known format, naming the line or entry.
- * BibTeX costs about 10 ms an entry (the library's LaTeX handling), so it is read
- * asynchronously, yielding between entries.
+ * BibTeX is read asynchronously, yielding between entries (see readBibtex).
  */
 export async function parseSeedFile(text: string): Promise<SeedFile> {
   if (Buffer.byteLength(text) > MAX_SEED_FILE_BYTES) throw invalid(`the file is larger than ${MAX_SEED_FILE_BYTES / 1024 / 1024} MB`);
@@ -83,19 +82,40 @@ function idInText(value: string): string | undefined {
   return match ? stripVersion(match[1]!) : undefined;
 }
 
+/**
+ * Parses entry by entry, yielding to the event loop between them: the library
+ * spends some 10–20 ms on each (its LaTeX handling) and a web process must not
+ * stall for seconds on one upload. Exporters start every entry on a new line.
+ */
 async function readBibtex(body: string): Promise<Entry[]> {
-  // raw: field values as written (no LaTeX-to-Unicode, no sentence case) — ids need neither, and it halves the time.
-  const library = await parseBibtex(body, { raw: true, sentenceCase: false });
-  const broken = library.errors[0];
-  if (broken) throw invalid(`the BibTeX could not be read: ${broken.error}`);
-  return library.entries.map((entry) => {
-    const fields: Record<string, string[]> = {};
-    for (const [name, value] of Object.entries(entry.fields)) {
-      if (typeof value === "string") fields[name.toLowerCase()] = [value];
-      else if (Array.isArray(value) && value.every((item) => typeof item === "string")) fields[name.toLowerCase()] = value as string[];
-    }
-    return { label: labelOf(fields.title?.[0], entry.key), fields };
-  });
+  const chunks: Array<{ line: number; text: string }> = [];
+  let line = 1;
+  for (const text of body.split(/^(?=[ \t]*@)/m)) {
+    if (/^[ \t]*@/.test(text)) chunks.push({ line, text });
+    line += text.split("\n").length - 1;
+  }
+  const records = chunks.filter((chunk) => !/^\s*@(string|comment|preamble)\s*[{(]/i.test(chunk.text));
+  if (records.length > MAX_SEED_ENTRIES) throw invalid(`the file has ${records.length} entries; at most ${MAX_SEED_ENTRIES} are read`);
+  const strings = chunks.filter((chunk) => /^\s*@string\s*[{(]/i.test(chunk.text)).map((chunk) => chunk.text).join("\n");
+  const entries: Entry[] = [];
+  for (const chunk of records) {
+    // raw: field values as written (no LaTeX-to-Unicode, no sentence case) — ids need neither, and it halves the time.
+    const library = parseBibtex(chunk.text, { raw: true, sentenceCase: false, strings });
+    const broken = library.errors[0];
+    if (broken) throw invalid(`the BibTeX entry on line ${chunk.line} could not be read: ${broken.error.replace(/ at line \d+, column \d+/, "")}`);
+    for (const entry of library.entries) entries.push(toEntry(entry));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return entries;
+}
+
+function toEntry(entry: { key: string; fields: Record<string, unknown> }): Entry {
+  const fields: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(entry.fields)) {
+    if (typeof value === "string") fields[name.toLowerCase()] = [value];
+    else if (Array.isArray(value) && value.every((item) => typeof item === "string")) fields[name.toLowerCase()] = value as string[];
+  }
+  return { label: labelOf(fields.title?.[0], entry.key), fields };
 }
 
 // RIS (one `TAG  - value` per line, records ending in `ER  -`) is simple enough not to need a library.

@@ -61,7 +61,8 @@ describe("parseSeedFile rejects what it cannot read, saying where", () => {
   it.each([
     { text: "", message: /the file is empty/ },
     { text: "Dear reader,\nhere are my papers", message: /line 1 is neither BibTeX, RIS, CSL-JSON nor an arXiv id or URL: "Dear reader,"/ },
-    { text: "@article{broken, title = {never closed\n", message: /the BibTeX could not be read: .*line/ },
+    { text: "@misc{fine, title = {T}, eprint = {2605.13724}}\n\n@article{broken, title = {never closed\n", message: /the BibTeX entry on line 3 could not be read: Unterminated brace-value/ },
+    { text: Array.from({ length: 501 }, (_, i) => `@misc{k${i}, eprint = {2605.${10000 + i}}}`).join("\n"), message: /has 501 entries; at most 500/ },
     { text: '[{"title": "T",}]', message: /looks like CSL-JSON but is not valid JSON/ },
     { text: "[1, 2]", message: /CSL-JSON entry 1 is not an object/ },
     { text: "TY  - JOUR\nTI  - Unfinished\n", message: /the last RIS record \(Unfinished\) has no "ER {2}- " line/ },
@@ -73,6 +74,10 @@ describe("parseSeedFile rejects what it cannot read, saying where", () => {
     const thrown = await parseSeedFile(text).then(() => undefined, (error: unknown) => error);
     expect(isAppError(thrown, "INVALID_ARGUMENT")).toBe(true);
     expect((thrown as Error).message).toMatch(message);
+  });
+
+  it("a @string macro defined once is used by later entries", async () => {
+    expect((await parseSeedFile("@string{ax = {arXiv preprint arXiv:2605.13724}}\n@article{k, title = {T}, journal = ax}\n")).ids).toEqual(["2605.13724"]);
   });
 
   it("500 entries are fine", async () => {

@@ -13,6 +13,10 @@ import { renderManage } from "./manage.ts";
 /** Uploads per client address per minute: each may fetch up to 500 papers from arXiv. */
 const SEED_LIMIT = { max: 10, timeWindow: 60_000 };
 
+/**
+ * POST /manage/seed: a signed manage link, the CSRF field and one file; answers
+ * with the manage page and the outcome (400 and the problem for an unreadable file).
+ */
 export async function registerSeedRoute(app: FastifyInstance, deps: WebDeps): Promise<void> {
   await app.register(async (scope) => {
     // Registered in this scope only: no other route accepts multipart bodies.
