@@ -67,12 +67,12 @@ export async function seedTopics(deps: SeedDeps, subscriber: SubscriberWithTopic
 }
 
 /**
- * Titles of the papers among `ids` that are stored, after fetching the missing
+ * Titles of the papers among `ids` that are stored (typed `like:` topics too), after fetching the missing
  * ones from arXiv (one id_list request per 100). Fetched papers are stored as
  * listed on their arXiv publication day, not today: an old paper someone cites
  * must not turn up as new in today's digests. Ids that stay unknown go to `unresolved`.
  */
-async function resolvePapers(deps: SeedDeps, ids: string[], unresolved: SeedResult["unresolved"]): Promise<{ known: Map<string, string>; fetched: number }> {
+export async function resolvePapers(deps: SeedDeps, ids: string[], unresolved: SeedResult["unresolved"]): Promise<{ known: Map<string, string>; fetched: number }> {
   const titles = async () => new Map((await deps.db.paper.findMany({ where: { arxivId: { in: ids } }, select: { arxivId: true, title: true } })).map((paper) => [paper.arxivId, paper.title]));
   let known = await titles();
   const missing = ids.filter((id) => !known.has(id));

@@ -101,11 +101,29 @@ describe("seeding topics from the manage page", () => {
     expect(await topics()).toEqual(expect.arrayContaining(["like:2605.12357", "like:2201.13452"]));
   });
 
-  it("adds a Mendeley export's new papers and names those already followed", async () => {
+  it("a like: topic typed in the topics box is fetched from arXiv when saved, and then shown by title", async () => {
+    await t.test.db.paper.delete({ where: { arxivId: "2201.13452" } });
+    t.deps.lookupArxiv = createArxivLookup({ apiBaseUrl: `${arxiv.url}/api/query`, intervalMs: 0 });
+    try {
+      const form = await openForm(t.baseUrl, `/manage?token=${token}`);
+      expect(text(form.html)).toContain("2201.13452 (not fetched yet)");
+      const keywords = "agents\nlike:https://arxiv.org/abs/2201.13452v1";
+      const response = await postForm(`${t.baseUrl}/manage?token=${token}`, { _csrf: form.csrf, keywords, cadence: "daily", popularity: "balanced", timezone: "UTC", sendHour: "8", maxPapers: "5", pausedUntil: "" }, form.cookie);
+      expect(response.status).toBe(303);
+      expect(arxiv.requests.at(-1)?.path).toBe("/api/query?id_list=2201.13452&max_results=1");
+      const html = await (await fetch(`${t.baseUrl}/manage?token=${token}`)).text();
+      expect(text(html)).toContain("like: Asymptotic Analysis for a Nonlinear Reaction-Diffusion System Modeling an Infectious Disease (2201.13452)");
+      expect(await topics()).toEqual(["keyword:agents", "like:2201.13452"]);
+    } finally {
+      t.deps.lookupArxiv = undefined;
+    }
+  });
+
+  it("adds a Mendeley export's papers after the other topics", async () => {
     const form = await openForm(t.baseUrl, `/manage?token=${token}`);
     const page = text(await (await upload("library.bib", seedFile("mendeley.bib"), form)).text());
-    expect(page).toContain("Added 2 papers as topics; 1 you already follow.");
-    expect(await topics()).toEqual(expect.arrayContaining(["like:2605.10899", "like:2605.09063"]));
+    expect(page).toContain("Added 3 papers as topics.");
+    expect(await topics()).toEqual(["keyword:agents", "like:2201.13452", "like:2605.10899", "like:2605.09063", "like:2605.12357"]);
   });
 
   it("rejects a cross-site post (no CSRF token) and changes nothing", async () => {

@@ -4,11 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
 import { isAppError } from "../../errors.ts";
 import { ARXIV_CATEGORIES } from "../../matching/categories.ts";
+import { parseTopic } from "../../matching/topics.ts";
 import { describeLearning } from "../../subscriptions/feedback.ts";
 import { deleteSubscriber, exportSubscriber } from "../../subscriptions/leave.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import { readPreferences, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
-import { MAX_PAPER_TOPICS } from "../../subscriptions/seed-topics.ts";
+import { MAX_PAPER_TOPICS, resolvePapers } from "../../subscriptions/seed-topics.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
 import { sendPage, type WebDeps } from "../app.ts";
 import { authenticate, readToken } from "../authenticate.ts";
@@ -32,7 +33,10 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     // An HTML form sends no `categories` at all when every box is unchecked.
     const input: PreferencesInput = { categories: [], ...(request.body as PreferencesInput) };
     try {
-      await updatePreferences(deps.db, subscriber, input);
+      const saved = await updatePreferences(deps.db, subscriber, input);
+      // A typed like: topic whose paper is not stored yet: fetch it now, as an upload would (what fails shows as "not fetched yet").
+      const likes = saved.keywords.map(parseTopic).filter((topic) => topic.kind === "like").map((topic) => topic.query);
+      if (likes.length > 0) await resolvePapers({ db: deps.db, lookupArxiv: deps.lookupArxiv }, likes, []);
     } catch (error) {
       if (!isAppError(error) || !error.fields) throw error;
       // Show the form as submitted, with every problem next to its field; nothing was saved.
