@@ -75,6 +75,13 @@ describe("paperboy subscribers seed", () => {
     expect(await likeTopics()).toContain("2201.13452");
   });
 
+  it("subscribers add --topic like:… warns when the paper cannot be fetched (no arXiv source)", async () => {
+    const add = await runCli(["subscribers", "add", "bob@example.org", "--topic", "like:https://arxiv.org/abs/2201.13455v1"], { ...env, PAPERBOY_LOG_LEVEL: "info" });
+    expect(add.code).toBe(0);
+    expect(add.stdout).toContain("topics: like:2201.13455");
+    expect(add.stderr).toContain("like:2201.13455 matches nothing until its paper is ingested: not ingested yet and no arXiv source is configured to fetch it");
+  });
+
   it.each([
     [["subscribers", "seed", "not-an-email", `${SEED}/ids.txt`], 2, /error: "not-an-email" is not a valid email address/],
     [["subscribers", "seed", "ada@example.org"], 2, /error: missing required argument 'file'/],
