@@ -82,6 +82,7 @@ export async function resolvePapers(deps: SeedDeps, ids: string[], unresolved: S
     return { known, fetched: 0 };
   }
   // arXiv being down or answering nonsense leaves these papers unresolved; the rest of the file still counts.
+  // The listing day passed here is a placeholder: each paper gets its publication day below.
   const batch = await deps.lookupArxiv(missing, "1970-01-01", { missing: "arXiv has no paper with this id" }).catch((error: unknown) => {
     if (!isAppError(error, "SOURCE_UNAVAILABLE") && !isAppError(error, "SOURCE_MALFORMED")) throw error;
     for (const id of missing) unresolved.push({ entry: id, reason: `could not be fetched from arXiv: ${describeError(error)}` });
