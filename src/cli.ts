@@ -1,6 +1,6 @@
 // `paperboy` command line. Reads the environment (and ./.env) once, wires the
 // dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
-// 4 some import rows rejected.
+// 4 some import rows rejected, or a seed file that cannot be read.
 import { existsSync, readFileSync } from "node:fs";
 import { toDay } from "./days.ts";
 import { readFile, writeFile } from "node:fs/promises";
@@ -17,7 +17,7 @@ import { createLog, escapeControl, type Log } from "./log.ts";
 import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
-import { createSources, type SourceSpec } from "./sources/configured.ts";
+import { createConfiguredArxivLookup, createSources, type SourceSpec } from "./sources/configured.ts";
 import { serve } from "./web/serve.ts";
 import { DIGEST_QUEUE, startQueue } from "./digest/queue.ts";
 import { listRuns } from "./digest/runs.ts";
@@ -26,6 +26,7 @@ import { runTick } from "./digest/tick.ts";
 import { suppressAddress } from "./subscriptions/suppress.ts";
 import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
 import { deleteSubscriber } from "./subscriptions/leave.ts";
+import { formatSeedResult, MAX_PAPER_TOPICS, resolvePapers, seedTopics } from "./subscriptions/seed-topics.ts";
 import { MAX_PAPERS_LIMIT, readPreferences } from "./subscriptions/preferences.ts";
 import { addSubscriber, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
@@ -56,6 +57,13 @@ async function requireSubscriber(ctx: AppContext, email: string) {
   const subscriber = await findSubscriber(ctx.db, { email: address });
   if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${address}`);
   return subscriber;
+}
+
+/** A seed file that cannot be read: exit 4, like rejected import rows. */
+class SeedFileError extends AppError {
+  constructor(message: string) {
+    super("INVALID_ARGUMENT", message);
+  }
 }
 
 function untilSignal(): Promise<void> {
@@ -153,6 +161,10 @@ subscribers
       const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
       const suppression = options.unsuppress ? await findSuppression(ctx.db, normaliseEmail(email)) : undefined;
       const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli", unsuppress: options.unsuppress }, ctx.now());
+      const likes = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
+      const unresolved: Array<{ entry: string; reason: string }> = [];
+      if (likes.length > 0) await resolvePapers({ db: ctx.db, lookupArxiv: createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log }) }, likes, unresolved);
+      for (const entry of unresolved) ctx.log.warn(`like:${entry.entry} matches nothing until its paper is ingested: ${entry.reason}`);
       const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
       if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${suppression.createdAt.toISOString().slice(0, 10)}: ${suppression.reason})`);
       console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
@@ -216,6 +228,24 @@ subscribers
       console.log(`Imported ${result.imported} ${result.imported === 1 ? "subscriber" : "subscribers"}; rejected ${result.rejected.length}`);
       for (const reject of result.rejected) console.log(`  line ${reject.line}${reject.email ? ` (${reject.email})` : ""}: ${reject.reason}`);
       if (result.rejected.length > 0) process.exitCode = EXIT_ROWS_REJECTED;
+    });
+  });
+
+subscribers
+  .command("seed <email> <file>")
+  .description(`follow papers like those in a file: a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley) or a list of arXiv ids/URLs; each becomes a like: topic (at most ${MAX_PAPER_TOPICS}); papers not ingested yet are fetched from arXiv when PAPERBOY_SOURCES has an arXiv source; exits 4 when the file cannot be read`)
+  .action(async (email: string, file: string) => {
+    const text = await readFile(file, "utf8").catch((cause: unknown) => {
+      throw new SeedFileError(`cannot read ${file}: ${describeError(cause)}`);
+    });
+    await withContext(async (ctx) => {
+      const subscriber = await requireSubscriber(ctx, email);
+      const lookupArxiv = createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log });
+      const result = await seedTopics({ db: ctx.db, lookupArxiv }, subscriber, text).catch((error: unknown) => {
+        if (isAppError(error, "INVALID_ARGUMENT") && error.field === "file") throw new SeedFileError(`${file}: ${error.message}`);
+        throw error;
+      });
+      console.log(formatSeedResult(result));
     });
   });
 
@@ -352,7 +382,7 @@ try {
   } else {
     console.error(`error: ${isAppError(error) ? error.message : describeError(error)}`);
     if (!isAppError(error) && process.env.PAPERBOY_LOG_LEVEL === "debug") console.error(error);
-    process.exitCode = 1;
+    process.exitCode = error instanceof SeedFileError ? EXIT_ROWS_REJECTED : 1;
   }
 }
 // Exit explicitly (a pool or timer left open must not keep a finished command alive),

@@ -25,7 +25,8 @@ export async function ingestBatch(db: Db, batch: SourceBatch): Promise<IngestRes
   const seen = papers.filter((paper) => knownIds.has(paper.arxivId));
 
   await db.$transaction([
-    db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ ...toRow(paper, batch.source), featuredOn: toDay(paper.featuredOn) })) }),
+    // A source without categories or AI keywords (arXiv has no keywords, HF no categories) still stores empty lists, never NULL.
+    db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ categories: [], aiKeywords: [], ...toRow(paper, batch.source), featuredOn: toDay(paper.featuredOn) })) }),
     ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, batch.source) })),
   ]);
   await countNewPapers(db);
