@@ -4,6 +4,7 @@ import type { Db } from "../db/client.ts";
 import type { Mailer } from "../delivery/mailer.ts";
 import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
+import type { Embedder } from "../matching/embedder.ts";
 import type { Templates } from "../rendering/templates.ts";
 import { loadCandidates } from "./candidates.ts";
 import { parseDay } from "../days.ts";
@@ -25,6 +26,8 @@ export type RunDeps = {
   now: () => Date;
   mail: MailSettings;
   lookbackDays: number;
+  /** Set when dense embeddings are on (PAPERBOY_EMBEDDINGS_URL). */
+  embedder?: Embedder;
 };
 
 export type RunOptions = {
