@@ -1,0 +1,101 @@
+// Dense embeddings in a candidate set: the window papers' stored vectors, each
+// distinct topic embedded once, and the fusion of similarity into its hits. When
+// the server fails or vectors are missing, the lexical ranking is used and
+// `unavailable` says why (the run report shows it).
+import type { Db } from "../db/client.ts";
+import { describeError } from "../errors.ts";
+import { cosine, decodeVector, type Embedder } from "../matching/embedder.ts";
+import { fuseDense } from "../matching/fuse-dense.ts";
+import type { TopicHit } from "../matching/match.ts";
+import { compileTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
+import { embedNewPapers } from "../sources/paper-embeddings.ts";
+import type { Candidates } from "./candidates.ts";
+
+export type DenseState = {
+  embedder: Embedder;
+  /** The window papers' vectors by paper id. */
+  vectors: Map<number, Float32Array>;
+  /** The papers of `like:` topics' vectors, by arXiv id. */
+  seedVectors: Map<string, Float32Array>;
+  /** Embedded topic labels, by topic key. */
+  topics: Map<string, Float32Array>;
+  /** Set once dense matching is off for this candidate set: why. */
+  unavailable?: string;
+};
+
+/**
+ * Embeds papers still without a vector (see embedNewPapers), then loads the
+ * vectors of `paperIds` and of the seed papers. Dense matching is off
+ * (`unavailable`) unless every window paper has a vector: a ranking is either
+ * fused for all papers or lexical for all.
+ */
+export async function loadDense(db: Db, embedder: Embedder, paperIds: number[], seedIds: string[]): Promise<DenseState> {
+  const caughtUp = await embedNewPapers(db, embedder);
+  const [rows, seeds] = await Promise.all([
+    db.paper.findMany({ where: { id: { in: paperIds }, embeddingModel: embedder.model }, select: { id: true, embedding: true } }),
+    seedIds.length === 0 ? [] : db.paper.findMany({ where: { arxivId: { in: seedIds }, embeddingModel: embedder.model }, select: { arxivId: true, embedding: true } }),
+  ]);
+  const vectors = new Map<number, Float32Array>();
+  for (const row of rows) {
+    const vector = row.embedding && decodeVector(row.embedding);
+    if (vector) vectors.set(row.id, vector);
+  }
+  const seedVectors = new Map<string, Float32Array>();
+  for (const seed of seeds) {
+    const vector = seed.embedding && decodeVector(seed.embedding);
+    if (vector) seedVectors.set(seed.arxivId, vector);
+  }
+  const state: DenseState = { embedder, vectors, seedVectors, topics: new Map() };
+  const missing = paperIds.length - vectors.size;
+  if (missing > 0) state.unavailable = `${missing} of ${paperIds.length} papers have no vector from ${embedder.model}${caughtUp.error ? `: ${caughtUp.error}` : ""}`;
+  return state;
+}
+
+/** Whether the topic is matched by meaning too: ranked keyword topics without "quoted phrases", and like: topics. Author, category, exclusion and phrase topics stay exact. */
+export function isDenseTopic(topic: CompiledTopic): boolean {
+  if (topic.kind === "like") return true;
+  return topic.kind === "keyword" && topic.queries.every((query) => query.phrases.length === 0);
+}
+
+/**
+ * Embeds the labels of the topics not embedded yet (one request for all), so the
+ * synchronous matching can fuse them. A server failure turns dense matching off
+ * for the candidate set (`unavailable`); never throws.
+ */
+export async function embedTopics(candidates: Candidates, topics: TopicSpec[]): Promise<void> {
+  const dense = candidates.dense;
+  if (!dense || dense.unavailable) return;
+  const pending = new Map<string, string>();
+  for (const spec of topics) {
+    const key = topicKey(spec);
+    if (dense.topics.has(key) || pending.has(key) || candidates.compiled.has(key)) continue;
+    const topic = compileTopic(spec);
+    if (topic.kind !== "like" && isDenseTopic(topic)) pending.set(key, topic.label);
+  }
+  if (pending.size === 0) return;
+  try {
+    const vectors = await dense.embedder.embed([...pending.values()]);
+    [...pending.keys()].forEach((key, i) => dense.topics.set(key, vectors[i]!));
+  } catch (error) {
+    dense.unavailable = describeError(error);
+  }
+}
+
+/** The topic's lexical hits with embedding similarity fused in (see fuseDense), or the lexical hits when dense matching is off or the topic is exact. */
+export function fuseTopicHits(candidates: Candidates, topic: CompiledTopic, hits: TopicHit[]): TopicHit[] {
+  const dense = candidates.dense;
+  if (!dense || dense.unavailable || !isDenseTopic(topic)) return hits;
+  const seedId = topic.seed === undefined ? undefined : [...candidates.papers.values()].find((paper) => paper.arxivId === topic.seed)?.id;
+  const vector = topic.seed === undefined ? dense.topics.get(topic.key) : (dense.seedVectors.get(topic.seed) ?? (seedId === undefined ? undefined : dense.vectors.get(seedId)));
+  if (!vector) return hits;
+  const similarity = new Map<number, number>();
+  for (const [paperId, paperVector] of dense.vectors) if (paperId !== seedId) similarity.set(paperId, cosine(vector, paperVector));
+  const label = topic.seed !== undefined ? (candidates.seeds.get(topic.seed)?.title ?? topic.label) : topic.label;
+  return fuseDense(hits, similarity, label);
+}
+
+/** The run report's line when embeddings were configured but not used. */
+export function describeDenseFallback(candidates: Candidates): string | undefined {
+  const reason = candidates.dense?.unavailable;
+  return reason === undefined ? undefined : `embeddings unavailable (${reason}): lexical ranking used`;
+}
