@@ -30,10 +30,23 @@ export type DenseState = {
  * fused for all papers or lexical for all.
  */
 export async function loadDense(db: Db, embedder: Embedder, paperIds: number[], seedIds: string[]): Promise<DenseState> {
-  const caughtUp = await embedNewPapers(db, embedder);
+  let loaded = await loadVectors(db, embedder.model, paperIds, seedIds);
+  let error: string | undefined;
+  // Normally every paper was embedded at ingest; the server is asked only when some were not.
+  if (loaded.vectors.size < paperIds.length || loaded.seedVectors.size < seedIds.length) {
+    error = (await embedNewPapers(db, embedder)).error;
+    loaded = await loadVectors(db, embedder.model, paperIds, seedIds);
+  }
+  const state: DenseState = { embedder, ...loaded, topics: new Map() };
+  const missing = paperIds.length - loaded.vectors.size;
+  if (missing > 0) state.unavailable = `${missing} of ${paperIds.length} papers have no vector from ${embedder.model}${error ? `: ${error}` : ""}`;
+  return state;
+}
+
+async function loadVectors(db: Db, model: string, paperIds: number[], seedIds: string[]): Promise<Pick<DenseState, "vectors" | "seedVectors">> {
   const [rows, seeds] = await Promise.all([
-    db.paper.findMany({ where: { id: { in: paperIds }, embeddingModel: embedder.model }, select: { id: true, embedding: true } }),
-    seedIds.length === 0 ? [] : db.paper.findMany({ where: { arxivId: { in: seedIds }, embeddingModel: embedder.model }, select: { arxivId: true, embedding: true } }),
+    db.paper.findMany({ where: { id: { in: paperIds }, embeddingModel: model }, select: { id: true, embedding: true } }),
+    seedIds.length === 0 ? [] : db.paper.findMany({ where: { arxivId: { in: seedIds }, embeddingModel: model }, select: { arxivId: true, embedding: true } }),
   ]);
   const vectors = new Map<number, Float32Array>();
   for (const row of rows) {
@@ -45,10 +58,7 @@ export async function loadDense(db: Db, embedder: Embedder, paperIds: number[], 
     const vector = seed.embedding && decodeVector(seed.embedding);
     if (vector) seedVectors.set(seed.arxivId, vector);
   }
-  const state: DenseState = { embedder, vectors, seedVectors, topics: new Map() };
-  const missing = paperIds.length - vectors.size;
-  if (missing > 0) state.unavailable = `${missing} of ${paperIds.length} papers have no vector from ${embedder.model}${caughtUp.error ? `: ${caughtUp.error}` : ""}`;
-  return state;
+  return { vectors, seedVectors };
 }
 
 /** Whether the topic is matched by meaning too: ranked keyword topics without "quoted phrases", and like: topics. Author, category, exclusion and phrase topics stay exact. */

@@ -8,8 +8,12 @@ export type Embedder = {
   embed(texts: string[]): Promise<Float32Array[]>;
 };
 
-/** Characters of title + abstract sent for a paper (an abstract is ~1,500; servers truncate long inputs anyway). */
-export const MAX_EMBED_CHARS = 4000;
+/**
+ * Characters of title + abstract sent for a paper: about 450 tokens, under the
+ * 512-token limit of small BERT-style models, which TEI refuses to exceed unless
+ * started with --auto-truncate (an abstract is ~1,500 characters).
+ */
+export const MAX_EMBED_CHARS = 2000;
 
 /** The text a paper is embedded from: title, a newline, the abstract, bounded. */
 export function paperEmbeddingText(paper: { title: string; abstract: string }): string {

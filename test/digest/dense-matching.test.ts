@@ -70,6 +70,8 @@ describe("paper vectors", () => {
     expect(result.embeddings?.embedded).toBe(0);
     expect(result.embeddings?.error).toMatch(/answered HTTP 503 Service Unavailable/);
     expect((await test.db.paper.findUniqueOrThrow({ where: { arxivId: late.arxivId } })).embedding).toBeNull();
+    const stale = await loadCandidates(test.db, { since: late.featuredOn, until: late.featuredOn }, robotArms.topics, embedder());
+    expect(describeDenseFallback(stale)).toMatch(/^embeddings unavailable \(1 of 1 papers have no vector from fake-embed: .*HTTP 503.*\): lexical ranking used$/);
     server.setMode("up");
     expect((await ingestBatch(test.db, { source: "file", papers: [], rejected: [] }, embedder())).embeddings).toEqual({ embedded: 1 });
   });
