@@ -17,7 +17,7 @@ export async function countNewPapers(db: Db): Promise<number> {
   for (;;) {
     const done = await db.$transaction(async (tx) => {
       const papers = await tx.$queryRawUnsafe<Array<{ id: number; title: string; abstract: string; aiKeywords: string[] }>>(
-        `SELECT id, title, abstract, "aiKeywords" FROM "Paper" WHERE NOT "termsCounted" ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+        `SELECT id, title, abstract, COALESCE("aiKeywords", ARRAY[]::text[]) AS "aiKeywords" FROM "Paper" WHERE NOT "termsCounted" ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
       );
       if (papers.length === 0) return 0;
       const frequency = new Map<string, number>();
