@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOutboxMailer } from "../../src/delivery/outbox-mailer.ts";
-import { loadCandidates, pickPapers } from "../../src/digest/candidates.ts";
+import { describePicks, loadCandidates, pickPapers } from "../../src/digest/candidates.ts";
 import { describeDenseFallback } from "../../src/digest/dense-matching.ts";
 import { formatRunReport } from "../../src/digest/format-report.ts";
 import { runDigest, type RunDeps } from "../../src/digest/run-digest.ts";
@@ -25,9 +25,12 @@ const DAY = "2026-05-14";
 const WINDOW = { since: DAY, until: DAY };
 /** Says "robot arms" in other words: the fake model maps gripper, grasping and manipulator to robotics. */
 const GRIPPER = "2605.20001";
+const ARMS = "2605.20002";
 const OTHERS = ["language model reasoning", "speech recognition", "image segmentation", "protein folding", "weather forecasting", "code generation", "graph neural networks", "music generation", "table question answering", "video captioning", "machine translation", "fraud detection"];
 const papers: PaperInput[] = [
   { arxivId: GRIPPER, title: "Learning a dexterous gripper from human demonstrations", abstract: "A manipulator learns grasping of household objects from video.", authors: ["R. Hand"], aiKeywords: [], featuredOn: DAY },
+  // About robot arms in those words, sharing no word with the gripper paper: like:GRIPPER finds it only by meaning.
+  { arxivId: ARMS, title: "Robotic arms for furniture assembly", abstract: "Robotic arms assemble furniture in simulation.", authors: ["R. Arm"], aiKeywords: [], featuredOn: DAY },
   ...OTHERS.map((subject, i) => ({ arxivId: `2605.${30001 + i}`, title: `Better ${subject} with transformers`, abstract: `We study ${subject} on public benchmarks.`, authors: ["A. Author"], aiKeywords: [], featuredOn: DAY })),
 ];
 
@@ -86,16 +89,29 @@ describe("matching with embeddings", () => {
     const dense = await loadCandidates(test.db, WINDOW, robotArms.topics, embedder());
     expect(describeDenseFallback(dense)).toBeUndefined();
     expect(server.requests.slice(requests).flatMap((request) => request.input)).toEqual(["robot arms"]); // the topic, once; the papers were embedded at ingest
-    const picks = pickPapers(dense, robotArms, new Set());
-    expect(picks.map((pick) => pick.paperId)).toEqual([paperId]);
-    expect(picks[0]!.relevance).toBeGreaterThanOrEqual(MIN_RELEVANCE);
-    expect(picks[0]!.reason).toMatch(/^Matched “robot arms” by meaning \(embedding similarity 0\.\d\d\)$/);
+    const picks = describePicks(dense, pickPapers(dense, robotArms, new Set()));
+    // The paper that says "robotic arms" first: similarity alone never outranks the topic's own words.
+    expect(picks.map((pick) => pick.arxivId)).toEqual([ARMS, GRIPPER]);
+    expect(picks[1]!.relevance).toBeGreaterThanOrEqual(MIN_RELEVANCE);
+    expect(picks[1]!.reason).toMatch(/^Matched “robot arms” by meaning \(embedding similarity 0\.\d\d\)$/);
+  });
+
+  it("finds papers like a paper by the meaning of its stored vector", async () => {
+    const like = { topics: [parseTopic(`like:${GRIPPER}`)], maxPapers: 10 };
+    const lexical = await loadCandidates(test.db, WINDOW, like.topics);
+    expect(describePicks(lexical, pickPapers(lexical, like, new Set())).map((pick) => pick.arxivId)).not.toContain(ARMS);
+    const requests = server.requests.length;
+    const dense = await loadCandidates(test.db, WINDOW, like.topics, embedder());
+    expect(server.requests.length).toBe(requests); // the seed's vector is the stored one
+    const picks = describePicks(dense, pickPapers(dense, like, new Set()));
+    expect(picks.find((pick) => pick.arxivId === ARMS)?.reason).toMatch(/^Matched papers like “Learning a dexterous gripper from human demonstrations” by meaning/);
   });
 
   it("keeps exact topics exact: a quoted phrase or an author is not matched by meaning", async () => {
-    const topics = [parseTopic('"robot arms"'), parseTopic("author:Nobody")];
-    const candidates = await loadCandidates(test.db, WINDOW, topics, embedder());
-    for (const topic of topics) expect(pickPapers(candidates, { topics: [topic], maxPapers: 10 }, new Set())).toEqual([]);
+    const [phrase, author] = [parseTopic('"robot arms"'), parseTopic("author:Nobody")];
+    const candidates = await loadCandidates(test.db, WINDOW, [phrase, author], embedder());
+    expect(describePicks(candidates, pickPapers(candidates, { topics: [phrase], maxPapers: 10 }, new Set())).map((pick) => pick.arxivId)).toEqual([ARMS]);
+    expect(pickPapers(candidates, { topics: [author], maxPapers: 10 }, new Set())).toEqual([]);
   });
 
   it("falls back to the lexical ranking when the server is down, and says so", async () => {
@@ -122,10 +138,10 @@ describe("matching with embeddings", () => {
     try {
       const found = await runDigest(deps, { date: DAY, dryRun: true });
       expect(found.embeddings).toBeUndefined();
-      expect(found.outcomes.map((outcome) => outcome.picks.map((pick) => pick.arxivId))).toEqual([[GRIPPER]]);
+      expect(found.outcomes.map((outcome) => outcome.picks.map((pick) => pick.arxivId))).toEqual([[ARMS, GRIPPER]]);
       server.setMode("down");
       const report = await runDigest(deps, { date: DAY, dryRun: true });
-      expect(report.outcomes.map((outcome) => outcome.status)).toEqual(["skipped"]);
+      expect(report.outcomes.map((outcome) => outcome.picks.map((pick) => pick.arxivId))).toEqual([[ARMS]]);
       expect(formatRunReport(report)).toMatch(/\nNote: embeddings unavailable \(.*HTTP 503.*\): lexical ranking used\.$/m);
     } finally {
       await rm(outbox, { recursive: true, force: true });
