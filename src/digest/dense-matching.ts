@@ -4,13 +4,14 @@
 // `unavailable` says why (the run report shows it).
 import type { Db } from "../db/client.ts";
 import { describeError } from "../errors.ts";
-import { cosine, decodeVector, type Embedder } from "../matching/embedder.ts";
+import { decodeVector, dot, normalize, type Embedder } from "../matching/embedder.ts";
 import { fuseDense } from "../matching/fuse-dense.ts";
 import type { TopicHit } from "../matching/match.ts";
 import { compileTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 import { embedNewPapers } from "../sources/paper-embeddings.ts";
 import type { Candidates } from "./candidates.ts";
 
+/** Vectors are held at length 1, so that a dot product is the cosine (per topic and paper, the hot loop). */
 export type DenseState = {
   embedder: Embedder;
   /** The window papers' vectors by paper id. */
@@ -48,17 +49,16 @@ async function loadVectors(db: Db, model: string, paperIds: number[], seedIds: s
     db.paper.findMany({ where: { id: { in: paperIds }, embeddingModel: model }, select: { id: true, embedding: true } }),
     seedIds.length === 0 ? [] : db.paper.findMany({ where: { arxivId: { in: seedIds }, embeddingModel: model }, select: { arxivId: true, embedding: true } }),
   ]);
-  const vectors = new Map<number, Float32Array>();
-  for (const row of rows) {
-    const vector = row.embedding && decodeVector(row.embedding);
-    if (vector) vectors.set(row.id, vector);
+  return { vectors: decodeAll(rows.map((row) => [row.id, row.embedding])), seedVectors: decodeAll(seeds.map((seed) => [seed.arxivId, seed.embedding])) };
+}
+
+function decodeAll<K>(entries: Array<[K, Uint8Array | null]>): Map<K, Float32Array> {
+  const vectors = new Map<K, Float32Array>();
+  for (const [key, bytes] of entries) {
+    const vector = bytes && decodeVector(bytes);
+    if (vector) vectors.set(key, normalize(vector));
   }
-  const seedVectors = new Map<string, Float32Array>();
-  for (const seed of seeds) {
-    const vector = seed.embedding && decodeVector(seed.embedding);
-    if (vector) seedVectors.set(seed.arxivId, vector);
-  }
-  return { vectors, seedVectors };
+  return vectors;
 }
 
 /** Whether the topic is matched by meaning too: ranked keyword topics without "quoted phrases", and like: topics. Author, category, exclusion and phrase topics stay exact. */
@@ -85,7 +85,7 @@ export async function embedTopics(candidates: Candidates, topics: TopicSpec[]): 
   if (pending.size === 0) return;
   try {
     const vectors = await dense.embedder.embed([...pending.values()]);
-    [...pending.keys()].forEach((key, i) => dense.topics.set(key, vectors[i]!));
+    [...pending.keys()].forEach((key, i) => dense.topics.set(key, normalize(vectors[i]!)));
   } catch (error) {
     dense.unavailable = describeError(error);
   }
@@ -99,7 +99,7 @@ export function fuseTopicHits(candidates: Candidates, topic: CompiledTopic, hits
   const vector = topic.seed === undefined ? dense.topics.get(topic.key) : (dense.seedVectors.get(topic.seed) ?? (seedId === undefined ? undefined : dense.vectors.get(seedId)));
   if (!vector) return hits;
   const similarity = new Map<number, number>();
-  for (const [paperId, paperVector] of dense.vectors) if (paperId !== seedId) similarity.set(paperId, cosine(vector, paperVector));
+  for (const [paperId, paperVector] of dense.vectors) if (paperId !== seedId) similarity.set(paperId, dot(vector, paperVector));
   const label = topic.seed !== undefined ? (candidates.seeds.get(topic.seed)?.title ?? topic.label) : topic.label;
   return fuseDense(hits, similarity, label);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeVector, encodeVector } from "../../src/matching/embedder.ts";
+import { cosine, decodeVector, dot, encodeVector, normalize } from "../../src/matching/embedder.ts";
 import { calibrateSimilarity, fuseDense } from "../../src/matching/fuse-dense.ts";
 import type { TopicHit } from "../../src/matching/match.ts";
 import { MIN_RELEVANCE } from "../../src/matching/rank.ts";
@@ -66,5 +66,15 @@ describe("encodeVector / decodeVector", () => {
     expect([...bytes.slice(0, 4)]).toEqual([0, 0, 0x80, 0x3f]); // 1.0f, little-endian
     expect([...decodeVector(bytes)!]).toEqual([...vector]);
     expect(decodeVector(new Uint8Array(6))).toBeUndefined();
+  });
+});
+
+describe("normalize / dot", () => {
+  it("makes the dot product the cosine, and leaves a zero vector alone", () => {
+    const a = Float32Array.from([3, 4, 0]);
+    const b = Float32Array.from([1, 1, 1]);
+    expect(dot(normalize(a), normalize(b))).toBeCloseTo(cosine(a, b), 6);
+    expect([...normalize(new Float32Array(2))]).toEqual([0, 0]);
+    expect(dot(a, Float32Array.from([1, 2]))).toBe(0);
   });
 });
