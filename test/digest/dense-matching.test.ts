@@ -8,7 +8,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOutboxMailer } from "../../src/delivery/outbox-mailer.ts";
 import { describePicks, loadCandidates, pickPapers } from "../../src/digest/candidates.ts";
 import { describeDenseFallback } from "../../src/digest/dense-matching.ts";
-import { formatRunReport } from "../../src/digest/format-report.ts";
+import { formatRunReport, formatRunSummary } from "../../src/digest/format-report.ts";
+import { listRuns } from "../../src/digest/runs.ts";
+import { runTick } from "../../src/digest/tick.ts";
 import { runDigest, type RunDeps } from "../../src/digest/run-digest.ts";
 import { silentLog } from "../../src/log.ts";
 import { MIN_RELEVANCE } from "../../src/matching/rank.ts";
@@ -75,6 +77,21 @@ describe("paper vectors", () => {
     expect((await test.db.paper.findUniqueOrThrow({ where: { arxivId: late.arxivId } })).embedding).toBeNull();
     const stale = await loadCandidates(test.db, { since: late.featuredOn, until: late.featuredOn }, robotArms.topics, embedder());
     expect(describeDenseFallback(stale)).toMatch(/^embeddings unavailable \(1 of 1 papers have no vector from fake-embed: .*HTTP 503.*\): lexical ranking used$/);
+    server.setMode("up");
+    expect((await ingestBatch(test.db, { source: "file", papers: [], rejected: [] }, embedder())).embeddings).toEqual({ embedded: 1 });
+  });
+});
+
+describe("a tick with the embeddings server down", () => {
+  it("ingests, and records in the run that the new papers wait for their vectors", async () => {
+    server.setMode("down");
+    const fresh = { arxivId: "2605.40002", title: "Tick paper", abstract: "Arrived at a tick.", authors: ["T. Ick"], aiKeywords: [], featuredOn: "2026-05-12" };
+    const source = { name: "file", fetchPapers: async () => ({ source: "file", papers: [fresh], rejected: [] }) };
+    const now = new Date("2026-05-12T06:00:00Z");
+    const report = await runTick({ db: test.db, log: silentLog, now: () => now, sources: [source], embedder: embedder(), enqueue: async () => true });
+    expect(report.ingest).toEqual([expect.objectContaining({ status: "ok", created: 1, embeddingsError: expect.stringMatching(/HTTP 503/) })]);
+    const [stored] = await listRuns(test.db, 1, now);
+    expect(formatRunSummary(stored!)).toMatch(/embeddings unavailable for file's papers \(.*HTTP 503.*\): embedded later/);
     server.setMode("up");
     expect((await ingestBatch(test.db, { source: "file", papers: [], rejected: [] }, embedder())).embeddings).toEqual({ embedded: 1 });
   });
