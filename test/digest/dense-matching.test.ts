@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOutboxMailer } from "../../src/delivery/outbox-mailer.ts";
 import { describePicks, loadCandidates, pickPapers } from "../../src/digest/candidates.ts";
-import { describeDenseFallback } from "../../src/digest/dense-matching.ts";
+import { describeDenseFallback, embedTopics } from "../../src/digest/dense-matching.ts";
 import { formatRunReport, formatRunSummary } from "../../src/digest/format-report.ts";
 import { listRuns } from "../../src/digest/runs.ts";
 import { runTick } from "../../src/digest/tick.ts";
@@ -111,6 +111,15 @@ describe("matching with embeddings", () => {
     expect(picks.map((pick) => pick.arxivId)).toEqual([ARMS, GRIPPER]);
     expect(picks[1]!.relevance).toBeGreaterThanOrEqual(MIN_RELEVANCE);
     expect(picks[1]!.reason).toMatch(/^Matched “robot arms” by meaning \(embedding similarity 0\.\d\d\)$/);
+  });
+
+  it("embeds topics first met after loading (a worker's candidates) before they are matched", async () => {
+    const candidates = await loadCandidates(test.db, WINDOW, [], embedder());
+    await embedTopics(candidates, robotArms.topics);
+    expect(describePicks(candidates, pickPapers(candidates, robotArms, new Set())).map((pick) => pick.arxivId)).toEqual([ARMS, GRIPPER]);
+    const requests = server.requests.length;
+    await embedTopics(candidates, robotArms.topics);
+    expect(server.requests.length).toBe(requests);
   });
 
   it("finds papers like a paper by the meaning of its stored vector", async () => {
