@@ -81,6 +81,8 @@ function printIngest(result: IngestResult, log: Log): void {
   if (result.fetched === 0 && result.rejected.length === 0) log.info(`${result.source} listed no papers (a weekend or holiday?)`);
   log.info(`Ingested ${result.fetched} papers from ${result.source}: ${result.created} new, ${result.updated} updated, ${result.rejected.length} rejected`);
   for (const record of result.rejected) log.warn(`  rejected ${record.id === undefined ? `#${record.index}` : JSON.stringify(record.id)}: ${escapeControl(record.reason)}`);
+  if (result.embeddings?.error !== undefined) log.warn(`Embedded ${result.embeddings.embedded} papers, then the embeddings server failed (the rest are embedded next time): ${escapeControl(result.embeddings.error)}`);
+  else if (result.embeddings) log.info(`Embedded ${result.embeddings.embedded} papers`);
 }
 
 const program = new Command()
@@ -144,7 +146,7 @@ program
       const spec: SourceSpec = source === "file" ? { kind: "file", paths: options.file ?? [] } : source === "arxiv" ? { kind: "arxiv", categories } : { kind: "hf" };
       const progress = (message: string) => ctx.log.info(`  … ${message}`);
       const [built] = source === "file" ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })] : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
-      printIngest(await ingestBatch(ctx.db, await built!.fetchPapers()), ctx.log);
+      printIngest(await ingestBatch(ctx.db, await built!.fetchPapers(), ctx.embedder), ctx.log);
     });
   });
 
@@ -295,7 +297,7 @@ program
     await withContext(async (ctx) => {
       const queue = await startQueue(ctx.databaseUrl, ctx.log);
       try {
-        const report = await runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), enqueue: (batch) => queue.enqueue(batch) });
+        const report = await runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), embedder: ctx.embedder, enqueue: (batch) => queue.enqueue(batch) });
         console.log(JSON.stringify(report, null, 2));
       } finally {
         await queue.stop();

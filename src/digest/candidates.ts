@@ -2,6 +2,8 @@
 import type { Db } from "../db/client.ts";
 import { dayStart, toDay } from "../days.ts";
 import type { DigestWindow } from "./window.ts";
+import { embedTopics, fuseTopicHits, loadDense, type DenseState } from "./dense-matching.ts";
+import type { Embedder } from "../matching/embedder.ts";
 import { documentTerms } from "../matching/corpus.ts";
 import { indexPapers, matchTopic, type MatchablePaper, type PaperIndex, type TopicHit } from "../matching/match.ts";
 import { hasLearned, type Profile } from "../matching/profile.ts";
@@ -52,6 +54,8 @@ export type Candidates = {
   rankedHeld: number;
   /** Papers featured before a day, by that day: left out of a subscriber whose window starts later. */
   featuredBefore: Map<string, Set<number>>;
+  /** Dense embeddings, when an embedder is configured (see dense-matching.ts). */
+  dense?: DenseState;
 };
 
 type SharedRanking = { ranked: Ranked[]; truncated: boolean };
@@ -63,9 +67,10 @@ const RANKINGS_LIMIT = 400_000;
 
 /**
  * Papers featured on the window's days, indexed, with every given topic matched
- * once; `newestPaperId` is the newest paper in the database as they were loaded. Read-only.
+ * once; `newestPaperId` is the newest paper in the database as they were loaded.
+ * Read-only, except that with an `embedder` papers still without a vector are embedded.
  */
-export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[]): Promise<Candidates> {
+export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[], embedder?: Embedder): Promise<Candidates> {
   await countNewPapers(db);
   const newest = await db.paper.aggregate({ _max: { id: true } });
   const found = await db.paper.findMany({
@@ -109,12 +114,14 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
     rankings: new Map(),
     rankedHeld: 0,
     featuredBefore: new Map(),
+    dense: embedder ? await loadDense(db, embedder, rows.map((row) => row.id), seedIds) : undefined,
   };
+  await embedTopics(candidates, topics);
   matchTopics(candidates, topics);
   return candidates;
 }
 
-/** Matches the topics not matched yet (each distinct topic once per candidate set); returns them compiled. */
+/** Matches the topics not matched yet (each distinct topic once per candidate set); returns them compiled. Dense similarity is fused in for topics embedTopics has embedded. */
 export function matchTopics(candidates: Candidates, topics: TopicSpec[]): CompiledTopic[] {
   return topics.map((topic) => {
     const key = topicKey(topic);
@@ -122,7 +129,8 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
     if (known) return known;
     const compiled = compileTopic(topic);
     candidates.compiled.set(key, compiled);
-    candidates.hitsByTopic.set(key, new Map(matchTopic(candidates.index, compiled, candidates.seeds).map((hit) => [hit.paperId, hit])));
+    const hits = fuseTopicHits(candidates, compiled, matchTopic(candidates.index, compiled, candidates.seeds));
+    candidates.hitsByTopic.set(key, new Map(hits.map((hit) => [hit.paperId, hit])));
     return compiled;
   });
 }

@@ -79,7 +79,7 @@ export async function previewDigest(deps: RunDeps, options: { email: string; dat
   if (sent) return showSent(deps, subscriber, sent);
 
   const window = next?.window ?? (await windowOf(deps, { ...schedule, id: subscriber.id }, { key: digestKey, day: date }));
-  const candidates = await loadCandidates(deps.db, window, subscriber.topics);
+  const candidates = await loadCandidates(deps.db, window, subscriber.topics, deps.embedder);
   const picks = await pickFor(deps, candidates, subscriber, window);
   const preview = { email, date, digestKey, window, picks: describePicks(candidates, picks) };
   if (picks.length === 0) return preview;

@@ -73,6 +73,8 @@ export type Evidence = {
   via?: string;
   /** Words from the topic's best papers that added to the score. */
   related: string[];
+  /** Cosine of the paper's and the topic's embeddings, when dense similarity added to the relevance (see fuseDense). */
+  similarity?: number;
 };
 
 type Postings = Map<number, Partial<Record<Field, number[]>>>;

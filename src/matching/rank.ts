@@ -231,6 +231,7 @@ function describeHit(topic: CompiledTopic, hit: TopicHit): string {
   const relatedWords = related.length > 0 ? `, with related words ${quoteList(related.slice(0, 3))}` : "";
   if (topic.kind === "author") return `author ${quote(topic.label)}`;
   if (topic.kind === "category") return `category ${topic.label}`;
+  if (words.length === 0 && related.length === 0 && hit.evidence.similarity !== undefined) return `${topic.kind === "like" ? `papers like “${shorten(label)}”` : quote(label)} by meaning (embedding similarity ${hit.evidence.similarity.toFixed(2)})`;
   if (topic.kind === "like") return `papers like “${shorten(label)}”: ${quoteList(words.slice(0, 4))} ${where}`;
   if (words.length === 0) return `${quote(label)} by related words ${quoteList(related.slice(0, 3))} ${where}`;
   if (via) return `${quote(label)} as “${via}” ${where}${relatedWords}`;
