@@ -96,10 +96,8 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
   const rows = found.map(({ featuredOn, ...row }) => ({ ...row, featuredOn: toDay(featuredOn) }));
   const papers = new Map(rows.map((row) => [row.id, row]));
   const seedIds = topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
-  const seeds = seedIds.length === 0 ? [] : await db.paper.findMany({ where: { arxivId: { in: seedIds } }, select: { id: true, arxivId: true, title: true, abstract: true, authors: true, aiKeywords: true } });
   const terms = new Set<string>();
-  for (const paper of [...rows, ...seeds]) for (const term of documentTerms(paper)) terms.add(term);
-  for (const topic of topics) for (const query of compileTopic(topic).queries) for (const word of query.words) terms.add(word.term);
+  for (const paper of rows) for (const term of documentTerms(paper)) terms.add(term);
   const candidates: Candidates = {
     date: window.until,
     since: window.since,
@@ -108,7 +106,7 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
     hitsByTopic: new Map(),
     compiled: new Map(),
     index: indexPapers(rows, await loadCorpusStats(db, terms)),
-    seeds: new Map(seeds.map((seed) => [seed.arxivId, seed])),
+    seeds: new Map(),
     interest: communityScores(papers),
     nearDuplicates: findNearDuplicates(rows),
     rankings: new Map(),
@@ -116,9 +114,34 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
     featuredBefore: new Map(),
     dense: embedder ? await loadDense(db, embedder, rows.map((row) => row.id), seedIds) : undefined,
   };
+  await prepareTopics(db, candidates, topics);
   await embedTopics(candidates, topics);
   matchTopics(candidates, topics);
   return candidates;
+}
+
+/**
+ * Loads what matching `topics` needs beyond the window's papers: the papers of
+ * `like:` topics, and the corpus statistics of words the window does not have
+ * (so a topic scores the same in every candidate set). Call before picking for
+ * topics the candidates were not loaded with; each thing is loaded once.
+ */
+export async function prepareTopics(db: Db, candidates: Candidates, topics: TopicSpec[]): Promise<void> {
+  const seedIds = [...new Set(topics.filter((topic) => topic.kind === "like" && !candidates.seeds.has(topic.query)).map((topic) => topic.query))];
+  const seeds = seedIds.length === 0 ? [] : await db.paper.findMany({ where: { arxivId: { in: seedIds } }, select: { id: true, arxivId: true, title: true, abstract: true, authors: true, aiKeywords: true } });
+  for (const seed of seeds) candidates.seeds.set(seed.arxivId, seed);
+  const known = candidates.index.stats.df;
+  const missing = new Set<string>();
+  for (const seed of seeds) for (const term of documentTerms(seed)) if (!known.has(term)) missing.add(term);
+  for (const topic of topics) {
+    if (candidates.compiled.has(topicKey(topic))) continue;
+    for (const query of compileTopic(topic).queries) for (const word of query.words) if (!known.has(word.term)) missing.add(word.term);
+  }
+  if (missing.size === 0) return;
+  const loaded = await loadCorpusStats(db, missing);
+  const df = new Map(known);
+  for (const term of missing) df.set(term, loaded.df.get(term) ?? 0); // 0: looked up, in no paper (counts as rare)
+  candidates.index.stats = { papers: candidates.index.stats.papers, df };
 }
 
 /** Matches the topics not matched yet (each distinct topic once per candidate set); returns them compiled. Dense similarity is fused in for topics embedTopics has embedded. */
