@@ -1,6 +1,6 @@
 // `paperboy` command line. Reads the environment (and ./.env) once, wires the
 // dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
-// 4 some import rows rejected.
+// 4 some import rows rejected, or a seed file that cannot be read.
 import { existsSync, readFileSync } from "node:fs";
 import { toDay } from "./days.ts";
 import { readFile, writeFile } from "node:fs/promises";
@@ -17,7 +17,7 @@ import { createLog, escapeControl, type Log } from "./log.ts";
 import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
-import { createSources, type SourceSpec } from "./sources/configured.ts";
+import { createConfiguredArxivLookup, createSources, type SourceSpec } from "./sources/configured.ts";
 import { serve } from "./web/serve.ts";
 import { DIGEST_QUEUE, startQueue } from "./digest/queue.ts";
 import { listRuns } from "./digest/runs.ts";
@@ -26,6 +26,7 @@ import { runTick } from "./digest/tick.ts";
 import { suppressAddress } from "./subscriptions/suppress.ts";
 import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
 import { deleteSubscriber } from "./subscriptions/leave.ts";
+import { formatSeedResult, MAX_PAPER_TOPICS, resolvePapers, seedTopics } from "./subscriptions/seed-topics.ts";
 import { MAX_PAPERS_LIMIT, readPreferences } from "./subscriptions/preferences.ts";
 import { addSubscriber, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
@@ -58,6 +59,13 @@ async function requireSubscriber(ctx: AppContext, email: string) {
   return subscriber;
 }
 
+/** A seed file that cannot be read: exit 4, like rejected import rows. */
+class SeedFileError extends AppError {
+  constructor(message: string) {
+    super("INVALID_ARGUMENT", message);
+  }
+}
+
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     process.once("SIGINT", () => resolve());
@@ -73,6 +81,8 @@ function printIngest(result: IngestResult, log: Log): void {
   if (result.fetched === 0 && result.rejected.length === 0) log.info(`${result.source} listed no papers (a weekend or holiday?)`);
   log.info(`Ingested ${result.fetched} papers from ${result.source}: ${result.created} new, ${result.updated} updated, ${result.rejected.length} rejected`);
   for (const record of result.rejected) log.warn(`  rejected ${record.id === undefined ? `#${record.index}` : JSON.stringify(record.id)}: ${escapeControl(record.reason)}`);
+  if (result.embeddings?.error !== undefined) log.warn(`Embedded ${result.embeddings.embedded} papers, then the embeddings server failed (the rest are embedded next time): ${escapeControl(result.embeddings.error)}`);
+  else if (result.embeddings) log.info(`Embedded ${result.embeddings.embedded} papers`);
 }
 
 const program = new Command()
@@ -136,7 +146,7 @@ program
       const spec: SourceSpec = source === "file" ? { kind: "file", paths: options.file ?? [] } : source === "arxiv" ? { kind: "arxiv", categories } : { kind: "hf" };
       const progress = (message: string) => ctx.log.info(`  … ${message}`);
       const [built] = source === "file" ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })] : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
-      printIngest(await ingestBatch(ctx.db, await built!.fetchPapers()), ctx.log);
+      printIngest(await ingestBatch(ctx.db, await built!.fetchPapers(), ctx.embedder), ctx.log);
     });
   });
 
@@ -153,6 +163,10 @@ subscribers
       const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
       const suppression = options.unsuppress ? await findSuppression(ctx.db, normaliseEmail(email)) : undefined;
       const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli", unsuppress: options.unsuppress }, ctx.now());
+      const likes = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
+      const unresolved: Array<{ entry: string; reason: string }> = [];
+      if (likes.length > 0) await resolvePapers({ db: ctx.db, lookupArxiv: createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log }) }, likes, unresolved);
+      for (const entry of unresolved) ctx.log.warn(`like:${entry.entry} matches nothing until its paper is ingested: ${entry.reason}`);
       const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
       if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${suppression.createdAt.toISOString().slice(0, 10)}: ${suppression.reason})`);
       console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
@@ -220,6 +234,24 @@ subscribers
   });
 
 subscribers
+  .command("seed <email> <file>")
+  .description(`follow papers like those in a file: a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley) or a list of arXiv ids/URLs; each becomes a like: topic (at most ${MAX_PAPER_TOPICS}); papers not ingested yet are fetched from arXiv when PAPERBOY_SOURCES has an arXiv source; exits 4 when the file cannot be read`)
+  .action(async (email: string, file: string) => {
+    const text = await readFile(file, "utf8").catch((cause: unknown) => {
+      throw new SeedFileError(`cannot read ${file}: ${describeError(cause)}`);
+    });
+    await withContext(async (ctx) => {
+      const subscriber = await requireSubscriber(ctx, email);
+      const lookupArxiv = createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log });
+      const result = await seedTopics({ db: ctx.db, lookupArxiv }, subscriber, text).catch((error: unknown) => {
+        if (isAppError(error, "INVALID_ARGUMENT") && error.field === "file") throw new SeedFileError(`${file}: ${error.message}`);
+        throw error;
+      });
+      console.log(formatSeedResult(result));
+    });
+  });
+
+subscribers
   .command("export")
   .description("write all subscribers as CSV with every setting, in the columns import reads")
   .option("--out <file>", "write to a file instead of stdout")
@@ -265,7 +297,7 @@ program
     await withContext(async (ctx) => {
       const queue = await startQueue(ctx.databaseUrl, ctx.log);
       try {
-        const report = await runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), enqueue: (batch) => queue.enqueue(batch) });
+        const report = await runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), embedder: ctx.embedder, enqueue: (batch) => queue.enqueue(batch) });
         console.log(JSON.stringify(report, null, 2));
       } finally {
         await queue.stop();
@@ -352,7 +384,7 @@ try {
   } else {
     console.error(`error: ${isAppError(error) ? error.message : describeError(error)}`);
     if (!isAppError(error) && process.env.PAPERBOY_LOG_LEVEL === "debug") console.error(error);
-    process.exitCode = 1;
+    process.exitCode = error instanceof SeedFileError ? EXIT_ROWS_REJECTED : 1;
   }
 }
 // Exit explicitly (a pool or timer left open must not keep a finished command alive),

@@ -77,11 +77,14 @@ const schema = z.object({
   PAPERBOY_DKIM_DOMAIN: optional,
   PAPERBOY_DKIM_SELECTOR: optional,
   PAPERBOY_DKIM_PRIVATE_KEY: optional,
+  PAPERBOY_EMBEDDINGS_URL: optional.pipe(z.url({ protocol: /^https?$/, error: HTTP_URL }).optional()),
+  PAPERBOY_EMBEDDINGS_MODEL: optional,
+  PAPERBOY_EMBEDDINGS_KEY: optional,
   PAPERBOY_LOG_LEVEL: optional.default("info").pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
 });
 
 /** Keys whose values are never printed, only their length. */
-const SECRET_KEYS = new Set(["PAPERBOY_SECRET", "PAPERBOY_WEBHOOK_SECRET", "PAPERBOY_ADMIN_TOKEN", "HF_TOKEN", "PAPERBOY_DKIM_PRIVATE_KEY"]);
+const SECRET_KEYS = new Set(["PAPERBOY_SECRET", "PAPERBOY_WEBHOOK_SECRET", "PAPERBOY_ADMIN_TOKEN", "HF_TOKEN", "PAPERBOY_DKIM_PRIVATE_KEY", "PAPERBOY_EMBEDDINGS_KEY"]);
 
 export type Config = {
   databaseUrl?: string;
@@ -112,6 +115,8 @@ export type Config = {
   webhookSecret?: string;
   adminToken?: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
+  /** Dense embeddings (off when PAPERBOY_EMBEDDINGS_URL is unset). */
+  embeddings?: { url: string; model: string; key?: string };
 };
 
 /** Validates the environment once; throws CONFIG_INVALID naming every bad key. */
@@ -157,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookSecret: values.PAPERBOY_WEBHOOK_SECRET,
     adminToken: values.PAPERBOY_ADMIN_TOKEN,
     dkim: readDkim(values.PAPERBOY_DKIM_DOMAIN, values.PAPERBOY_DKIM_SELECTOR, values.PAPERBOY_DKIM_PRIVATE_KEY),
+    embeddings: readEmbeddings(values.PAPERBOY_EMBEDDINGS_URL, values.PAPERBOY_EMBEDDINGS_MODEL, values.PAPERBOY_EMBEDDINGS_KEY),
   };
 }
 
@@ -185,6 +191,15 @@ function readDkim(domainName?: string, keySelector?: string, key?: string): Conf
   // The key itself (PEM) or the path of a file holding it.
   const privateKey = key.includes("-----BEGIN") ? key.replace(/\\n/g, "\n") : readKeyFile(key);
   return { domainName, keySelector, privateKey };
+}
+
+function readEmbeddings(url?: string, model?: string, key?: string): Config["embeddings"] {
+  if (url === undefined) {
+    if (model !== undefined || key !== undefined) throw new AppError("CONFIG_INVALID", `Invalid configuration: PAPERBOY_EMBEDDINGS_URL: must be set when PAPERBOY_EMBEDDINGS_MODEL or _KEY is, got ""`);
+    return undefined;
+  }
+  if (model === undefined) throw new AppError("CONFIG_INVALID", `Invalid configuration: PAPERBOY_EMBEDDINGS_MODEL: must name the embedding model when PAPERBOY_EMBEDDINGS_URL is set (e.g. nomic-embed-text), got ""`);
+  return { url, model, key };
 }
 
 function readKeyFile(path: string): string {

@@ -13,6 +13,7 @@ import type { MailSettings } from "./digest/compose-digest.ts";
 import type { RunDeps } from "./digest/run-digest.ts";
 import type { Log } from "./log.ts";
 import { loadTemplates } from "./rendering/templates.ts";
+import { createOpenAiEmbedder } from "./sources/openai-embedder.ts";
 
 export type AppContext = RunDeps & {
   config: Config;
@@ -42,6 +43,7 @@ export async function openContext(config: Config, log: Log): Promise<AppContext>
     now: () => new Date(),
     mail,
     lookbackDays: config.lookbackDays,
+    embedder: config.embeddings ? createOpenAiEmbedder(config.embeddings) : undefined,
     async close() {
       await mailer.close();
       await database.close();

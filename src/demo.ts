@@ -35,7 +35,7 @@ export async function runDemo(ctx: AppContext, options: { reset?: boolean } = {}
     await ctx.db.subscriber.deleteMany({ where: { email: { in: emails } } });
     await rm(path.join(ctx.config.outboxDir, DEMO_DATE), { recursive: true, force: true });
   }
-  const ingest = await ingestBatch(ctx.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
+  const ingest = await ingestBatch(ctx.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers(), ctx.embedder);
 
   const existing = new Set((await ctx.db.subscriber.findMany({ where: { email: { in: emails } }, select: { email: true } })).map((row) => row.email));
   const missing = DEMO_SUBSCRIBERS.filter((subscriber) => !existing.has(subscriber.email));

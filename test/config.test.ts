@@ -59,6 +59,20 @@ describe("loadConfig names the key, the rule and the value", () => {
     expect(problemWith({ [key]: value })).toBe(`Invalid configuration: ${message}`);
   });
 
+  it.each([
+    [{ PAPERBOY_EMBEDDINGS_URL: "localhost:11434", PAPERBOY_EMBEDDINGS_MODEL: "m" }, 'PAPERBOY_EMBEDDINGS_URL: must be an http(s) URL, got "localhost:11434"'],
+    [{ PAPERBOY_EMBEDDINGS_URL: "http://localhost:11434" }, 'PAPERBOY_EMBEDDINGS_MODEL: must name the embedding model when PAPERBOY_EMBEDDINGS_URL is set (e.g. nomic-embed-text), got ""'],
+    [{ PAPERBOY_EMBEDDINGS_MODEL: "m" }, 'PAPERBOY_EMBEDDINGS_URL: must be set when PAPERBOY_EMBEDDINGS_MODEL or _KEY is, got ""'],
+  ])("dense embeddings: %j", (env, message) => {
+    expect(problemWith(env)).toBe(`Invalid configuration: ${message}`);
+  });
+
+  it("turns dense embeddings on with a URL and a model, the key never shown", () => {
+    expect(loadConfig({}).embeddings).toBeUndefined();
+    expect(loadConfig({ PAPERBOY_EMBEDDINGS_URL: "http://localhost:11434", PAPERBOY_EMBEDDINGS_MODEL: "nomic-embed-text", PAPERBOY_EMBEDDINGS_KEY: "sk-1" }).embeddings).toEqual({ url: "http://localhost:11434", model: "nomic-embed-text", key: "sk-1" });
+    expect(problemWith({ PAPERBOY_EMBEDDINGS_URL: "nope", PAPERBOY_EMBEDDINGS_MODEL: "m", PAPERBOY_EMBEDDINGS_KEY: "sk-secret", PAPERBOY_PORT: "x" })).not.toContain("sk-secret");
+  });
+
   it("names every bad key at once", () => {
     expect(problemWith({ PAPERBOY_PORT: "abc", PAPERBOY_WORKERS: "many" })).toBe(
       'Invalid configuration: PAPERBOY_PORT: must be a whole number from 0 to 65535, got "abc"; PAPERBOY_WORKERS: must be a whole number from 0 to 32, got "many"',
@@ -78,7 +92,7 @@ describe("documented defaults", () => {
   it("are the defaults in code: .env.example (issue 11.10: PAPERBOY_SMTP_CONCURRENCY said 10 in the README, 5 in code)", () => {
     const example = readFileSync(new URL(".env.example", ROOT), "utf8");
     // Keys whose commented value is an example rather than the default.
-    const examples = new Set(["DATABASE_URL", "PAPERBOY_SMTP_URL", "PAPERBOY_FROM", "PAPERBOY_PUBLIC_URL", "PAPERBOY_SMTP_RATE", "PAPERBOY_DKIM_DOMAIN", "PAPERBOY_DKIM_SELECTOR", "PAPERBOY_DKIM_PRIVATE_KEY"]);
+    const examples = new Set(["DATABASE_URL", "PAPERBOY_SMTP_URL", "PAPERBOY_FROM", "PAPERBOY_PUBLIC_URL", "PAPERBOY_SMTP_RATE", "PAPERBOY_DKIM_DOMAIN", "PAPERBOY_DKIM_SELECTOR", "PAPERBOY_DKIM_PRIVATE_KEY", "PAPERBOY_EMBEDDINGS_URL", "PAPERBOY_EMBEDDINGS_MODEL"]);
     // The last `# KEY=value` line of each key is its setting (earlier ones may be prose).
     const settings = new Map([...example.matchAll(/^# ([A-Z_]+)=(.*)$/gm)].map(([, key, value]) => [key!, value!] as const));
     const documented = [...settings].filter(([key]) => !examples.has(key));

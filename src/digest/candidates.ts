@@ -2,8 +2,12 @@
 import type { Db } from "../db/client.ts";
 import { dayStart, toDay } from "../days.ts";
 import type { DigestWindow } from "./window.ts";
-import { indexPapers, matchTopic, type PaperIndex, type TopicHit } from "../matching/match.ts";
-import { paperTerms, type Profile } from "../matching/profile.ts";
+import { embedTopics, fuseTopicHits, loadDense, type DenseState } from "./dense-matching.ts";
+import type { Embedder } from "../matching/embedder.ts";
+import { documentTerms } from "../matching/corpus.ts";
+import { indexPapers, matchTopic, type MatchablePaper, type PaperIndex, type TopicHit } from "../matching/match.ts";
+import { hasLearned, type Profile } from "../matching/profile.ts";
+import { countNewPapers, loadCorpusStats } from "../sources/corpus-stats.ts";
 import { COMMUNITY_WEIGHTS, communityScores, findNearDuplicates, rankAll, takeTop, type PaperSet, type Pick, type Ranked } from "../matching/rank.ts";
 import { compileTopic, formatTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 
@@ -38,8 +42,8 @@ export type Candidates = {
   hitsByTopic: Map<string, Map<number, TopicHit>>;
   compiled: Map<string, CompiledTopic>;
   index: PaperIndex;
-  /** Each paper's terms for feedback profiles (title and keywords). */
-  terms: Map<number, string[]>;
+  /** The papers of `like:` topics, by arXiv id (from any day). */
+  seeds: Map<string, MatchablePaper>;
   /** Community interest by paper id (0..1). */
   interest: Map<number, number>;
   /** Papers with nearly the same title, by paper id. */
@@ -50,6 +54,8 @@ export type Candidates = {
   rankedHeld: number;
   /** Papers featured before a day, by that day: left out of a subscriber whose window starts later. */
   featuredBefore: Map<string, Set<number>>;
+  /** Dense embeddings, when an embedder is configured (see dense-matching.ts). */
+  dense?: DenseState;
 };
 
 type SharedRanking = { ranked: Ranked[]; truncated: boolean };
@@ -61,9 +67,11 @@ const RANKINGS_LIMIT = 400_000;
 
 /**
  * Papers featured on the window's days, indexed, with every given topic matched
- * once; `newestPaperId` is the newest paper in the database as they were loaded. Read-only.
+ * once; `newestPaperId` is the newest paper in the database as they were loaded.
+ * Read-only, except that with an `embedder` papers still without a vector are embedded.
  */
-export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[]): Promise<Candidates> {
+export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[], embedder?: Embedder): Promise<Candidates> {
+  await countNewPapers(db);
   const newest = await db.paper.aggregate({ _max: { id: true } });
   const found = await db.paper.findMany({
     where: { featuredOn: { gte: dayStart(window.since), lte: dayStart(window.until) } },
@@ -87,6 +95,9 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
   });
   const rows = found.map(({ featuredOn, ...row }) => ({ ...row, featuredOn: toDay(featuredOn) }));
   const papers = new Map(rows.map((row) => [row.id, row]));
+  const seedIds = topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
+  const terms = new Set<string>();
+  for (const paper of rows) for (const term of documentTerms(paper)) terms.add(term);
   const candidates: Candidates = {
     date: window.until,
     since: window.since,
@@ -94,19 +105,46 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
     papers,
     hitsByTopic: new Map(),
     compiled: new Map(),
-    index: indexPapers(rows),
-    terms: new Map(rows.map((row) => [row.id, paperTerms(row)])),
+    index: indexPapers(rows, await loadCorpusStats(db, terms)),
+    seeds: new Map(),
     interest: communityScores(papers),
     nearDuplicates: findNearDuplicates(rows),
     rankings: new Map(),
     rankedHeld: 0,
     featuredBefore: new Map(),
+    dense: embedder ? await loadDense(db, embedder, rows.map((row) => row.id), seedIds) : undefined,
   };
+  await prepareTopics(db, candidates, topics);
+  await embedTopics(candidates, topics);
   matchTopics(candidates, topics);
   return candidates;
 }
 
-/** Matches the topics not matched yet (each distinct topic once per candidate set); returns them compiled. */
+/**
+ * Loads what matching `topics` needs beyond the window's papers: the papers of
+ * `like:` topics, and the corpus statistics of words the window does not have
+ * (so a topic scores the same in every candidate set). Call before picking for
+ * topics the candidates were not loaded with; each thing is loaded once.
+ */
+export async function prepareTopics(db: Db, candidates: Candidates, topics: TopicSpec[]): Promise<void> {
+  const seedIds = [...new Set(topics.filter((topic) => topic.kind === "like" && !candidates.seeds.has(topic.query)).map((topic) => topic.query))];
+  const seeds = seedIds.length === 0 ? [] : await db.paper.findMany({ where: { arxivId: { in: seedIds } }, select: { id: true, arxivId: true, title: true, abstract: true, authors: true, aiKeywords: true } });
+  for (const seed of seeds) candidates.seeds.set(seed.arxivId, seed);
+  const known = candidates.index.stats.df;
+  const missing = new Set<string>();
+  for (const seed of seeds) for (const term of documentTerms(seed)) if (!known.has(term)) missing.add(term);
+  for (const topic of topics) {
+    if (candidates.compiled.has(topicKey(topic))) continue;
+    for (const query of compileTopic(topic).queries) for (const word of query.words) if (!known.has(word.term)) missing.add(word.term);
+  }
+  if (missing.size === 0) return;
+  const loaded = await loadCorpusStats(db, missing);
+  const df = new Map(known);
+  for (const term of missing) df.set(term, loaded.df.get(term) ?? 0); // 0: looked up, in no paper (counts as rare)
+  candidates.index.stats = { papers: candidates.index.stats.papers, df };
+}
+
+/** Matches the topics not matched yet (each distinct topic once per candidate set); returns them compiled. Dense similarity is fused in for topics embedTopics has embedded. */
 export function matchTopics(candidates: Candidates, topics: TopicSpec[]): CompiledTopic[] {
   return topics.map((topic) => {
     const key = topicKey(topic);
@@ -114,7 +152,8 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
     if (known) return known;
     const compiled = compileTopic(topic);
     candidates.compiled.set(key, compiled);
-    candidates.hitsByTopic.set(key, new Map(matchTopic(candidates.index, compiled).map((hit) => [hit.paperId, hit])));
+    const hits = fuseTopicHits(candidates, compiled, matchTopic(candidates.index, compiled, candidates.seeds));
+    candidates.hitsByTopic.set(key, new Map(hits.map((hit) => [hit.paperId, hit])));
     return compiled;
   });
 }
@@ -134,9 +173,8 @@ export function pickPapers(
   const topics = matchTopics(candidates, subscriber.topics);
   const communityWeight = COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"];
   const rank = () =>
-    rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, termsOf: (paperId) => candidates.terms.get(paperId) ?? [] });
-  const learned = profile !== undefined && (profile.terms.size > 0 || profile.topicWeights.size > 0);
-  if (learned) return takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates);
+    rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, index: candidates.index });
+  if (hasLearned(profile)) return takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates);
   const key = `${communityWeight}|${topics.map((topic) => topic.key).join("\u0000")}`;
   let shared = candidates.rankings.get(key);
   if (!shared) {

@@ -10,7 +10,8 @@ import type { Profile } from "../matching/profile.ts";
 import { maskAddresses } from "../log.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
-import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "./candidates.ts";
+import { describePicks, explainEmpty, pickPapers, prepareTopics, type Candidates, type PickReport } from "./candidates.ts";
+import { embedTopics } from "./dense-matching.ts";
 import { composeDigest } from "./compose-digest.ts";
 import { localTime } from "../days.ts";
 import { type Cadence } from "./digest-key.ts";
@@ -53,6 +54,9 @@ export async function deliverPage(
   const deps = { ...options, refusals: options.refusals ?? createRefusalGuard() };
   const stoppedBefore = deps.refusals.stopReason();
   const { suppressed, sent, profiles, previous } = await loadPageState(deps.db, page, job.candidates, job.digestKey);
+  // Picking is synchronous: what the page's topics need is loaded, and they are embedded, first (once per candidate set).
+  await prepareTopics(deps.db, job.candidates, page.flatMap((subscriber) => subscriber.topics));
+  await embedTopics(job.candidates, page.flatMap((subscriber) => subscriber.topics));
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: [...suppressed] }, deps.now(), "the address is suppressed");
   const outcomes: SubscriberOutcome[] = new Array(queue.length);

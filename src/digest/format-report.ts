@@ -34,6 +34,7 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
         ` (${report.durationMs} ms).`,
     );
   }
+  if (report.embeddings) lines.push(`Note: ${report.embeddings}.`);
   if (report.alert) lines.push(`ALERT: ${report.alert}`);
   return lines.join("\n");
 }
@@ -63,6 +64,7 @@ type StoredReport = {
   enqueued?: number;
   error?: string;
   alert?: string;
+  embeddings?: string;
 };
 
 /**
@@ -83,6 +85,8 @@ export function formatRunSummary(run: RunSummary): string {
   for (const source of report.ingest ?? []) lines.push(`      source ${JSON.stringify(source)}`);
   if (report.due !== undefined) lines.push(`      due ${report.due}${report.batches !== undefined ? `, ${report.batches} batches (${report.enqueued ?? 0} enqueued)` : ""}`);
   if (report.error) lines.push(`      error: ${report.error}`);
+  for (const source of report.ingest ?? []) if (typeof source.embeddingsError === "string") lines.push(`      embeddings unavailable for ${String(source.source)}'s papers (${source.embeddingsError}): embedded later`);
+  if (report.embeddings) lines.push(`      ${report.embeddings}`);
   if (report.alert) lines.push(`      ALERT: ${report.alert}`);
   return lines.join("\n");
 }

@@ -12,10 +12,10 @@ import { describePicks, loadCandidates, pickPapers, type Candidates, type PickRe
 import { composeDigest } from "./compose-digest.ts";
 import { findPreviousDigestDays } from "./deliver-page.ts";
 import { parseDay, toDay } from "../days.ts";
-import { digestKeyFor, type Cadence } from "./digest-key.ts";
+import { digestKeyFor, parseDigestKey, type Cadence } from "./digest-key.ts";
 import type { RunDeps } from "./run-digest.ts";
 import { loadSentDigest } from "./sent-digest.ts";
-import { digestWindow, upcomingDigestDays, type DigestWindow, type Schedule } from "./window.ts";
+import { batchWindow, digestWindow, upcomingDigestDays, type DigestWindow, type Schedule } from "./window.ts";
 
 export type NextDigest = { key: string; day: string; window: DigestWindow };
 
@@ -79,7 +79,8 @@ export async function previewDigest(deps: RunDeps, options: { email: string; dat
   if (sent) return showSent(deps, subscriber, sent);
 
   const window = next?.window ?? (await windowOf(deps, { ...schedule, id: subscriber.id }, { key: digestKey, day: date }));
-  const candidates = await loadCandidates(deps.db, window, subscriber.topics);
+  // The candidates the worker loads for this digest (its batch's window), cut to the subscriber's window when picking: the same papers, scored the same.
+  const candidates = await loadCandidates(deps.db, batchWindow(parseDigestKey(digestKey).kind, date, deps.lookbackDays), subscriber.topics, deps.embedder);
   const picks = await pickFor(deps, candidates, subscriber, window);
   const preview = { email, date, digestKey, window, picks: describePicks(candidates, picks) };
   if (picks.length === 0) return preview;
@@ -134,6 +135,12 @@ export type TopicsPreview = {
   until?: string;
 };
 
+function papersIn(candidates: Candidates, window: DigestWindow): number {
+  let count = 0;
+  for (const paper of candidates.papers.values()) if (paper.featuredOn >= window.since && paper.featuredOn <= window.until) count++;
+  return count;
+}
+
 /** Days shown instead when the next digest's window has no papers yet. */
 const LATEST_DAYS = 3;
 
@@ -149,9 +156,10 @@ export async function previewTopics(
 ): Promise<TopicsPreview> {
   const next = await planNextDigest(deps, { ...options.schedule, id: options.subscriberId }, deps.now());
   let window = next.window;
-  let candidates = await loadCandidates(deps.db, window, options.topics);
+  // As the worker loads them (its batch's window), cut to this window when picking: the papers and scores the digest will have.
+  let candidates = await loadCandidates(deps.db, batchWindow(parseDigestKey(next.key).kind, next.day, deps.lookbackDays), options.topics);
   let standIn = false;
-  if (candidates.papers.size === 0) {
+  if (papersIn(candidates, window) === 0) {
     const newest = await deps.db.paper.aggregate({ _max: { featuredOn: true } });
     if (!newest._max.featuredOn) return { picks: [], summary: "No papers have been ingested yet.", digestKey: next.key, date: next.day };
     const until = toDay(newest._max.featuredOn);
@@ -165,8 +173,8 @@ export async function previewTopics(
   const scope = standIn ? `No papers have arrived yet for your next digest (${next.day}, ${next.window.since} to ${next.window.until}); from the latest ${from}: ` : `Your next digest (${next.day}), from ${from}: `;
   const summary =
     picks.length === 0
-      ? `${scope}none of ${candidates.papers.size} papers match these topics.`
-      : `${scope}${picks.length} of ${candidates.papers.size} papers${included === 0 ? " (the most upvoted, as you have no topics)" : ""}.`;
+      ? `${scope}none of ${papersIn(candidates, window)} papers match these topics.`
+      : `${scope}${picks.length} of ${papersIn(candidates, window)} papers${included === 0 ? " (the most upvoted, as you have no topics)" : ""}.`;
   return {
     picks: describePicks(candidates, picks).map((pick) => ({ ...pick, url: `https://huggingface.co/papers/${pick.arxivId}` })),
     summary,

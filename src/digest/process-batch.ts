@@ -4,6 +4,7 @@ import { loadActiveSubscribers } from "../subscriptions/subscriptions.ts";
 import type { Db } from "../db/client.ts";
 import { releaseQueued } from "../delivery/ledger.ts";
 import { loadCandidates, type Candidates } from "./candidates.ts";
+import { describeDenseFallback } from "./dense-matching.ts";
 import { parseDigestKey } from "./digest-key.ts";
 import { batchWindow } from "./window.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
@@ -12,7 +13,8 @@ import type { RunDeps } from "./run-digest.ts";
 /** Subscribers (by id) due for one digest key; `day` is their local date. */
 export type DigestBatch = { digestKey: string; day: string; ids: number[]; runId?: number };
 
-export type BatchResult = Record<SubscriberOutcome["status"] | "suppressed", number> & { possibleDuplicates: number };
+/** embeddings: set when they are configured but were not used ("embeddings unavailable (…): lexical ranking used"). */
+export type BatchResult = Record<SubscriberOutcome["status"] | "suppressed", number> & { possibleDuplicates: number; embeddings?: string };
 
 const CANDIDATES_TTL_MS = 5 * 60 * 1000;
 
@@ -33,7 +35,7 @@ export async function processBatch(deps: RunDeps & DeliveryOptions, batch: Diges
   let cached = cache.get(cacheKey);
   if (!cached || now - cached.loadedAt > CANDIDATES_TTL_MS || (await hasNewerPapers(deps.db, cached.candidates))) {
     const window = batchWindow(parseDigestKey(batch.digestKey).kind, batch.day, deps.lookbackDays);
-    cached = { candidates: await loadCandidates(deps.db, window, []), loadedAt: now };
+    cached = { candidates: await loadCandidates(deps.db, window, [], deps.embedder), loadedAt: now };
     cache.set(cacheKey, cached);
   }
   const { outcomes, suppressed } = await deliverPage(deps, subscribers, { candidates: cached.candidates, digestKey: batch.digestKey, runId: batch.runId });
@@ -42,6 +44,8 @@ export async function processBatch(deps: RunDeps & DeliveryOptions, batch: Diges
     result[outcome.status]++;
     if (outcome.possibleDuplicate) result.possibleDuplicates++;
   }
+  const fallback = describeDenseFallback(cached.candidates);
+  if (fallback) result.embeddings = fallback;
   return result;
 }
 

@@ -4,8 +4,10 @@ import type { Db } from "../db/client.ts";
 import type { Mailer } from "../delivery/mailer.ts";
 import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
+import type { Embedder } from "../matching/embedder.ts";
 import type { Templates } from "../rendering/templates.ts";
 import { loadCandidates } from "./candidates.ts";
+import { describeDenseFallback } from "./dense-matching.ts";
 import { parseDay } from "../days.ts";
 import { digestKeyFor } from "./digest-key.ts";
 import { runOwner } from "./run-owner.ts";
@@ -25,6 +27,8 @@ export type RunDeps = {
   now: () => Date;
   mail: MailSettings;
   lookbackDays: number;
+  /** Set when dense embeddings are on (PAPERBOY_EMBEDDINGS_URL). */
+  embedder?: Embedder;
 };
 
 export type RunOptions = {
@@ -58,6 +62,8 @@ export type RunReport = {
   durationMs: number;
   /** Set when the run stopped early because the relay refused recipient after recipient. */
   alert?: string;
+  /** Set when embeddings are configured but were not used: "embeddings unavailable (…): lexical ranking used". */
+  embeddings?: string;
 };
 
 /**
@@ -74,7 +80,7 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
 
   const topics = await findActiveTopics(db);
   // Each subscriber's own window (their cadence, their previous digest) is cut from the widest.
-  const candidates = await loadCandidates(db, batchWindow("weekly", date, deps.lookbackDays), topics);
+  const candidates = await loadCandidates(db, batchWindow("weekly", date, deps.lookbackDays), topics, deps.embedder);
   const only = options.onlyEmails ? { subscriber: { email: { in: options.onlyEmails } } } : {};
   const alreadySent = await db.delivery.count({ where: { digestKey, status: "sent", ...only } });
   // A skip that papers ingested since have reopened is planned again below, so it is not counted here.
@@ -117,10 +123,13 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
       }
     }
   } catch (error) {
+    report.embeddings = describeDenseFallback(candidates);
     // What was sent is in the ledger; record how far the run got, then let the caller see the failure.
     await finishRun(deps, run?.id, report, started, describeError(error)).catch(() => {});
     throw error;
   }
+  // Set after the pages: a topic embedded for a page may be where the server failed.
+  report.embeddings = describeDenseFallback(candidates);
   await finishRun(deps, run?.id, report, started);
   return report;
 }

@@ -28,7 +28,7 @@ export async function startDigestService(ctx: AppContext, options: { scheduler: 
       timezone: ctx.config.cronTimezone,
       log: ctx.log,
       tick: async () => {
-        const report = await runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), enqueue: (batch) => queue.enqueue(batch) });
+        const report = await runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), embedder: ctx.embedder, enqueue: (batch) => queue.enqueue(batch) });
         if (report.due > 0 || report.ingest.length > 0) ctx.log.info(`tick: ${report.due} due, ${report.enqueued} batches enqueued (${report.alreadyQueued} already queued)`);
       },
     });

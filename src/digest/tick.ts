@@ -4,6 +4,7 @@ import { toDay } from "../days.ts";
 import type { Db } from "../db/client.ts";
 import { describeError } from "../errors.ts";
 import { escapeControl, type Log } from "../log.ts";
+import type { Embedder } from "../matching/embedder.ts";
 import { ingestBatch } from "../sources/ingest.ts";
 import type { Source } from "../sources/source.ts";
 import { queueDeliveries } from "../delivery/ledger.ts";
@@ -18,11 +19,13 @@ export type TickDeps = {
   log: Log;
   now: () => Date;
   sources: Source[];
+  /** Set when dense embeddings are on: new papers are embedded after each ingest. */
+  embedder?: Embedder;
   enqueue(batch: DigestBatch): Promise<boolean>;
 };
 
 export type SourceResult =
-  | { source: string; status: "ok"; fetched: number; created: number; updated: number; rejected: number }
+  | { source: string; status: "ok"; fetched: number; created: number; updated: number; rejected: number; embeddingsError?: string }
   | { source: string; status: "empty"; reason: string }
   | { source: string; status: "failed"; error: string };
 
@@ -88,8 +91,14 @@ async function ingestSource(deps: TickDeps, source: Source): Promise<SourceResul
   try {
     const batch = await source.fetchPapers();
     if (batch.papers.length === 0 && batch.rejected.length === 0) return { source: source.name, status: "empty", reason: "the source listed no papers (weekend or holiday?)" };
-    const result = await ingestBatch(deps.db, batch);
-    return { source: source.name, status: "ok", fetched: result.fetched, created: result.created, updated: result.updated, rejected: result.rejected.length };
+    const result = await ingestBatch(deps.db, batch, deps.embedder);
+    const ok: SourceResult = { source: source.name, status: "ok", fetched: result.fetched, created: result.created, updated: result.updated, rejected: result.rejected.length };
+    const embeddingsError = result.embeddings?.error;
+    if (embeddingsError !== undefined) {
+      deps.log.warn(`embedding the papers of ${source.name} failed (they are embedded at the next ingest or digest): ${escapeControl(embeddingsError)}`);
+      return { ...ok, embeddingsError: escapeControl(embeddingsError) };
+    }
+    return ok;
   } catch (error) {
     // A source's error may quote what it received: escaped for the log and for the stored report (jsonb refuses NUL).
     const why = escapeControl(describeError(error));

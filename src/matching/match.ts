@@ -1,10 +1,15 @@
-// Full-text matching of compiled topics against the candidate papers (pure).
-// Papers are indexed once per run; each distinct topic is then matched once.
-import type { CompiledTopic } from "./topics.ts";
-import { toTerms } from "./tokens.ts";
+// Ranked retrieval of the candidate papers for each compiled topic (pure): BM25F
+// over title, AI keywords and abstract with rarity from the whole corpus, a bonus
+// for the topic's words occurring together, and pseudo-relevance feedback that
+// adds the words of a topic's best papers. Papers are indexed once per run; each
+// distinct topic is then matched once.
+import { countCorpus, inverseFrequency, type CorpusStats } from "./corpus.ts";
+import type { CompiledTopic, Query } from "./topics.ts";
+import { foldPlural, isStopWord, splitWords, stem, toTerms } from "./tokens.ts";
 
 export type MatchablePaper = {
   id: number;
+  arxivId?: string;
   title: string;
   abstract: string;
   authors: string[];
@@ -14,119 +19,395 @@ export type MatchablePaper = {
 
 export type Field = "title" | "keywords" | "abstract" | "authors" | "categories";
 
-/** How much one occurrence counts, by where it occurs. */
-export const FIELD_WEIGHTS: Record<Field, number> = { title: 3, keywords: 2, abstract: 1, authors: 3, categories: 3 };
-/** Fields a plain keyword or phrase is looked for in; authors and categories need author:/cat:. */
-const TEXT_FIELDS: Field[] = ["title", "keywords", "abstract", "authors"];
+/** BM25F: how much one occurrence counts by field, and how much a field's length discounts it. */
+const FIELD_WEIGHTS: Record<Field, number> = { title: 3, keywords: 2, abstract: 1, authors: 1, categories: 1 };
+const LENGTH_DISCOUNT: Record<Field, number> = { title: 0.3, keywords: 0.3, abstract: 0.75, authors: 0, categories: 0 };
+const K1 = 1.2;
+const TEXT_FIELDS: Field[] = ["title", "keywords", "abstract"];
 const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
+/** A word once in the title and once in the abstract: what a paper about the topic has, for the relevance scale. */
+const IDEAL_FREQUENCY = FIELD_WEIGHTS.title + FIELD_WEIGHTS.abstract;
+/** How much an occurrence that only shares the typed word's stem counts. */
+const STEM_ONLY = 0.5;
+/** Two adjacent words of the topic found adjacent in the title earn this share of their rarity. */
+const PAIR_BONUS = 0.5;
+/** Words further apart than this do not count as occurring together. */
+const NEAR = 3;
+/** Strict topics: how strongly a paper by the author, or in the category, is about the topic. */
+const STRICT_RELEVANCE: Partial<Record<CompiledTopic["kind"], number>> = { author: 1, category: 0.6 };
+/**
+ * Pseudo-relevance feedback (RM3): the best papers lend their words; together they
+ * weigh FEEDBACK_SHARE of the typed words (RM3's interpolation, λ ≈ 0.7).
+ */
+const FEEDBACK_PAPERS = 5;
+const FEEDBACK_MIN_RELEVANCE = 0.5;
+const FEEDBACK_TERMS = 10;
+const FEEDBACK_SHARE = 0.4;
+/** Hits weaker than this are not kept (the digest's own cut is higher). */
+const KEEP = 0.05;
+/** Words of a paper that pseudo-relevance feedback takes from it. */
+const PAPER_QUERY_TERMS = 25;
+/** The cosine of two papers' tf-idf vectors that counts as the ideal on the relevance scale (most papers on one subject share a quarter of their weight). */
+const SIMILAR_SCALE = 0.25;
 
 export type TopicHit = {
   paperId: number;
-  /** 0..1: how strongly the paper is about the topic. */
+  /** 0..1: how strongly the paper is about the topic, on the topic's own scale (1 = what a paper about it scores). */
   relevance: number;
-  /** Fields where the topic matched, most important first. */
+  /** Fields where the topic's words occur, most important first. */
   fields: Field[];
-  /** Words that matched in place of the topic's own (a synonym, or a group's option). */
-  via: string[];
+  evidence: Evidence;
 };
 
-/** term → paper id → field → positions of the term in that field. */
-export type PaperIndex = Map<string, Map<number, Partial<Record<Field, number[]>>>>;
+/** What matched, for why-lines that claim no more than that. */
+export type Evidence = {
+  /** The wording that matched, as the reader typed it (one alternative of the topic). */
+  label: string;
+  /** The topic's words found in the paper, as typed. */
+  words: string[];
+  /** Words of the wording that were not found. */
+  missing: string[];
+  /** The words occur together (adjacent) — the phrase — or the wording is one word. */
+  together: boolean;
+  /** A synonym's wording used instead of the typed one. */
+  via?: string;
+  /** Words from the topic's best papers that added to the score. */
+  related: string[];
+  /** Cosine of the paper's and the topic's embeddings, when dense similarity added to the relevance (see fuseDense). */
+  similarity?: number;
+};
 
-/** Builds the inverted index over title, abstract, AI keywords and authors. */
-export function indexPapers(papers: MatchablePaper[]): PaperIndex {
-  const index: PaperIndex = new Map();
+type Postings = Map<number, Partial<Record<Field, number[]>>>;
+
+export type PaperIndex = {
+  /** term → paper id → field → positions of the term in that field. */
+  postings: Map<string, Postings>;
+  lengths: Map<number, Record<Field, number>>;
+  averageLength: Record<Field, number>;
+  stats: CorpusStats;
+  papers: Map<number, MatchablePaper>;
+  /** A word as written for each term, for why-lines ("retriev" → "retrieval"). */
+  surface: Map<string, string>;
+  /** paper id → field → the word at each position, plural folded: whether an occurrence is the typed word or only shares its stem. */
+  forms: Map<number, Partial<Record<Field, string[]>>>;
+  /** Each paper's weighted terms, computed when first needed. */
+  vectors: Map<number, Map<string, number>>;
+  /** Papers like a paper (findSimilar), by its id, computed when first needed. */
+  similar: Map<number, Map<number, { relevance: number; shared: string[] }>>;
+};
+
+/** Builds the inverted index over title, AI keywords, abstract, authors and categories; rarity from `stats` (default: these papers). */
+export function indexPapers(papers: MatchablePaper[], stats: CorpusStats = countCorpus(papers)): PaperIndex {
+  const postings = new Map<string, Postings>();
+  const lengths = new Map<number, Record<Field, number>>();
+  const totals: Record<Field, number> = { title: 0, keywords: 0, abstract: 0, authors: 0, categories: 0 };
+  const surface = new Map<string, string>();
+  const forms = new Map<number, Partial<Record<Field, string[]>>>();
   for (const paper of papers) {
-    const texts: Record<Field, string[]> = {
-      title: [paper.title],
-      keywords: paper.aiKeywords,
-      abstract: [paper.abstract],
-      authors: paper.authors,
-      categories: paper.categories ?? [],
-    };
+    const formsOf: Partial<Record<Field, string[]>> = {};
+    forms.set(paper.id, formsOf);
+    const texts: Record<Field, string[]> = { title: [paper.title], keywords: paper.aiKeywords, abstract: [paper.abstract], authors: paper.authors, categories: paper.categories ?? [] };
+    const length: Record<Field, number> = { title: 0, keywords: 0, abstract: 0, authors: 0, categories: 0 };
     for (const field of FIELDS) {
       // Separate keywords/authors by a gap in positions so a phrase never spans two of them.
       let position = 0;
+      const fieldForms: string[] = (formsOf[field] = []);
       for (const text of texts[field]) {
-        for (const term of toTerms(text)) {
-          let byPaper = index.get(term);
-          if (!byPaper) index.set(term, (byPaper = new Map()));
+        for (const word of splitWords(text)) {
+          fieldForms[position] = foldPlural(word);
+          const term = isStopWord(word) ? word : stem(word);
+          if (!surface.has(term)) surface.set(term, word);
+          let byPaper = postings.get(term);
+          if (!byPaper) postings.set(term, (byPaper = new Map()));
           let byField = byPaper.get(paper.id);
           if (!byField) byPaper.set(paper.id, (byField = {}));
           (byField[field] ??= []).push(position++);
         }
-        position += 2;
+        position += NEAR + 2;
       }
+      length[field] = position;
+      totals[field] += position;
     }
+    lengths.set(paper.id, length);
   }
-  return index;
-}
-
-/** Papers where every clause of the topic occurs, with relevance and fields. */
-export function matchTopic(index: PaperIndex, topic: CompiledTopic): TopicHit[] {
-  if (topic.clauses.length === 0) return [];
-  type Partial = { score: number; fields: Set<Field>; via: Set<string> };
-  let scores: Map<number, Partial> | undefined;
-  for (const clause of topic.clauses) {
-    const found = findAnyOf(index, clause.alternatives, topic.fields ?? TEXT_FIELDS);
-    const next = new Map<number, Partial>();
-    for (const [paperId, { counts, via }] of found) {
-      const previous = scores ? scores.get(paperId) : { score: 0, fields: new Set<Field>(), via: new Set<string>() };
-      if (!previous) continue;
-      let score = previous.score;
-      for (const [field, count] of counts) {
-        score += FIELD_WEIGHTS[field] * (1 + Math.log(count));
-        previous.fields.add(field);
-      }
-      for (const words of via) previous.via.add(words);
-      next.set(paperId, { score, fields: previous.fields, via: previous.via });
-    }
-    scores = next;
-  }
-  const perClause = FIELD_WEIGHTS.title * topic.clauses.length;
-  return [...(scores ?? [])].map(([paperId, { score, fields, via }]) => ({
-    paperId,
-    relevance: 1 - Math.exp(-score / perClause),
-    fields: FIELDS.filter((field) => fields.has(field)),
-    via: [...via],
-  }));
+  const count = Math.max(1, papers.length);
+  const averageLength = Object.fromEntries(FIELDS.map((field) => [field, Math.max(1, totals[field] / count)])) as Record<Field, number>;
+  return { postings, lengths, averageLength, stats, papers: new Map(papers.map((paper) => [paper.id, paper])), surface, forms, vectors: new Map(), similar: new Map() };
 }
 
 /**
- * Occurrences of any of the term sequences, added up per paper and field, with the
- * alternatives (other than the first, the clause's own words) that matched.
+ * The papers the topic finds, scored on its own scale. Keyword and phrase topics
+ * are ranked queries: every word counts, rarer words more, "quoted phrases" are
+ * required; a `like` topic is a query made of its paper's words (`seeds` holds
+ * papers outside the index by arXiv id). Author, category and exclusion topics
+ * are strict: all their words must occur.
  */
-function findAnyOf(index: PaperIndex, alternatives: string[][], fields: Field[]): Map<number, { counts: Map<Field, number>; via: string[] }> {
-  const result = new Map<number, { counts: Map<Field, number>; via: string[] }>();
-  alternatives.forEach((terms, position) => {
-    for (const [paperId, counts] of findClause(index, terms, fields)) {
-      const merged = result.get(paperId) ?? { counts: new Map<Field, number>(), via: [] };
-      for (const [field, count] of counts) merged.counts.set(field, (merged.counts.get(field) ?? 0) + count);
-      if (position > 0) merged.via.push(terms.join(" "));
-      result.set(paperId, merged);
+export function matchTopic(index: PaperIndex, topic: CompiledTopic, seeds: ReadonlyMap<string, MatchablePaper> = new Map()): TopicHit[] {
+  const fields = topic.fields ?? TEXT_FIELDS;
+  const queries = topic.queries;
+  if (topic.seed !== undefined) {
+    const paper = [...index.papers.values()].find((candidate) => candidate.arxivId === topic.seed) ?? seeds.get(topic.seed);
+    if (!paper) return [];
+    return [...findSimilar(index, paper)].map(([paperId, { relevance, shared }]) => ({
+      paperId,
+      relevance,
+      fields: TEXT_FIELDS.filter((field) => shared.some((word) => index.postings.get(stem(word))?.get(paperId)?.[field])),
+      evidence: { label: paper.title, words: shared, missing: [], together: false, related: [] },
+    }));
+  }
+  const strict = STRICT_RELEVANCE[topic.kind];
+  const best = new Map<number, { relevance: number; score: number; ideal: number; fields: Set<Field>; evidence: Evidence }>();
+  for (const query of queries) {
+    const ideal = idealScore(index, query);
+    for (const [paperId, found] of scoreQuery(index, query, fields)) {
+      const relevance = strict ?? onScale(found.score, ideal);
+      const known = best.get(paperId);
+      if (known && known.relevance >= relevance) continue;
+      const missing = query.words.filter((word) => !found.words.has(word.word)).map((word) => word.word);
+      best.set(paperId, {
+        relevance,
+        score: found.score,
+        ideal,
+        fields: found.fields,
+        evidence: { label: query.label, words: query.words.filter((word) => found.words.has(word.word)).map((word) => word.word), missing, together: found.together, via: query.via, related: [] },
+      });
     }
-  });
-  return result;
+  }
+  if (strict === undefined && topic.kind !== "exclude" && best.size > 0) expandWithFeedback(index, queries, best, fields);
+  const hits: TopicHit[] = [];
+  for (const [paperId, { relevance, fields: found, evidence }] of best) {
+    if (relevance < KEEP && topic.kind !== "exclude") continue;
+    hits.push({ paperId, relevance, fields: FIELDS.filter((field) => found.has(field)), evidence });
+  }
+  return hits;
 }
 
-/** Occurrence counts per paper and field of consecutive `terms`. */
-function findClause(index: PaperIndex, terms: string[], fields: Field[]): Map<number, Map<Field, number>> {
-  const result = new Map<number, Map<Field, number>>();
+type QueryScore = { score: number; fields: Set<Field>; words: Set<string>; together: boolean };
+
+/** BM25F of the query's words plus the bonus for adjacent pairs, for every paper with a word of it (and all its phrases). */
+function scoreQuery(index: PaperIndex, query: Query, fields: Field[]): Map<number, QueryScore> {
+  const scores = new Map<number, QueryScore>();
+  const required = query.phrases.map((phrase) => papersWithPhrase(index, phrase, fields));
+  for (const word of query.words) {
+    const postings = index.postings.get(word.term);
+    if (!postings) continue;
+    const idf = inverseFrequency(index.stats, word.term);
+    for (const [paperId, byField] of postings) {
+      if (!required.every((papers) => papers.has(paperId))) continue;
+      const frequency = weightedFrequency(index, paperId, byField, fields, word.form);
+      if (frequency === 0) continue;
+      let entry = scores.get(paperId);
+      if (!entry) scores.set(paperId, (entry = { score: 0, fields: new Set(), words: new Set(), together: query.words.length === 1 }));
+      entry.score += word.weight * idf * saturate(frequency);
+      entry.words.add(word.word);
+      for (const field of fields) if (byField[field]) entry.fields.add(field);
+    }
+  }
+  if (query.pairs.length > 0) {
+    for (const [paperId, entry] of scores) {
+      let adjacent = 0;
+      for (const [a, b] of query.pairs) {
+        const { closeness, isAdjacent } = pairCloseness(index, paperId, a, b, fields);
+        entry.score += PAIR_BONUS * closeness * ((inverseFrequency(index.stats, a) + inverseFrequency(index.stats, b)) / 2);
+        if (isAdjacent) adjacent++;
+      }
+      entry.together = adjacent === query.pairs.length;
+    }
+  }
+  return scores;
+}
+
+/** What a paper that is about the query scores: each word once in the title and the abstract, each pair adjacent in the title. */
+function idealScore(index: PaperIndex, query: Query): number {
+  let ideal = 0;
+  for (const word of query.words) ideal += word.weight * inverseFrequency(index.stats, word.term) * saturate(IDEAL_FREQUENCY);
+  for (const [a, b] of query.pairs) ideal += PAIR_BONUS * ((inverseFrequency(index.stats, a) + inverseFrequency(index.stats, b)) / 2);
+  return Math.max(ideal, Number.EPSILON);
+}
+
+/** A score on the query's scale, 0..1 and order-preserving: 1 − e^(−score/ideal) (a paper scoring the ideal gets 0.63). */
+function onScale(score: number, ideal: number): number {
+  return 1 - Math.exp(-score / ideal);
+}
+
+function saturate(frequency: number): number {
+  return (frequency * (K1 + 1)) / (frequency + K1);
+}
+
+/**
+ * The word's BM25F frequency in the paper: occurrences weighted by field and
+ * discounted by field length; an occurrence that only shares the word's stem
+ * (optimization for optimizer) counts STEM_ONLY.
+ */
+function weightedFrequency(index: PaperIndex, paperId: number, byField: Partial<Record<Field, number[]>>, fields: Field[], form?: string): number {
+  const lengths = index.lengths.get(paperId);
+  const formsOf = index.forms.get(paperId);
+  let frequency = 0;
+  for (const field of fields) {
+    const positions = byField[field];
+    if (!positions || !lengths) continue;
+    const written = formsOf?.[field];
+    let count = 0;
+    for (const position of positions) count += form === undefined || written?.[position] === form ? 1 : STEM_ONLY;
+    const discount = 1 - LENGTH_DISCOUNT[field] + LENGTH_DISCOUNT[field] * (lengths[field] / index.averageLength[field]);
+    frequency += (FIELD_WEIGHTS[field] * count) / discount;
+  }
+  return frequency;
+}
+
+/**
+ * closeness 0..1: the pair adjacent in order in the title (1), in the abstract
+ * (1/3), near each other (half that), or apart (0); isAdjacent: as the phrase somewhere.
+ */
+function pairCloseness(index: PaperIndex, paperId: number, a: string, b: string, fields: Field[]): { closeness: number; isAdjacent: boolean } {
+  const first = index.postings.get(a)?.get(paperId);
+  const second = index.postings.get(b)?.get(paperId);
+  if (!first || !second) return { closeness: 0, isAdjacent: false };
+  let best = 0;
+  let isAdjacent = false;
+  for (const field of fields) {
+    const at = first[field];
+    const following = second[field];
+    if (!at || !following) continue;
+    const others = new Set(following);
+    const weight = FIELD_WEIGHTS[field] / FIELD_WEIGHTS.title;
+    if (at.some((position) => others.has(position + 1))) {
+      best = Math.max(best, weight);
+      isAdjacent = true;
+    } else if (anyWithin(at, following, NEAR)) {
+      best = Math.max(best, weight / 2);
+    }
+  }
+  return { closeness: Math.min(1, best), isAdjacent };
+}
+
+/** Whether some positions of the two ascending lists are at most `distance` apart (linear in their lengths). */
+function anyWithin(a: number[], b: number[], distance: number): boolean {
+  let j = 0;
+  for (const position of a) {
+    while (j < b.length && b[j]! < position - distance) j++;
+    if (j < b.length && b[j]! <= position + distance) return true;
+  }
+  return false;
+}
+
+function papersWithPhrase(index: PaperIndex, terms: string[], fields: Field[]): Set<number> {
+  const found = new Set<number>();
   const [first, ...rest] = terms;
-  const starts = first === undefined ? undefined : index.get(first);
-  if (!starts) return result;
+  const starts = first === undefined ? undefined : index.postings.get(first);
+  if (!starts) return found;
   for (const [paperId, byField] of starts) {
     for (const field of fields) {
       const positions = byField[field];
       if (!positions) continue;
       // Sets, not Array#includes: a term repeated k times in an abstract would cost k² per phrase.
-      const following = rest.map((term) => new Set(index.get(term)?.get(paperId)?.[field]));
-      const count = following.length === 0 ? positions.length : positions.filter((start) => following.every((at, i) => at.has(start + i + 1))).length;
-      if (count === 0) continue;
-      let counts = result.get(paperId);
-      if (!counts) result.set(paperId, (counts = new Map()));
-      counts.set(field, count);
+      const following = rest.map((term) => new Set(index.postings.get(term)?.get(paperId)?.[field]));
+      if (following.length === 0 || positions.some((start) => following.every((at, i) => at.has(start + i + 1)))) {
+        found.add(paperId);
+        break;
+      }
     }
   }
-  return result;
+  return found;
+}
+
+/**
+ * RM3-style pseudo-relevance feedback: the words the topic's best papers share,
+ * weighted by how well those papers match, are added to the query at a lower
+ * weight, so a paper that says the same thing in other words is found too.
+ */
+function expandWithFeedback(
+  index: PaperIndex,
+  queries: Query[],
+  best: Map<number, { relevance: number; score: number; ideal: number; fields: Set<Field>; evidence: Evidence }>,
+  fields: Field[],
+): void {
+  const top = [...best].filter(([, hit]) => hit.relevance >= FEEDBACK_MIN_RELEVANCE).sort((a, b) => b[1].relevance - a[1].relevance).slice(0, FEEDBACK_PAPERS);
+  if (top.length < 2) return;
+  const own = new Set(queries.flatMap((query) => query.words.map((word) => word.term)));
+  const weights = new Map<string, { weight: number; papers: number }>();
+  for (const [paperId, hit] of top) {
+    for (const [term, weight] of [...paperVector(index, paperId)].slice(0, PAPER_QUERY_TERMS)) {
+      if (own.has(term)) continue;
+      const entry = weights.get(term) ?? { weight: 0, papers: 0 };
+      entry.weight += hit.relevance * weight;
+      entry.papers++;
+      weights.set(term, entry);
+    }
+  }
+  // A word only one of the best papers uses says more about that paper than about the topic.
+  const expansion = [...weights].filter(([, entry]) => entry.papers >= 2).sort((a, b) => b[1].weight - a[1].weight).slice(0, FEEDBACK_TERMS);
+  // Interpolated on the score scale: a paper with every added word scores FEEDBACK_SHARE of the ideal for the typed ones.
+  const ideal = Math.max(...queries.map((query) => idealScore(index, query)));
+  const mass = expansion.reduce((sum, [term, entry]) => sum + entry.weight * inverseFrequency(index.stats, term) * saturate(IDEAL_FREQUENCY), 0);
+  if (mass === 0) return;
+  const words = expansion.map(([term, entry]) => ({ term, word: index.surface.get(term) ?? term, weight: (FEEDBACK_SHARE * ideal * entry.weight) / mass }));
+  const query: Query = { label: "", words, phrases: [], pairs: [] };
+  for (const [paperId, found] of scoreQuery(index, query, fields)) {
+    const known = best.get(paperId);
+    const related = [...found.words];
+    if (known) {
+      known.relevance = onScale(known.score + found.score, known.ideal);
+      known.evidence.related = related;
+    } else {
+      const label = queries[0]?.label ?? "";
+      best.set(paperId, { relevance: onScale(found.score, ideal), score: found.score, ideal, fields: found.fields, evidence: { label, words: [], missing: [], together: false, related } });
+    }
+  }
+}
+
+/** A paper's words weighted by field and rarity (tf-idf, l2-normalised, strongest first), computed once per index. */
+export function paperVector(index: PaperIndex, paperId: number): Map<string, number> {
+  const known = index.vectors.get(paperId);
+  if (known) return known;
+  const paper = index.papers.get(paperId);
+  const vector = paper ? textVector(index, paper) : new Map<string, number>();
+  index.vectors.set(paperId, vector);
+  return vector;
+}
+
+function textVector(index: PaperIndex, paper: MatchablePaper): Map<string, number> {
+  const frequency = new Map<string, number>();
+  const add = (text: string, weight: number) => {
+    for (const term of toTerms(text)) if (!isStopWord(term) && term.length > 1 && !/^\d+$/.test(term)) frequency.set(term, (frequency.get(term) ?? 0) + weight);
+  };
+  add(paper.title, FIELD_WEIGHTS.title);
+  for (const keyword of paper.aiKeywords) add(keyword, FIELD_WEIGHTS.keywords);
+  add(paper.abstract, FIELD_WEIGHTS.abstract);
+  const weighted = [...frequency].map(([term, count]) => [term, (1 + Math.log(count)) * inverseFrequency(index.stats, term)] as const);
+  weighted.sort((a, b) => b[1] - a[1]);
+  const norm = Math.sqrt(weighted.reduce((sum, [, weight]) => sum + weight * weight, 0)) || 1;
+  return new Map(weighted.map(([term, weight]) => [term, weight / norm]));
+}
+
+/**
+ * Papers of the index like `paper` (cosine of their tf-idf vectors, on the 0..1
+ * relevance scale), by paper id, each with the words they share most; computed
+ * once per index and paper.
+ */
+export function findSimilar(index: PaperIndex, paper: MatchablePaper): Map<number, { relevance: number; shared: string[] }> {
+  const known = index.similar.get(paper.id);
+  if (known) return known;
+  const own = index.papers.get(paper.id) === paper ? paperVector(index, paper.id) : textVector(index, paper);
+  const products = new Map<number, Array<[string, number]>>();
+  for (const [term, weight] of own) {
+    for (const paperId of index.postings.get(term)?.keys() ?? []) {
+      if (paperId === paper.id) continue;
+      const other = paperVector(index, paperId).get(term);
+      if (other === undefined) continue;
+      let list = products.get(paperId);
+      if (!list) products.set(paperId, (list = []));
+      list.push([term, weight * other]);
+    }
+  }
+  const similar = new Map<number, { relevance: number; shared: string[] }>();
+  for (const [paperId, list] of products) {
+    const cosine = list.reduce((sum, [, product]) => sum + product, 0);
+    const relevance = onScale(cosine, SIMILAR_SCALE);
+    if (relevance < KEEP) continue;
+    const shared = list.sort((a, b) => b[1] - a[1]).slice(0, 4).map(([term]) => index.surface.get(term) ?? term);
+    similar.set(paperId, { relevance, shared });
+  }
+  index.similar.set(paper.id, similar);
+  return similar;
 }

@@ -1,47 +1,26 @@
-// What a subscriber's 👍 / 👎 votes taught us, as term weights (Rocchio-style):
-// terms of liked papers count for a paper, terms of disliked ones against (pure).
-import { toTerms } from "./tokens.ts";
+// What a subscriber's 👍 / 👎 votes and "less of this topic" taught (pure). Votes
+// move the reader's query itself (Rocchio): papers like a liked one score higher,
+// and enter a digest even without the topic's words; papers like a disliked one lower.
 
-export type Vote = { text: string; vote: number };
+/** A vote with the voted paper's text, which the ranking turns into a query. */
+export type Vote = { paperId: number; title: string; abstract: string; aiKeywords: string[]; vote: number };
 
-/** Learned preferences: term weights from votes, and per-topic weights from "less of this topic". */
-export type Profile = { terms: Map<string, number>; topicWeights: Map<string, number> };
+/** Learned preferences: the votes (newest first), and per-topic weights from "less of this topic". */
+export type Profile = { votes: Vote[]; topicWeights: Map<string, number> };
 
-export const EMPTY_PROFILE: Profile = { terms: new Map(), topicWeights: new Map() };
+export const EMPTY_PROFILE: Profile = { votes: [], topicWeights: new Map() };
 
-// Words too common in paper titles and keywords to say anything about taste.
-const STOP = new Set(["a", "an", "and", "the", "of", "for", "in", "on", "to", "with", "via", "by", "from", "model", "learning", "towards", "toward", "using", "based", "is", "are", "we", "our", "at", "as", "its", "it"]);
+/** The newest votes of each kind that count (older ones are outweighed by them anyway). */
+export const VOTES_USED = 20;
 
-/** The terms a paper is judged by: its title and AI keywords, without stop words. */
-export function paperTerms(paper: { title: string; aiKeywords?: string[] }): string[] {
-  return [...new Set(toTerms(`${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`).filter((term) => !STOP.has(term) && term.length > 1))];
-}
-
-/** Sums each vote's terms (each paper's terms share its vote equally). */
-export function buildTermWeights(votes: Vote[]): Map<string, number> {
-  const weights = new Map<string, number>();
-  for (const { text, vote } of votes) {
-    const terms = paperTerms({ title: text });
-    for (const term of terms) weights.set(term, (weights.get(term) ?? 0) + vote / Math.sqrt(terms.length));
-  }
-  return weights;
-}
-
-/** −1..1: how much the paper's terms lean towards what was liked (cosine of the two vectors). */
-export function affinity(weights: Map<string, number>, terms: string[]): number {
-  if (weights.size === 0 || terms.length === 0) return 0;
-  let dot = 0;
-  for (const term of terms) dot += weights.get(term) ?? 0;
-  let norm = 0;
-  for (const weight of weights.values()) norm += weight * weight;
-  return norm === 0 ? 0 : Math.max(-1, Math.min(1, dot / (Math.sqrt(norm) * Math.sqrt(terms.length))));
-}
-
-/** The strongest learned terms, for the manage page. */
-export function topTerms(weights: Map<string, number>, count: number): { liked: string[]; disliked: string[] } {
-  const sorted = [...weights].sort((a, b) => b[1] - a[1]);
+/** The profile's votes that count: the newest VOTES_USED 👍 and VOTES_USED 👎. */
+export function countedVotes(profile: Profile): { liked: Vote[]; disliked: Vote[] } {
   return {
-    liked: sorted.filter(([, weight]) => weight > 0).slice(0, count).map(([term]) => term),
-    disliked: sorted.filter(([, weight]) => weight < 0).reverse().slice(0, count).map(([term]) => term),
+    liked: profile.votes.filter((vote) => vote.vote > 0).slice(0, VOTES_USED),
+    disliked: profile.votes.filter((vote) => vote.vote < 0).slice(0, VOTES_USED),
   };
+}
+
+export function hasLearned(profile: Profile | undefined): profile is Profile {
+  return profile !== undefined && (profile.votes.length > 0 || profile.topicWeights.size > 0);
 }

@@ -1,6 +1,6 @@
 // Builds one subscriber's digest from the topic hits of a run (pure).
-import type { Field, TopicHit } from "./match.ts";
-import { affinity, type Profile } from "./profile.ts";
+import { findSimilar, type Field, type PaperIndex, type TopicHit } from "./match.ts";
+import { countedVotes, type Profile, type Vote } from "./profile.ts";
 import { splitWords } from "./tokens.ts";
 import type { CompiledTopic } from "./topics.ts";
 
@@ -28,24 +28,31 @@ export type RankOptions = {
   cap: number;
   /** Share of the score given to community interest (upvotes, comments). */
   communityWeight?: number;
-  /** What the subscriber's feedback taught (term weights, topic weights). */
+  /** What the subscriber's feedback taught (votes, topic weights). */
   profile?: Profile;
-  /** A paper's terms for the profile (title and keywords). */
-  termsOf?: (paperId: number) => string[];
+  /** The candidates' index, where papers like the voted ones are looked for (needed for votes to count). */
+  index?: PaperIndex;
   /** Community interest by paper id, from `communityScores` (computed when absent). */
   interest?: Map<number, number>;
   /** From findNearDuplicates over `papers` (computed when absent). */
   nearDuplicates?: Map<number, number[]>;
 };
 
-/** How far feedback can move a paper's score (scores are 0..1). */
-const FEEDBACK_WEIGHT = 0.25;
+/**
+ * Rocchio: how much being like a liked paper adds to a paper's relevance, and being
+ * like a disliked one takes away (similarity is 0..1 on the voted paper's own scale).
+ */
+const LIKED_WEIGHT = 0.6;
+const DISLIKED_WEIGHT = 0.4;
 
 const DEFAULT_COMMUNITY_WEIGHT = 0.3;
 /** Share of the score community interest gets, per the subscriber's "niche ↔ trending" choice. */
 export const COMMUNITY_WEIGHTS: Record<string, number> = { niche: 0.1, balanced: DEFAULT_COMMUNITY_WEIGHT, trending: 0.6 };
-/** Topic matches weaker than this are not padded in (e.g. one passing mention of a topic counted less). */
-export const MIN_RELEVANCE = 0.15;
+/**
+ * The cut: a paper is sent only when it scores at least this share of what a paper
+ * about the topic scores (see matchTopic), so a digest is never padded with passing mentions.
+ */
+export const MIN_RELEVANCE = 0.3;
 const EXTRA_TOPIC_BONUS = 0.1;
 const FIELD_NAMES: Record<Field, string> = { title: "title", keywords: "keywords", abstract: "abstract", authors: "authors", categories: "categories" };
 
@@ -75,28 +82,67 @@ export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">): Ran
   const topics = options.topics.filter((topic) => topic.kind !== "exclude");
   const excluded = new Set(options.topics.filter((topic) => topic.kind === "exclude").flatMap((topic) => [...(hitsByTopic.get(topic.key)?.keys() ?? [])]));
   const ranked: Ranked[] = [];
-  const profile = options.profile;
-  const learned = (paperId: number) => (profile && options.termsOf ? FEEDBACK_WEIGHT * affinity(profile.terms, options.termsOf(paperId)) : 0);
-  const topicWeight = (topic: CompiledTopic) => profile?.topicWeights.get(topic.key) ?? 1;
+  const learned = learnedFrom(options.profile, options.index);
+  const topicWeight = (topic: CompiledTopic) => options.profile?.topicWeights.get(topic.key) ?? 1;
 
   if (topics.length === 0) {
     for (const paper of papers.values()) {
       if (excluded.has(paper.id)) continue;
-      ranked.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper) + learned(paper.id), reason: trendingReason(paper) });
+      const { shift, liked } = learned(paper.id);
+      ranked.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper) + shift, reason: liked ? likedReason(liked) : trendingReason(paper) });
     }
   } else {
-    for (const [paperId, matched] of collectMatches(topics, hitsByTopic)) {
+    const matches = collectMatches(topics, hitsByTopic);
+    for (const [paperId, matched] of matches) {
       const paper = papers.get(paperId);
       if (!paper || excluded.has(paperId)) continue;
       let best = 0;
       for (const { topic, hit } of matched) best = Math.max(best, hit.relevance * topicWeight(topic));
-      const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1));
+      const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1) + learned(paperId).shift);
       if (relevance < MIN_RELEVANCE) continue;
-      const score = (1 - weight) * relevance + weight * interest(paper) + learned(paperId);
-      ranked.push({ paper, paperId, relevance, score, reason: matchReason(matched) });
+      ranked.push({ paper, paperId, relevance, score: blend(relevance, interest(paper), weight), reason: matchReason(matched) });
+    }
+    // Papers like a liked one come in without the topics' words (the query moved towards them).
+    for (const paper of papers.values()) {
+      if (matches.has(paper.id) || excluded.has(paper.id)) continue;
+      const { shift, liked } = learned(paper.id);
+      if (!liked || shift < MIN_RELEVANCE) continue;
+      ranked.push({ paper, paperId: paper.id, relevance: shift, score: blend(shift, interest(paper), weight), reason: likedReason(liked) });
     }
   }
   return ranked.sort((a, b) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId));
+}
+
+/**
+ * Relevance raised by community interest by up to `weight` of itself: popularity
+ * orders papers about equally relevant, but cannot lift a passing mention above a
+ * paper about the topic.
+ */
+function blend(relevance: number, interest: number, weight: number): number {
+  return relevance * (1 + weight * interest);
+}
+
+/**
+ * How the votes move one paper: + LIKED_WEIGHT × its similarity to the liked paper
+ * it is most like, − DISLIKED_WEIGHT × that to the disliked one; with that liked paper.
+ */
+function learnedFrom(profile: Profile | undefined, index: PaperIndex | undefined): (paperId: number) => { shift: number; liked?: Vote } {
+  if (!profile || !index || profile.votes.length === 0) return () => ({ shift: 0 });
+  const { liked, disliked } = countedVotes(profile);
+  const similarity = (votes: Vote[]) => votes.map((vote) => ({ vote, similar: findSimilar(index, { id: vote.paperId, title: vote.title, abstract: vote.abstract, aiKeywords: vote.aiKeywords, authors: [] }) }));
+  const likedSimilar = similarity(liked);
+  const dislikedSimilar = similarity(disliked);
+  return (paperId) => {
+    let closest: Vote | undefined;
+    let up = 0;
+    for (const { vote, similar } of likedSimilar) {
+      const value = similar.get(paperId)?.relevance ?? 0;
+      if (value > up) (up = value), (closest = vote);
+    }
+    let down = 0;
+    for (const { similar } of dislikedSimilar) down = Math.max(down, similar.get(paperId)?.relevance ?? 0);
+    return { shift: LIKED_WEIGHT * up - DISLIKED_WEIGHT * down, liked: closest && up > down ? closest : undefined };
+  };
 }
 
 /** Paper ids to leave out (a Set, or a union of sets). */
@@ -174,12 +220,36 @@ export function communityScores(papers: Map<number, RankablePaper>): Map<number,
 
 function matchReason(matched: Matched[]): string {
   const strongest = [...matched].sort((a, b) => b.hit.relevance - a.hit.relevance);
-  const parts = strongest.slice(0, 2).map(({ topic, hit }) => {
-    const via = hit.via.length > 0 ? ` as ${hit.via.slice(0, 2).map((words) => `“${words}”`).join(" and ")}` : "";
-    return `${quote(topic.label)}${via} in the ${listFields(hit.fields)}`;
-  });
   const more = strongest.length > 2 ? ` (+${strongest.length - 2} more topics)` : "";
-  return `Matched ${parts.join("; ")}${more}`;
+  return `Matched ${strongest.slice(0, 2).map(({ topic, hit }) => describeHit(topic, hit)).join("; ")}${more}`;
+}
+
+/** Exactly what matched: the phrase, or which of its words (and that they were apart), a synonym, related words, the liked paper. */
+function describeHit(topic: CompiledTopic, hit: TopicHit): string {
+  const { label, words, missing, together, via, related } = hit.evidence;
+  const where = `in the ${listFields(hit.fields)}`;
+  const relatedWords = related.length > 0 ? `, with related words ${quoteList(related.slice(0, 3))}` : "";
+  if (topic.kind === "author") return `author ${quote(topic.label)}`;
+  if (topic.kind === "category") return `category ${topic.label}`;
+  if (words.length === 0 && related.length === 0 && hit.evidence.similarity !== undefined) return `${topic.kind === "like" ? `papers like “${shorten(label)}”` : quote(label)} by meaning (embedding similarity ${hit.evidence.similarity.toFixed(2)})`;
+  if (topic.kind === "like") return `papers like “${shorten(label)}”: ${quoteList(words.slice(0, 4))} ${where}`;
+  if (words.length === 0) return `${quote(label)} by related words ${quoteList(related.slice(0, 3))} ${where}`;
+  if (via) return `${quote(label)} as “${via}” ${where}${relatedWords}`;
+  if (together && missing.length === 0) return `${quote(label)} ${where}${relatedWords}`;
+  const apart = words.length > 1 && !together ? ", not as the phrase" : "";
+  return `${quoteList(words)} of ${quote(label)} ${where}${apart}${relatedWords}`;
+}
+
+function quoteList(words: string[]): string {
+  return words.map((word) => `“${word}”`).join(", ");
+}
+
+function shorten(text: string): string {
+  return text.length <= 60 ? text : `${text.slice(0, 57).trimEnd()}…`;
+}
+
+function likedReason(vote: Vote): string {
+  return `Like “${shorten(vote.title)}”, which you liked`;
 }
 
 function trendingReason(paper: RankablePaper): string {

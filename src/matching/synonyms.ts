@@ -34,20 +34,21 @@ export const SYNONYM_GROUPS: string[][] = [
   ["ssm", "state space model", "state-space model"],
 ];
 
-const BY_TERMS = new Map<string, string[][]>();
+type Wording = { terms: string[]; text: string };
+
+const BY_TERMS = new Map<string, Wording[]>();
 for (const group of SYNONYM_GROUPS) {
-  const variants = group.map(toTerms);
-  for (const variant of variants) {
-    const key = variant.join(" ");
+  const wordings = group.map((text) => ({ terms: toTerms(text), text }));
+  for (const wording of wordings) {
+    const key = wording.terms.join(" ");
     const known = BY_TERMS.get(key) ?? [];
-    for (const other of variants) if (!known.some((terms) => terms.join(" ") === other.join(" "))) known.push(other);
+    for (const other of wordings) if (!known.some((entry) => entry.terms.join(" ") === other.terms.join(" "))) known.push(other);
     BY_TERMS.set(key, known);
   }
 }
 
-/** Every term sequence that means the same as `terms` (itself first). */
-export function expandSynonyms(terms: string[]): string[][] {
+/** The other wordings (as written in the table) that mean the same as `terms`. */
+export function synonymsOf(terms: string[]): string[] {
   const key = terms.join(" ");
-  const others = (BY_TERMS.get(key) ?? []).filter((variant) => variant.join(" ") !== key);
-  return [terms, ...others];
+  return (BY_TERMS.get(key) ?? []).filter((wording) => wording.terms.join(" ") !== key).map((wording) => wording.text);
 }

@@ -1,5 +1,7 @@
-// Tokenising and plural folding shared by topic queries and paper text, so that
-// both sides of a match are normalised the same way.
+// Tokenising, stemming and stop words shared by topic queries and paper text, so
+// that both sides of a match are normalised the same way.
+import { stemmer } from "stemmer";
+import { eng } from "stopword";
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
@@ -8,6 +10,9 @@ const WORD = /[\p{L}\p{N}]+/gu;
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const UNSPACED_RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
 
+/** English stop words (the `stopword` package's list) and a few words titles use as glue. */
+const STOP_WORDS = new Set([...eng, "via", "using", "towards", "toward", "vs", "versus", "without", "within"]);
+
 /** Lower-cased words with diacritics removed ("Vision-Language Models" → vision, language, models). */
 export function splitWords(text: string): string[] {
   const words = text.normalize("NFKD").replace(/\p{M}+/gu, "").normalize("NFC").toLowerCase().match(WORD) ?? [];
@@ -15,11 +20,21 @@ export function splitWords(text: string): string[] {
 }
 
 /**
- * Folds English plurals to a common form: agents → agent, studies → study,
- * matches → match, analyses → analys(is). Deliberately light: it must only make
- * singular and plural meet, never merge different words.
+ * The Porter stem of an English word (retrieval, retrieving → retriev; agents,
+ * agentic → agent). Short words, words with digits (gpt4, 3d) and other scripts
+ * are kept as they are.
  */
 export function stem(word: string): string {
+  if (word.length <= 3 || !/^[a-z]+$/.test(word)) return word;
+  return stemmer(word);
+}
+
+/**
+ * Folds English plurals only: agents → agent, studies → study, matches → match,
+ * analyses → analysis. Two words with the same fold are the same word; the stem
+ * may join more (optimizer and optimization), which counts less.
+ */
+export function foldPlural(word: string): string {
   if (word.length <= 3 || /\d/.test(word)) return word;
   if (word.endsWith("ies") && word.length > 4) return `${word.slice(0, -3)}y`;
   if (word.endsWith("sses")) return word.slice(0, -2);
@@ -29,7 +44,12 @@ export function stem(word: string): string {
   return word;
 }
 
-/** splitWords then stem: the terms an index and a query are built from. */
+/** True for words that carry no topic of their own ("and", "of", "via"). */
+export function isStopWord(term: string): boolean {
+  return STOP_WORDS.has(term);
+}
+
+/** splitWords then stem: the terms an index and a query are built from, stop words included (phrases need them). */
 export function toTerms(text: string): string[] {
-  return splitWords(text).map(stem);
+  return splitWords(text).map((word) => (STOP_WORDS.has(word) ? word : stem(word)));
 }

@@ -8,20 +8,14 @@ import { ARXIV_ID, cleanText, isStorableDate, LIMITS, stripVersion, truncateText
 
 export type AnnounceType = "new" | "cross" | "replace" | "replace-cross";
 
-export type ArxivSourceOptions = HttpOptions & {
+export type ArxivSourceOptions = ArxivApiOptions & {
   /** e.g. ["cs.CL", "cs.LG"] */
   categories: string[];
   /** Listing day to record (YYYY-MM-DD); defaults to the feed's date. */
   date?: string;
   rssBaseUrl?: string;
-  apiBaseUrl?: string;
   /** Also take replaced (revised) papers; by default only new and cross-listed ones. */
   includeReplacements?: boolean;
-  batchSize?: number;
-  /** Minimum time between API requests (arXiv asks for 3 s). */
-  intervalMs?: number;
-  /** Clock for the spacing, in ms; injected by tests together with `sleep`. */
-  now?: () => number;
   onProgress?: (message: string) => void;
 };
 
@@ -35,8 +29,8 @@ const xml = new XMLParser({
 
 export function createArxivSource(options: ArxivSourceOptions): Source {
   const rss = (options.rssBaseUrl ?? "https://rss.arxiv.org/rss").replace(/\/+$/, "");
-  const api = options.apiBaseUrl ?? "https://export.arxiv.org/api/query";
   const throttle = createThrottle(options.intervalMs ?? 3_000, options.sleep ?? realSleep, options.now);
+  const lookup = createArxivLookup(options, throttle);
   return {
     name: "arxiv",
     async fetchPapers(): Promise<SourceBatch> {
@@ -45,20 +39,47 @@ export function createArxivSource(options: ArxivSourceOptions): Source {
       const wanted: AnnounceType[] = options.includeReplacements ? ["new", "cross", "replace", "replace-cross"] : ["new", "cross"];
       const ids = [...new Set(listing.items.filter((item) => wanted.includes(item.announceType)).map((item) => item.id))];
       const date = options.date ?? listing.date ?? new Date().toISOString().slice(0, 10);
-      const batch: SourceBatch = { source: "arxiv", papers: [], rejected: [] };
-      const size = options.batchSize ?? 100;
-      for (let i = 0; i < ids.length; i += size) {
-        const chunk = ids.slice(i, i + size);
-        const url = `${api}?id_list=${chunk.join(",")}&max_results=${chunk.length}`;
-        const parsed = parseArxivAtom(await throttle(() => fetchText(url, options)), date, url);
-        const returned = new Set(parsed.papers.map((paper) => paper.arxivId));
-        batch.papers.push(...parsed.papers.filter((paper) => chunk.includes(paper.arxivId)));
-        batch.rejected.push(...parsed.rejected);
-        for (const id of chunk) if (!returned.has(id)) batch.rejected.push({ index: i + chunk.indexOf(id), id, reason: "listed in the feed but not returned by the arXiv API" });
-        options.onProgress?.(`arxiv ${options.categories.join("+")}: ${Math.min(i + size, ids.length)}/${ids.length} papers`);
-      }
-      return batch;
+      return lookup(ids, date, {
+        missing: "listed in the feed but not returned by the arXiv API",
+        onProgress: (done) => options.onProgress?.(`arxiv ${options.categories.join("+")}: ${done}/${ids.length} papers`),
+      });
     },
+  };
+}
+
+export type ArxivApiOptions = HttpOptions & {
+  apiBaseUrl?: string;
+  batchSize?: number;
+  /** Minimum time between API requests (arXiv asks for 3 s). */
+  intervalMs?: number;
+  /** Clock for the spacing, in ms; injected by tests together with `sleep`. */
+  now?: () => number;
+};
+
+/** Fetches papers by arXiv id, recorded as listed on `featuredOn`; ids the API does not return are rejected with reason `missing`. */
+export type ArxivLookup = (ids: string[], featuredOn: string, options?: { missing?: string; onProgress?: (done: number) => void }) => Promise<SourceBatch>;
+
+/**
+ * The export API by id_list, in batches (100 by default), one request at a time
+ * through `throttle` (a new one spaced by `intervalMs` when not given). Throws
+ * SOURCE_UNAVAILABLE / SOURCE_MALFORMED like fetchText and parseArxivAtom.
+ */
+export function createArxivLookup(options: ArxivApiOptions, throttle = createThrottle(options.intervalMs ?? 3_000, options.sleep ?? realSleep, options.now)): ArxivLookup {
+  const api = options.apiBaseUrl ?? "https://export.arxiv.org/api/query";
+  const size = options.batchSize ?? 100;
+  return async (ids, featuredOn, { missing = "not returned by the arXiv API", onProgress } = {}) => {
+    const batch: SourceBatch = { source: "arxiv", papers: [], rejected: [] };
+    for (let i = 0; i < ids.length; i += size) {
+      const chunk = ids.slice(i, i + size);
+      const url = `${api}?id_list=${chunk.join(",")}&max_results=${chunk.length}`;
+      const parsed = parseArxivAtom(await throttle(() => fetchText(url, options)), featuredOn, url);
+      const returned = new Set(parsed.papers.map((paper) => paper.arxivId));
+      batch.papers.push(...parsed.papers.filter((paper) => chunk.includes(paper.arxivId)));
+      batch.rejected.push(...parsed.rejected);
+      for (const id of chunk) if (!returned.has(id)) batch.rejected.push({ index: i + chunk.indexOf(id), id, reason: missing });
+      onProgress?.(Math.min(i + size, ids.length));
+    }
+    return batch;
   };
 }
 

@@ -1,7 +1,7 @@
 // Builds the sources named in PAPERBOY_SOURCES, e.g. "hf,arxiv:cs.CL+cs.LG,file:/srv/today.json".
 import { AppError } from "../errors.ts";
 import type { Log } from "../log.ts";
-import { createArxivSource } from "./arxiv.ts";
+import { createArxivLookup, createArxivSource, type ArxivLookup } from "./arxiv.ts";
 import { createHfSource } from "./hf-api.ts";
 import type { HttpOptions } from "./http.ts";
 import { createJsonFileSource } from "./json-file.ts";
@@ -57,4 +57,10 @@ export function createSources(specs: SourceSpec[], date: string, settings: Sourc
         return createJsonFileSource(spec.paths, { listingDate: date });
     }
   });
+}
+
+/** Fetching papers by arXiv id, when PAPERBOY_SOURCES includes an arXiv source; undefined otherwise (paperboy never calls arXiv unasked). */
+export function createConfiguredArxivLookup(specs: SourceSpec[], settings: SourceSettings, http: HttpOptions = {}): ArxivLookup | undefined {
+  if (!specs.some((spec) => spec.kind === "arxiv")) return undefined;
+  return createArxivLookup({ ...http, apiBaseUrl: settings.arxivApiUrl, intervalMs: settings.arxivIntervalMs });
 }

@@ -1,5 +1,8 @@
 // Writes a source batch to the Paper table in one transaction.
 import type { Db } from "../db/client.ts";
+import type { Embedder } from "../matching/embedder.ts";
+import { countNewPapers } from "./corpus-stats.ts";
+import { embedNewPapers, type EmbeddingResult } from "./paper-embeddings.ts";
 import type { PaperInput, RejectedRecord, SourceBatch } from "./source.ts";
 
 export type IngestResult = {
@@ -8,14 +11,18 @@ export type IngestResult = {
   created: number;
   updated: number;
   rejected: RejectedRecord[];
+  /** With an embedder: papers embedded after the write, and why the server failed (the papers wait for the next call). */
+  embeddings?: EmbeddingResult;
 };
 
 /**
  * Upserts the batch's papers keyed by arXiv id: new papers are created, known ones
  * get fresh community counts and metadata but keep the day they were first
- * featured. All or nothing; safe to run again with the same batch.
+ * featured. All or nothing; safe to run again with the same batch. Then the new
+ * papers are counted into the corpus statistics and, given an embedder, embedded
+ * (a failing embeddings server is reported in the result, never thrown).
  */
-export async function ingestBatch(db: Db, batch: SourceBatch): Promise<IngestResult> {
+export async function ingestBatch(db: Db, batch: SourceBatch, embedder?: Embedder): Promise<IngestResult> {
   const papers = mergeById(batch.papers);
   const known = await db.paper.findMany({ where: { arxivId: { in: papers.map((paper) => paper.arxivId) } }, select: { arxivId: true } });
   const knownIds = new Set(known.map((paper) => paper.arxivId));
@@ -23,12 +30,14 @@ export async function ingestBatch(db: Db, batch: SourceBatch): Promise<IngestRes
   const seen = papers.filter((paper) => knownIds.has(paper.arxivId));
 
   await db.$transaction([
-    db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ ...toRow(paper, batch.source), featuredOn: toDay(paper.featuredOn) })) }),
+    // A source without categories or AI keywords (arXiv has no keywords, HF no categories) still stores empty lists, never NULL.
+    db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ categories: [], aiKeywords: [], ...toRow(paper, batch.source), featuredOn: toDay(paper.featuredOn) })) }),
     ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, batch.source) })),
   ]);
-
-
-  return { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen.length, rejected: batch.rejected };
+  await countNewPapers(db);
+  const result: IngestResult = { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen.length, rejected: batch.rejected };
+  if (embedder) result.embeddings = await embedNewPapers(db, embedder);
+  return result;
 }
 
 // The same paper listed twice in one batch (two days' files): keep the first

@@ -2,7 +2,7 @@
 // profile they add up to, which re-ranks the next digests.
 import { sql, type Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { buildTermWeights, EMPTY_PROFILE, topTerms, type Profile, type Vote } from "../matching/profile.ts";
+import { countedVotes, EMPTY_PROFILE, type Profile, type Vote } from "../matching/profile.ts";
 import { formatTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
 
 const LESS_FACTOR = 0.5;
@@ -33,10 +33,11 @@ export async function resetLearning(db: Db, subscriberId: number): Promise<void>
 /** Profiles of many subscribers at once (one query each for votes and topic weights). */
 export async function loadProfiles(db: Db, subscriberIds: number[]): Promise<Map<number, Profile>> {
   const [votes, topics] = await Promise.all([
-    sql<{ subscriberId: number; vote: number; text: string }>(
+    sql<Vote & { subscriberId: number }>(
       db,
-      `SELECT f."subscriberId", f.vote, p.title || ' ' || array_to_string(p."aiKeywords", ' ') AS text
-       FROM "Feedback" f JOIN "Paper" p ON p.id = f."paperId" WHERE f."subscriberId" = ANY($1::int[])`,
+      `SELECT f."subscriberId", f.vote, p.id AS "paperId", p.title, p.abstract, COALESCE(p."aiKeywords", ARRAY[]::text[]) AS "aiKeywords"
+       FROM "Feedback" f JOIN "Paper" p ON p.id = f."paperId" WHERE f."subscriberId" = ANY($1::int[])
+       ORDER BY f."createdAt" DESC, f.id DESC`,
       [subscriberIds],
     ),
     sql<{ subscriberId: number; weight: number; kind: string; query: string }>(
@@ -49,21 +50,21 @@ export async function loadProfiles(db: Db, subscriberIds: number[]): Promise<Map
   const profiles = new Map<number, Profile>();
   const profileOf = (id: number) => {
     let profile = profiles.get(id);
-    if (!profile) profiles.set(id, (profile = { terms: new Map(), topicWeights: new Map() }));
+    if (!profile) profiles.set(id, (profile = { votes: [], topicWeights: new Map() }));
     return profile;
   };
-  const votesBy = new Map<number, Vote[]>();
-  for (const { subscriberId, text, vote } of votes) votesBy.set(subscriberId, [...(votesBy.get(subscriberId) ?? []), { text, vote }]);
-  for (const [id, list] of votesBy) profileOf(id).terms = buildTermWeights(list);
+  for (const { subscriberId, ...vote } of votes) profileOf(subscriberId).votes.push(vote);
   for (const row of topics) profileOf(row.subscriberId).topicWeights.set(topicKey({ kind: row.kind as TopicSpec["kind"], query: row.query }), row.weight);
   return profiles;
 }
 
-/** What was learned, in words, for the manage page. */
+/** What was learned, in words, for the manage page: the papers whose likes count (titles), and the topics counted less. */
 export async function describeLearning(db: Db, subscriberId: number): Promise<{ votes: number; liked: string[]; disliked: string[]; lessTopics: string[]; canReset: boolean }> {
   const profile = (await loadProfiles(db, [subscriberId])).get(subscriberId) ?? EMPTY_PROFILE;
   const votes = await db.feedback.count({ where: { subscriberId } });
   const rows = await db.subscriberTopic.findMany({ where: { subscriberId, weight: { lt: 1 } }, include: { topic: true } });
   const lessTopics = rows.map((row) => formatTopic({ kind: row.topic.kind as TopicSpec["kind"], query: row.topic.query }));
-  return { votes, ...topTerms(profile.terms, 8), lessTopics, canReset: votes > 0 || lessTopics.length > 0 };
+  const { liked, disliked } = countedVotes(profile);
+  const titles = (list: Vote[]) => list.slice(0, 5).map((vote) => vote.title);
+  return { votes, liked: titles(liked), disliked: titles(disliked), lessTopics, canReset: votes > 0 || lessTopics.length > 0 };
 }

@@ -13,7 +13,7 @@ export const MAX_PAPERS_LIMIT = 50;
 export type Preferences = {
   email: string;
   status: string;
-  /** Plain words and "quoted phrases", one topic each. */
+  /** Plain words, "quoted phrases" and like:<arXiv id> papers, one topic each. */
   keywords: string[];
   /** arXiv category ids, e.g. cs.CL. */
   categories: string[];
@@ -52,7 +52,7 @@ export function readPreferences(subscriber: SubscriberWithTopics): Preferences {
   return {
     email: subscriber.email,
     status: subscriber.status,
-    keywords: of("keyword", "phrase").map(formatTopic),
+    keywords: of("keyword", "phrase", "like").map(formatTopic),
     categories: of("category").map((topic) => topic.query),
     authors: of("author").map((topic) => topic.query),
     exclusions: of("exclude").map((topic) => formatTopic(topic).slice(1)),

@@ -17,6 +17,8 @@ import { registerHealthRoutes } from "./routes/health.ts";
 import { registerOperatorRoutes } from "./routes/operator.ts";
 import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
+import { registerSeedRoute } from "./routes/manage-seed.ts";
+import type { ArxivLookup } from "../sources/arxiv.ts";
 import { registerSubscribeRoutes } from "./routes/subscribe.ts";
 import { readToken } from "./authenticate.ts";
 import { issueCsrf } from "./csrf.ts";
@@ -32,6 +34,8 @@ export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "no
   adminToken?: string;
   /** How long GET /healthz waits for the database (default 2 s). */
   healthTimeoutMs?: number;
+  /** Fetches papers by arXiv id for seeded topics; unset when no arXiv source is configured. */
+  lookupArxiv?: ArxivLookup;
 };
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -103,6 +107,7 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   app.addHook("onClose", async () => subscriptions.stop());
   registerSubscribeRoutes(app, deps, subscriptions);
   registerManageRoutes(app, deps);
+  await registerSeedRoute(app, deps);
   registerLeaveRoutes(app, deps, subscriptions);
   registerArchiveRoutes(app, deps);
   registerApiRoutes(app, deps, subscriptions);

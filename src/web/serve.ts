@@ -2,6 +2,7 @@
 // unconfirmed subscriptions are purged hourly.
 import type { AppContext } from "../context.ts";
 import { startDigestService } from "../digest/service.ts";
+import { createConfiguredArxivLookup } from "../sources/configured.ts";
 import { describeError } from "../errors.ts";
 import { purgeExpiredPending } from "../subscriptions/subscribe.ts";
 import { createApp } from "./app.ts";
@@ -20,7 +21,9 @@ export async function serve(ctx: AppContext, options: { digests?: boolean } = {}
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
-  const app = await createApp({ ...ctx, trustProxy: ctx.config.trustProxy, webhookSecret: ctx.config.webhookSecret, adminToken: ctx.config.adminToken });
+  // A visitor waits for this answer: no retries (fetchText would honour a Retry-After of minutes); they can upload again.
+  const lookupArxiv = createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log, retries: 0, timeoutMs: 20_000 });
+  const app = await createApp({ ...ctx, trustProxy: ctx.config.trustProxy, webhookSecret: ctx.config.webhookSecret, adminToken: ctx.config.adminToken, lookupArxiv });
   const digests = options.digests === false ? undefined : await startDigestService(ctx, { scheduler: true, workers: ctx.config.workers });
   if (!digests) ctx.log.info("No scheduler and no workers: this app sends no digests (only confirmation emails, to the outbox)");
   const purge = () =>

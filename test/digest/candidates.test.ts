@@ -28,6 +28,21 @@ afterAll(async () => {
 
 const agents = { topics: [parseTopic("agents")], maxPapers: 10 };
 
+describe("corpus statistics", () => {
+  it("counts every ingested paper once, so rarity comes from the whole corpus and not from one day", async () => {
+    const counted = await test.db.termFrequency.findUnique({ where: { term: "agent" } });
+    expect(counted?.papers).toBe(120);
+    expect((await test.db.termFrequency.findUnique({ where: { term: "robot" } }))?.papers).toBe(21); // "robots" first or second in 21 titles
+    // A re-ingest of the same papers counts nothing again.
+    const again = await test.db.paper.findMany({ take: 3 });
+    await ingestBatch(test.db, { source: "file", papers: again.map((paper) => ({ arxivId: paper.arxivId, title: paper.title, abstract: paper.abstract, authors: paper.authors, featuredOn: DAY })), rejected: [] });
+    expect((await test.db.termFrequency.findUnique({ where: { term: "agent" } }))?.papers).toBe(120);
+    const candidates = await loadCandidates(test.db, { since: DAY, until: DAY }, [parseTopic("agents")]);
+    expect(candidates.index.stats.papers).toBe(120);
+    expect(candidates.index.stats.df.get("agent")).toBe(120);
+  });
+});
+
 describe("pickPapers", () => {
   it("shares one ranking between subscribers with the same topics, and gives each the same picks as ranking alone would", async () => {
     const candidates = await loadCandidates(test.db, { since: DAY, until: DAY }, []);
@@ -54,7 +69,8 @@ describe("pickPapers", () => {
 
   it("ranks a subscriber with feedback on their own", async () => {
     const candidates = await loadCandidates(test.db, { since: DAY, until: DAY }, []);
-    const profile = { terms: new Map([["robot", 5]]), topicWeights: new Map() };
+    const liked = [...candidates.papers.values()].find((paper) => paper.title.startsWith("Agents with robots and games"))!;
+    const profile = { votes: [{ paperId: liked.id, title: liked.title, abstract: liked.abstract, aiKeywords: liked.aiKeywords, vote: 1 }], topicWeights: new Map() };
     const picks = pickPapers(candidates, agents, new Set(), profile);
     expect(candidates.rankings.size).toBe(0);
     expect(picks.slice(0, 3).map((pick) => candidates.papers.get(pick.paperId)?.title)).toEqual(expect.arrayContaining([expect.stringMatching(/robots/)]));

@@ -26,7 +26,7 @@ export type TestApp = {
 export const TEST_SECRET = "web-test-secret".padEnd(40, "w");
 
 export async function startTestApp(
-  options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date; trustProxy?: WebDeps["trustProxy"]; smtp?: SmtpScript } = {},
+  options: { subscribeLimit?: WebDeps["subscribeLimit"]; now?: () => Date; trustProxy?: WebDeps["trustProxy"]; smtp?: SmtpScript; lookupArxiv?: WebDeps["lookupArxiv"] } = {},
 ): Promise<TestApp> {
   const test = await createTestDatabase();
   const sink = await startSmtpSink(options.smtp);
@@ -42,6 +42,7 @@ export async function startTestApp(
     lookbackDays: 2,
     subscribeLimit: options.subscribeLimit ?? { max: 1000, windowMs: 60_000 },
     trustProxy: options.trustProxy,
+    lookupArxiv: options.lookupArxiv,
   };
   // The public URL is only known once listening; the app reads deps.mail when it builds links.
   const app = await createApp(deps);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { indexPapers, matchTopic, type TopicHit } from "../../src/matching/match.ts";
-import { rankDigest, type RankablePaper } from "../../src/matching/rank.ts";
+import { COMMUNITY_WEIGHTS, rankDigest, type RankablePaper } from "../../src/matching/rank.ts";
 import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
 
 const rows = [
@@ -22,11 +22,12 @@ describe("rankDigest", () => {
     expect(rank({})[0]?.reason).toBe("Trending: 300 upvotes, 10 comments");
   });
 
-  it("keeps only papers matching the subscriber's topics, blending relevance with upvotes", () => {
+  it("keeps only papers matching the subscriber's topics, ordering papers about as relevant by upvotes", () => {
     const picks = rank({ topics: [topics[0]!] });
     expect(picks.map((pick) => pick.paperId)).toEqual([3, 1, 2]);
     expect(rank({ topics: [topics[0]!], communityWeight: 0 }).map((pick) => pick.paperId)).toEqual([1, 3, 2]);
-    expect(rank({ topics: [topics[0]!], communityWeight: 1 }).map((pick) => pick.paperId)).toEqual([2, 3, 1]);
+    // Even for "trending" readers, a popular passing mention (paper 2, 300 upvotes) stays below the papers about the topic.
+    expect(rank({ topics: [topics[0]!], communityWeight: COMMUNITY_WEIGHTS.trending }).map((pick) => pick.paperId)).toEqual([3, 1, 2]);
   });
 
   it("merges several topics and says which one matched where", () => {
@@ -50,7 +51,7 @@ describe("rankDigest", () => {
   });
 
   it("drops matches too weak to count (a topic counted less through feedback)", () => {
-    const weak = rankDigest({ papers, hitsByTopic, topics: [topics[0]!], sentPaperIds: new Set(), cap: 10, profile: { terms: new Map(), topicWeights: new Map([[topics[0]!.key, 0.1]]) } });
+    const weak = rankDigest({ papers, hitsByTopic, topics: [topics[0]!], sentPaperIds: new Set(), cap: 10, profile: { votes: [], topicWeights: new Map([[topics[0]!.key, 0.1]]) } });
     expect(weak).toEqual([]);
   });
 

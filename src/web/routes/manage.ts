@@ -4,10 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
 import { isAppError } from "../../errors.ts";
 import { ARXIV_CATEGORIES } from "../../matching/categories.ts";
+import { parseTopic } from "../../matching/topics.ts";
 import { describeLearning } from "../../subscriptions/feedback.ts";
 import { deleteSubscriber, exportSubscriber } from "../../subscriptions/leave.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import { readPreferences, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
+import { MAX_PAPER_TOPICS, resolvePapers } from "../../subscriptions/seed-topics.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
 import { sendPage, type WebDeps } from "../app.ts";
 import { authenticate, readToken } from "../authenticate.ts";
@@ -22,7 +24,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     const subscriber = await authenticate(deps, request, "manage");
     const query = request.query as { welcome?: string; saved?: string };
     const notice = query.welcome ? "You are subscribed. Your first digest comes at the next send time — choose your topics below." : query.saved ? "Saved." : undefined;
-    return renderManage(deps, request, reply, subscriber, readPreferences(subscriber), { notice, firstVisit: query.welcome !== undefined });
+    return renderManage(deps, request, reply, subscriber, { notice, firstVisit: query.welcome !== undefined });
   });
 
   app.post("/manage", async (request, reply) => {
@@ -31,12 +33,15 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     // An HTML form sends no `categories` at all when every box is unchecked.
     const input: PreferencesInput = { categories: [], ...(request.body as PreferencesInput) };
     try {
-      await updatePreferences(deps.db, subscriber, input);
+      const saved = await updatePreferences(deps.db, subscriber, input);
+      // A typed like: topic whose paper is not stored yet: fetch it now, as an upload would (what fails shows as "not fetched yet").
+      const likes = saved.keywords.map(parseTopic).filter((topic) => topic.kind === "like").map((topic) => topic.query);
+      if (likes.length > 0) await resolvePapers({ db: deps.db, lookupArxiv: deps.lookupArxiv }, likes, []);
     } catch (error) {
       if (!isAppError(error) || !error.fields) throw error;
       // Show the form as submitted, with every problem next to its field; nothing was saved.
       const submitted = { ...readPreferences(subscriber), ...pickStrings(input) } as Preferences;
-      return renderManage(deps, request, reply, subscriber, submitted, { errors: error.fields }, 400);
+      return renderManage(deps, request, reply, subscriber, { prefs: submitted, errors: error.fields }, 400);
     }
     return reply.redirect(`/manage?token=${encodeURIComponent(readToken(request))}&saved=1`, 303);
   });
@@ -61,16 +66,20 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
   });
 }
 
-async function renderManage(
+/**
+ * The manage page for `subscriber`: the stored preferences, or `prefs` (a form
+ * sent back with its errors); `seed` is the outcome of an upload of papers.
+ */
+export async function renderManage(
   deps: WebDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   subscriber: SubscriberWithTopics,
-  prefs: Preferences,
-  options: { notice?: string; errors?: Record<string, string>; firstVisit?: boolean },
+  options: { prefs?: Preferences; notice?: string; errors?: Record<string, string>; firstVisit?: boolean; seed?: unknown },
   status = 200,
 ) {
   const now = deps.now();
+  const prefs = options.prefs ?? readPreferences(subscriber);
   const preview = await previewFor(deps, subscriber, prefs);
   return sendPage(
     deps,
@@ -92,12 +101,23 @@ async function renderManage(
       hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, "0")}:00`, selected: prefs.sendHour === hour })),
       timezones: TIMEZONES,
       preview,
+      seed: options.seed,
+      papers: await describePaperTopics(deps, subscriber),
+      maxPaperTopics: MAX_PAPER_TOPICS,
       learning: await describeLearning(deps.db, subscriber.id),
       unsubscribeUrl: signedUrl({ ...deps.mail, publicUrl: "" }, "/unsubscribe", "unsubscribe", subscriber, now),
       feedUrl: signedUrl({ ...deps.mail, publicUrl: "" }, "/feed.atom", "view", subscriber, now),
     },
     status,
   );
+}
+
+/** The subscriber's `like:` topics with the paper's title when it is stored. */
+async function describePaperTopics(deps: WebDeps, subscriber: SubscriberWithTopics) {
+  const ids = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
+  if (ids.length === 0) return [];
+  const titles = new Map((await deps.db.paper.findMany({ where: { arxivId: { in: ids } }, select: { arxivId: true, title: true } })).map((paper) => [paper.arxivId, paper.title]));
+  return ids.map((id) => ({ id, title: titles.get(id), url: `https://arxiv.org/abs/${id}` }));
 }
 
 /** The preview for the preferences on screen; a form with errors previews the saved topics. */
