@@ -1,5 +1,6 @@
 // Builds one subscriber's digest from the topic hits of a run (pure).
-import { findSimilar, type Field, type PaperIndex, type TopicHit } from "./match.ts";
+import type { TopicHit } from "./match.ts";
+import { findSimilar, type Field, type PaperIndex } from "./paper-index.ts";
 import { countedVotes, type Profile, type Vote } from "./profile.ts";
 import { splitWords } from "./tokens.ts";
 import type { CompiledTopic } from "./topics.ts";

@@ -3,7 +3,7 @@
 import { AppError } from "../errors.ts";
 import { ARXIV_ID, stripVersion } from "../sources/source.ts";
 import { findCategory } from "./categories.ts";
-import type { Field } from "./match.ts";
+import type { Field } from "./paper-index.ts";
 import { synonymsOf } from "./synonyms.ts";
 import { foldPlural, isStopWord, splitWords, toTerms } from "./tokens.ts";
 

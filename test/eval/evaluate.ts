@@ -3,7 +3,8 @@
 // Pure: papers come from the bundled real API responses.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { indexPapers, matchTopic, type TopicHit } from "../../src/matching/match.ts";
+import { matchTopic, type TopicHit } from "../../src/matching/match.ts";
+import { indexPapers } from "../../src/matching/paper-index.ts";
 import { rankDigest } from "../../src/matching/rank.ts";
 import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
 import { parseArxivAtom } from "../../src/sources/arxiv.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { indexPapers, matchTopic, type MatchablePaper } from "../../src/matching/match.ts";
+import { matchTopic } from "../../src/matching/match.ts";
+import { indexPapers, type MatchablePaper } from "../../src/matching/paper-index.ts";
 import { MIN_RELEVANCE } from "../../src/matching/rank.ts";
 import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
 import { stem } from "../../src/matching/tokens.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { indexPapers, matchTopic, type TopicHit } from "../../src/matching/match.ts";
+import { matchTopic, type TopicHit } from "../../src/matching/match.ts";
+import { indexPapers } from "../../src/matching/paper-index.ts";
 import { COMMUNITY_WEIGHTS, rankDigest, type RankablePaper } from "../../src/matching/rank.ts";
 import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
 
