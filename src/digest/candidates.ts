@@ -7,6 +7,7 @@ import type { Embedder } from "../matching/embedder.ts";
 import { documentTerms } from "../matching/corpus.ts";
 import { matchTopic, type TopicHit } from "../matching/match.ts";
 import { indexPapers, type MatchablePaper, type PaperIndex } from "../matching/paper-index.ts";
+import { isStopWord } from "../matching/tokens.ts";
 import { hasLearned, type Profile } from "../matching/profile.ts";
 import { countNewPapers, loadCorpusStats } from "../sources/corpus-stats.ts";
 import { COMMUNITY_WEIGHTS, communityScores, findNearDuplicates, rankAll, takeTop, type PaperSet, type Pick, type Ranked } from "../matching/rank.ts";
@@ -73,6 +74,7 @@ const RANKINGS_LIMIT = 400_000;
  */
 export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[], embedder?: Embedder): Promise<Candidates> {
   await countNewPapers(db);
+  // Read before the papers, so that a paper ingested meanwhile is newer than newestPaperId.
   const newest = await db.paper.aggregate({ _max: { id: true } });
   const found = await db.paper.findMany({
     where: { featuredOn: { gte: dayStart(window.since), lte: dayStart(window.until) } },
@@ -97,8 +99,9 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
   const rows = found.map(({ featuredOn, ...row }) => ({ ...row, featuredOn: toDay(featuredOn) }));
   const papers = new Map(rows.map((row) => [row.id, row]));
   const seedIds = topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
-  const terms = new Set<string>();
-  for (const paper of rows) for (const term of documentTerms(paper)) terms.add(term);
+  // Indexed first, so that the rarity of exactly the words the index has is loaded.
+  const index = indexPapers(rows, { papers: 0, df: new Map() });
+  index.stats = await loadCorpusStats(db, [...index.postings.keys()].filter((term) => !isStopWord(term)));
   const candidates: Candidates = {
     date: window.until,
     since: window.since,
@@ -106,7 +109,7 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
     papers,
     hitsByTopic: new Map(),
     compiled: new Map(),
-    index: indexPapers(rows, await loadCorpusStats(db, terms)),
+    index,
     seeds: new Map(),
     interest: communityScores(papers),
     nearDuplicates: findNearDuplicates(rows),

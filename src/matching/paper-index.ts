@@ -2,7 +2,7 @@
 // positions per field, field lengths, rarity from the corpus statistics, each
 // paper's tf-idf vector, and the papers like a given paper (like: topics, votes).
 import { countCorpus, inverseFrequency, type CorpusStats } from "./corpus.ts";
-import { foldPlural, isStopWord, splitWords, stem, toTerms } from "./tokens.ts";
+import { isStopWord, splitWords, toTerms, wordForms } from "./tokens.ts";
 
 export type MatchablePaper = {
   id: number;
@@ -65,8 +65,8 @@ export function indexPapers(papers: MatchablePaper[], stats: CorpusStats = count
       const fieldForms: string[] = (formsOf[field] = []);
       for (const text of texts[field]) {
         for (const word of splitWords(text)) {
-          fieldForms[position] = foldPlural(word);
-          const term = isStopWord(word) ? word : stem(word);
+          const { term, fold } = wordForms(word);
+          fieldForms[position] = fold;
           if (!surface.has(term)) surface.set(term, word);
           let byPaper = postings.get(term);
           if (!byPaper) postings.set(term, (byPaper = new Map()));

@@ -57,8 +57,17 @@ export const MIN_RELEVANCE = 0.3;
 const EXTRA_TOPIC_BONUS = 0.1;
 const FIELD_NAMES: Record<Field, string> = { title: "title", keywords: "keywords", abstract: "abstract", authors: "authors", categories: "categories" };
 
-/** A paper scored for one subscriber's topics, before sent papers and near-duplicates are dropped. */
-export type Ranked = Pick & { paper: RankablePaper };
+/**
+ * A paper scored for one subscriber's topics, before sent papers and near-duplicates
+ * are dropped. Its reason is worded only when it is picked (most ranked papers never are).
+ */
+export type Ranked = Omit<Pick, "reason"> & { paper: RankablePaper; reason: () => string };
+
+/** `make`, called once at most. */
+function once(make: () => string): () => string {
+  let made: string | undefined;
+  return () => (made ??= make());
+}
 
 /**
  * Ranks the subscriber's matching papers by relevance blended with community
@@ -90,7 +99,7 @@ export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">): Ran
     for (const paper of papers.values()) {
       if (excluded.has(paper.id)) continue;
       const { shift, liked } = learned(paper.id);
-      ranked.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper) + shift, reason: liked ? likedReason(liked) : trendingReason(paper) });
+      ranked.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper) + shift, reason: once(() => (liked ? likedReason(liked) : trendingReason(paper))) });
     }
   } else {
     const matches = collectMatches(topics, hitsByTopic);
@@ -101,14 +110,14 @@ export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">): Ran
       for (const { topic, hit } of matched) best = Math.max(best, hit.relevance * topicWeight(topic));
       const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1) + learned(paperId).shift);
       if (relevance < MIN_RELEVANCE) continue;
-      ranked.push({ paper, paperId, relevance, score: blend(relevance, interest(paper), weight), reason: matchReason(matched) });
+      ranked.push({ paper, paperId, relevance, score: blend(relevance, interest(paper), weight), reason: once(() => matchReason(matched)) });
     }
     // Papers like a liked one come in without the topics' words (the query moved towards them).
     for (const paper of papers.values()) {
       if (matches.has(paper.id) || excluded.has(paper.id)) continue;
       const { shift, liked } = learned(paper.id);
       if (!liked || shift < MIN_RELEVANCE) continue;
-      ranked.push({ paper, paperId: paper.id, relevance: shift, score: blend(shift, interest(paper), weight), reason: likedReason(liked) });
+      ranked.push({ paper, paperId: paper.id, relevance: shift, score: blend(shift, interest(paper), weight), reason: once(() => likedReason(liked)) });
     }
   }
   return ranked.sort((a, b) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId));
@@ -157,12 +166,12 @@ export type PaperSet = { has(paperId: number): boolean };
 export function takeTop(ranked: readonly Ranked[], sentPaperIds: PaperSet, cap: number, nearDuplicates: ReadonlyMap<number, number[]>): Pick[] {
   const kept: Pick[] = [];
   const keptIds = new Set<number>();
-  for (const { paper: _, ...pick } of ranked) {
+  for (const { paperId, score, relevance, reason } of ranked) {
     if (kept.length >= cap) break;
-    if (sentPaperIds.has(pick.paperId)) continue;
-    if (nearDuplicates.get(pick.paperId)?.some((other) => keptIds.has(other))) continue;
-    kept.push(pick);
-    keptIds.add(pick.paperId);
+    if (sentPaperIds.has(paperId)) continue;
+    if (nearDuplicates.get(paperId)?.some((other) => keptIds.has(other))) continue;
+    kept.push({ paperId, score, relevance, reason: reason() });
+    keptIds.add(paperId);
   }
   return kept;
 }

@@ -4,6 +4,8 @@ import { stemmer } from "stemmer";
 import { eng } from "stopword";
 
 const WORD = /[\p{L}\p{N}]+/gu;
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_WORD = /[a-z0-9]+/g;
 
 // Scripts written without spaces between words: each character is a term, so that a
 // topic in Chinese or Japanese matches as a phrase of consecutive characters.
@@ -15,6 +17,8 @@ const STOP_WORDS = new Set([...eng, "via", "using", "towards", "toward", "vs", "
 
 /** Lower-cased words with diacritics removed ("Vision-Language Models" → vision, language, models). */
 export function splitWords(text: string): string[] {
+  // Most paper text is ASCII, which needs neither normalising nor the Unicode classes.
+  if (ASCII.test(text)) return text.toLowerCase().match(ASCII_WORD) ?? [];
   const words = text.normalize("NFKD").replace(/\p{M}+/gu, "").normalize("NFC").toLowerCase().match(WORD) ?? [];
   return words.flatMap((word) => (UNSPACED.test(word) ? (word.match(UNSPACED_RUNS) ?? []) : [word]));
 }
@@ -25,9 +29,24 @@ export function splitWords(text: string): string[] {
  * are kept as they are.
  */
 export function stem(word: string): string {
-  if (word.length <= 3 || !/^[a-z]+$/.test(word)) return word;
-  return stemmer(word);
+  return wordForms(word).stem;
 }
+
+/** A word's index term (its stem; stop words as they are) and its plural fold, worked out once per distinct word. */
+export function wordForms(word: string): { term: string; stem: string; fold: string } {
+  let forms = known.get(word);
+  if (forms === undefined) {
+    if (known.size >= WORDS_KEPT) known.clear();
+    const stemmed = word.length <= 3 || !/^[a-z]+$/.test(word) ? word : stemmer(word);
+    forms = { term: STOP_WORDS.has(word) ? word : stemmed, stem: stemmed, fold: foldPlural(word) };
+    known.set(word, forms);
+  }
+  return forms;
+}
+
+/** A day's papers use a few thousand distinct words, each many times. */
+const known = new Map<string, { term: string; stem: string; fold: string }>();
+const WORDS_KEPT = 100_000;
 
 /**
  * Folds English plurals only: agents → agent, studies → study, matches → match,
@@ -51,5 +70,5 @@ export function isStopWord(term: string): boolean {
 
 /** splitWords then stem: the terms an index and a query are built from, stop words included (phrases need them). */
 export function toTerms(text: string): string[] {
-  return splitWords(text).map((word) => (STOP_WORDS.has(word) ? word : stem(word)));
+  return splitWords(text).map((word) => wordForms(word).term);
 }

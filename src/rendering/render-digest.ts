@@ -1,7 +1,8 @@
 // Fills the digest template for one recipient (pure: templates are loaded before).
-// Paper cards are filled once per paper and reason and shared by every recipient:
-// what differs per recipient (the card's position, the signed feedback links) is
-// left as a slot in the cached card and filled by plain string joins.
+// Paper cards are filled once per paper and shared by every recipient: what
+// differs per recipient (the card's position, why it was picked, the signed
+// feedback links) is left as a slot in the cached card and filled by plain
+// string joins.
 import Handlebars from "handlebars";
 import { AppError } from "../errors.ts";
 import { summarise } from "./summarise.ts";
@@ -60,10 +61,11 @@ export function renderDigest(templates: Templates, input: DigestInput): Rendered
   let html = "";
   let text = "";
   input.papers.forEach((entry, index) => {
-    const card = cachedCard(cache, cards, entry, feedbackBase !== undefined);
+    const card = cachedCard(cache, cards, entry.paper, feedbackBase !== undefined);
     const position = String(index + 1);
-    html += fillSlots(card.html, position, escapedBase);
-    text += fillSlots(card.text, position, feedbackBase ?? "");
+    const reason = clean(entry.reason);
+    html += fillSlots(card.html, position, Handlebars.escapeExpression(reason), escapedBase);
+    text += fillSlots(card.text, position, reason, feedbackBase ?? "");
   });
   const view = toView(input);
   return renderEmail(templates, "digest", { ...view, htmlCards: html, textCards: text });
@@ -72,14 +74,13 @@ export function renderDigest(templates: Templates, input: DigestInput): Rendered
 // Slots in a cached card: characters from Unicode's private use area, removed from
 // every text that goes into a card so that data can never fake one.
 const POSITION_SLOT = "\uE000";
-const FEEDBACK_SLOT = "\uE001";
-const SLOTS = /[\uE000\uE001]/g;
-/** Cards kept per paper (one per distinct reason); past it, cards are filled per recipient. */
-const CARDS_PER_PAPER = 16;
+const REASON_SLOT = "\uE001";
+const FEEDBACK_SLOT = "\uE002";
+const SLOTS = /[\uE000-\uE002]/g;
 
 type Card = { html: string[]; text: string[] };
-/** Per paper, cards by reason: [without feedback links, with them]. Keyed by the reason string itself, which is shared by the subscribers of one ranking. */
-type CardCache = WeakMap<DigestPaper, [Map<string, Card>, Map<string, Card>]>;
+/** Per paper: [without feedback links, with them]. */
+type CardCache = WeakMap<DigestPaper, [Card | undefined, Card | undefined]>;
 const caches = new WeakMap<EmailTemplate, CardCache>();
 
 function cardCache(template: EmailTemplate): CardCache {
@@ -88,32 +89,32 @@ function cardCache(template: EmailTemplate): CardCache {
   return cache;
 }
 
-function cachedCard(cache: CardCache, cards: NonNullable<EmailTemplate["cards"]>, entry: DigestEntry, feedback: boolean): Card {
-  let byFeedback = cache.get(entry.paper);
-  if (!byFeedback) cache.set(entry.paper, (byFeedback = [new Map(), new Map()]));
-  const byReason = byFeedback[feedback ? 1 : 0];
-  let card = byReason.get(entry.reason);
+function cachedCard(cache: CardCache, cards: NonNullable<EmailTemplate["cards"]>, paper: DigestPaper, feedback: boolean): Card {
+  let byFeedback = cache.get(paper);
+  if (!byFeedback) cache.set(paper, (byFeedback = [undefined, undefined]));
+  let card = byFeedback[feedback ? 1 : 0];
   if (!card) {
-    const view = paperView(entry, POSITION_SLOT, feedback ? FEEDBACK_SLOT : undefined);
-    card = { html: cards.html(view).split(/([\uE000\uE001])/), text: cards.text(view).split(/([\uE000\uE001])/) };
-    if (byReason.size < CARDS_PER_PAPER) byReason.set(entry.reason, card);
+    const view = paperView(paper, feedback ? FEEDBACK_SLOT : undefined);
+    card = { html: cards.html(view).split(/([\uE000-\uE002])/), text: cards.text(view).split(/([\uE000-\uE002])/) };
+    byFeedback[feedback ? 1 : 0] = card;
   }
   return card;
 }
 
-function fillSlots(parts: string[], position: string, feedbackBase: string): string {
+function fillSlots(parts: string[], position: string, reason: string, feedbackBase: string): string {
   let out = "";
-  for (const part of parts) out += part === POSITION_SLOT ? position : part === FEEDBACK_SLOT ? feedbackBase : part;
+  for (const part of parts) out += part === POSITION_SLOT ? position : part === REASON_SLOT ? reason : part === FEEDBACK_SLOT ? feedbackBase : part;
   return out;
 }
 
-/** One card's fields, with `position` and `feedbackBase` as slots. */
-function paperView({ paper, reason }: DigestEntry, position: string, feedbackBase: string | undefined) {
-  const clean = (value: string) => value.replace(SLOTS, "");
+const clean = (value: string) => value.replace(SLOTS, "");
+
+/** One card's fields, with the position, the reason and `feedbackBase` as slots. */
+function paperView(paper: DigestPaper, feedbackBase: string | undefined) {
   const abs = `https://arxiv.org/abs/${paper.arxivId}`;
   const id = encodeURIComponent(paper.arxivId);
   return {
-    position,
+    position: POSITION_SLOT,
     title: clean(paper.title),
     url: paper.source === "arxiv" ? abs : `https://huggingface.co/papers/${paper.arxivId}`,
     pdfUrl: `https://arxiv.org/pdf/${paper.arxivId}`,
@@ -121,7 +122,7 @@ function paperView({ paper, reason }: DigestEntry, position: string, feedbackBas
     upvotes: paper.upvotes,
     comments: paper.comments,
     summary: clean(summarise(paper.aiSummary || paper.abstract)),
-    reason: clean(reason),
+    reason: REASON_SLOT,
     githubUrl: httpsOnly(paper.githubUrl),
     githubStars: paper.githubStars ?? undefined,
     projectUrl: httpsOnly(paper.projectUrl),

@@ -7,7 +7,7 @@ import nodemailer from "nodemailer";
 import { createDb, type Db } from "../../src/db/client.ts";
 import { toMailOptions, type OutgoingMessage } from "../../src/delivery/mailer.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
-import { loadCandidates, pickPapers, type Candidates } from "../../src/digest/candidates.ts";
+import { loadCandidates, pickPapers, prepareTopics, type Candidates } from "../../src/digest/candidates.ts";
 import { composeDigest } from "../../src/digest/compose-digest.ts";
 import { loadPageState } from "../../src/digest/deliver-page.ts";
 import type { Cadence } from "../../src/digest/digest-key.ts";
@@ -43,7 +43,10 @@ async function* prefetchedPages(candidates: Candidates) {
     const next = await timed(() => pages.next());
     if (next.done) return undefined;
     const subscribers = await timed(() => loadActiveSubscribers(db, next.value.map((entry: DueEntry) => entry.id)));
-    return { subscribers, state: await timed(() => loadPageState(db, subscribers, candidates, `daily:${BENCH_DAY}`)) };
+    const state = await timed(() => loadPageState(db, subscribers, candidates, `daily:${BENCH_DAY}`));
+    // As deliverPage does: the statistics of the page's topic words the candidates lack.
+    await timed(() => prepareTopics(db, candidates, subscribers.flatMap((subscriber) => subscriber.topics)));
+    return { subscribers, state };
   };
   let pending = load();
   for (;;) {

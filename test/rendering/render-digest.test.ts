@@ -127,8 +127,19 @@ describe("renderDigest", () => {
     expect(cached.html.replaceAll("&#x3D;", "=").replaceAll("&amp;", "&")).toContain('href="https://paperboy.example/feedback?token=grace@example.org&paper=2605.10003&vote=down"');
   });
 
+  it("gives each recipient their own reason on a shared card, escaped in the HTML", () => {
+    const shared = paper(1);
+    const forReason = (reason: string) => renderDigest(templates, { ...input([]), papers: [{ paper: shared, reason }] });
+    const first = forReason("“agents” in the title");
+    const second = forReason("“tool use” & <planning> in the abstract");
+    expect(first.text).toContain("Why: “agents” in the title\n");
+    expect(second.text).toContain("Why: “tool use” & <planning> in the abstract\n");
+    expect(second.html).toContain("“tool use” &amp; &lt;planning&gt; in the abstract");
+    expect(second.html).not.toContain("“agents” in the title");
+  });
+
   it("never lets data fake a card's slots", () => {
-    const sneaky = paper(1, { title: "Slot \uE000 and \uE001 here", reason: "why \uE001" });
+    const sneaky = paper(1, { title: "Slot \uE000 and \uE001 here\uE002", reason: "why \uE001\uE002" });
     const email = renderDigest(templates, { ...input([sneaky]), feedback: { base: "https://paperboy.example/feedback?token=t", topics: [] } });
     expect(email.text).toContain("1. Slot  and  here");
     expect(email.text).toContain("Why: why \n");
