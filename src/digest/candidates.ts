@@ -4,12 +4,14 @@ import { dayStart, toDay } from "../days.ts";
 import type { DigestWindow } from "./window.ts";
 import { embedTopics, fuseTopicHits, loadDense, type DenseState } from "./dense-matching.ts";
 import type { Embedder } from "../matching/embedder.ts";
+import type { AssociatedTerm } from "../matching/associations.ts";
 import { documentTerms } from "../matching/corpus.ts";
 import { matchTopic, type TopicHit } from "../matching/match.ts";
 import { indexPapers, type MatchablePaper, type PaperIndex } from "../matching/paper-index.ts";
 import { isStopWord } from "../matching/tokens.ts";
 import { hasLearned, type Profile } from "../matching/profile.ts";
 import { countNewPapers, loadCorpusStats } from "../sources/corpus-stats.ts";
+import { associationKeys, loadAssociations } from "../sources/term-associations.ts";
 import { COMMUNITY_WEIGHTS, communityScores, findNearDuplicates, rankAll, takeTop, type PaperSet, type Pick, type Ranked } from "../matching/rank.ts";
 import { compileTopic, formatTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 
@@ -46,6 +48,8 @@ export type Candidates = {
   index: PaperIndex;
   /** The papers of `like:` topics, by arXiv id (from any day). */
   seeds: Map<string, MatchablePaper>;
+  /** Words associated with each wording of the topics, in the whole corpus, by association key (see associations.ts). */
+  associations: Map<string, AssociatedTerm[]>;
   /** Community interest by paper id (0..1). */
   interest: Map<number, number>;
   /** Papers with nearly the same title, by paper id. */
@@ -70,7 +74,8 @@ const RANKINGS_LIMIT = 400_000;
 /**
  * Papers featured on the window's days, indexed, with every given topic matched
  * once; `newestPaperId` is the newest paper in the database as they were loaded.
- * Read-only, except that with an `embedder` papers still without a vector are embedded.
+ * Read-only, except that with an `embedder` papers still without a vector are
+ * embedded, and term associations never worked out are stored (see prepareTopics).
  */
 export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[], embedder?: Embedder): Promise<Candidates> {
   await countNewPapers(db);
@@ -111,6 +116,7 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
     compiled: new Map(),
     index,
     seeds: new Map(),
+    associations: new Map(),
     interest: communityScores(papers),
     nearDuplicates: findNearDuplicates(rows),
     rankings: new Map(),
@@ -126,9 +132,10 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
 
 /**
  * Loads what matching `topics` needs beyond the window's papers: the papers of
- * `like:` topics, and the corpus statistics of words the window does not have
- * (so a topic scores the same in every candidate set). Call before picking for
- * topics the candidates were not loaded with; each thing is loaded once.
+ * `like:` topics, the corpus statistics of words the window does not have (so a
+ * topic scores the same in every candidate set), and the words associated with
+ * each wording in the whole corpus. Call before picking for topics the
+ * candidates were not loaded with; each thing is loaded once.
  */
 export async function prepareTopics(db: Db, candidates: Candidates, topics: TopicSpec[]): Promise<void> {
   const seedIds = [...new Set(topics.filter((topic) => topic.kind === "like" && !candidates.seeds.has(topic.query)).map((topic) => topic.query))];
@@ -141,11 +148,14 @@ export async function prepareTopics(db: Db, candidates: Candidates, topics: Topi
     if (candidates.compiled.has(topicKey(topic))) continue;
     for (const query of compileTopic(topic).queries) for (const word of query.words) if (!known.has(word.term)) missing.add(word.term);
   }
-  if (missing.size === 0) return;
-  const loaded = await loadCorpusStats(db, missing);
-  const df = new Map(known);
-  for (const term of missing) df.set(term, loaded.df.get(term) ?? 0); // 0: looked up, in no paper (counts as rare)
-  candidates.index.stats = { papers: candidates.index.stats.papers, df };
+  if (missing.size > 0) {
+    const loaded = await loadCorpusStats(db, missing);
+    const df = new Map(known);
+    for (const term of missing) df.set(term, loaded.df.get(term) ?? 0); // 0: looked up, in no paper (counts as rare)
+    candidates.index.stats = { papers: candidates.index.stats.papers, df };
+  }
+  const keys = topics.filter((topic) => !candidates.compiled.has(topicKey(topic))).flatMap(associationKeys).filter((key) => !candidates.associations.has(key));
+  for (const [key, terms] of await loadAssociations(db, keys)) candidates.associations.set(key, terms);
 }
 
 /** Matches the topics not matched yet (each distinct topic once per candidate set); returns them compiled. Dense similarity is fused in for topics embedTopics has embedded. */
@@ -156,7 +166,7 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
     if (known) return known;
     const compiled = compileTopic(topic);
     candidates.compiled.set(key, compiled);
-    const hits = fuseTopicHits(candidates, compiled, matchTopic(candidates.index, compiled, candidates.seeds));
+    const hits = fuseTopicHits(candidates, compiled, matchTopic(candidates.index, compiled, candidates.seeds, candidates.associations));
     candidates.hitsByTopic.set(key, new Map(hits.map((hit) => [hit.paperId, hit])));
     return compiled;
   });

@@ -36,7 +36,12 @@ export function countCorpus(papers: Iterable<TextOfPaper>): CorpusStats {
  * the statistics have not seen counts as occurring in one paper.
  */
 export function inverseFrequency(stats: CorpusStats, term: string): number {
-  const df = Math.max(1, stats.df.get(term) ?? 0);
-  const papers = Math.max(stats.papers, df);
-  return Math.log(1 + (papers - df + 0.5) / (df + 0.5));
+  return rarity(stats.papers, stats.df.get(term) ?? 0);
+}
+
+/** The same for a term in `df` of `papers` papers. */
+export function rarity(papers: number, df: number): number {
+  const frequency = Math.max(1, df);
+  const total = Math.max(papers, frequency);
+  return Math.log(1 + (total - frequency + 0.5) / (frequency + 0.5));
 }

@@ -3,6 +3,7 @@
 // for the topic's words occurring together, and pseudo-relevance feedback that
 // adds the words of a topic's best papers. Papers are indexed once per run; each
 // distinct topic is then matched once.
+import { associationKey, type AssociatedTerm } from "./associations.ts";
 import { inverseFrequency } from "./corpus.ts";
 import { FIELD_WEIGHTS, FIELDS, findSimilar, KEEP, LENGTH_DISCOUNT, NEAR, onScale, paperVector, TEXT_FIELDS, type Field, type MatchablePaper, type PaperIndex, type Postings } from "./paper-index.ts";
 import type { CompiledTopic, Query } from "./topics.ts";
@@ -26,6 +27,13 @@ const FEEDBACK_PAPERS = 5;
 const FEEDBACK_MIN_RELEVANCE = 0.5;
 const FEEDBACK_TERMS = 10;
 const FEEDBACK_SHARE = 0.4;
+/**
+ * Words associated with the topic's in the whole corpus weigh this share of the
+ * typed words (see expandWithAssociations): less than the window's best papers
+ * lend, and just enough that a paper using all of them as often as a paper about
+ * them does reaches the digest's cut (1 − e^−0.36 ≈ 0.30) without a typed word.
+ */
+const ASSOCIATION_SHARE = 0.36;
 /** Words of a paper that pseudo-relevance feedback takes from it. */
 const PAPER_QUERY_TERMS = 25;
 export type TopicHit = {
@@ -62,7 +70,12 @@ export type Evidence = {
  * papers outside the index by arXiv id). Author, category and exclusion topics
  * are strict: all their words must occur.
  */
-export function matchTopic(index: PaperIndex, topic: CompiledTopic, seeds: ReadonlyMap<string, MatchablePaper> = new Map()): TopicHit[] {
+export function matchTopic(
+  index: PaperIndex,
+  topic: CompiledTopic,
+  seeds: ReadonlyMap<string, MatchablePaper> = new Map(),
+  associations: ReadonlyMap<string, AssociatedTerm[]> = new Map(),
+): TopicHit[] {
   const fields = topic.fields ?? TEXT_FIELDS;
   const queries = topic.queries;
   if (topic.seed !== undefined) {
@@ -93,7 +106,10 @@ export function matchTopic(index: PaperIndex, topic: CompiledTopic, seeds: Reado
       });
     }
   }
-  if (strict === undefined && topic.kind !== "exclude" && best.size > 0) expandWithFeedback(index, queries, best, fields);
+  if (strict === undefined && topic.kind !== "exclude") {
+    const added = best.size > 0 ? expandWithFeedback(index, queries, best, fields) : new Set<string>();
+    expandWithAssociations(index, queries, best, fields, associations, added);
+  }
   const hits: TopicHit[] = [];
   for (const [paperId, { relevance, fields: found, evidence }] of best) {
     if (relevance < KEEP && topic.kind !== "exclude") continue;
@@ -231,14 +247,9 @@ function papersWithPhrase(index: PaperIndex, terms: string[], fields: Field[]): 
  * weighted by how well those papers match, are added to the query at a lower
  * weight, so a paper that says the same thing in other words is found too.
  */
-function expandWithFeedback(
-  index: PaperIndex,
-  queries: Query[],
-  best: Map<number, { relevance: number; score: number; ideal: number; fields: Set<Field>; evidence: Evidence }>,
-  fields: Field[],
-): void {
+function expandWithFeedback(index: PaperIndex, queries: Query[], best: Best, fields: Field[]): Set<string> {
   const top = [...best].filter(([, hit]) => hit.relevance >= FEEDBACK_MIN_RELEVANCE).sort((a, b) => b[1].relevance - a[1].relevance).slice(0, FEEDBACK_PAPERS);
-  if (top.length < 2) return;
+  if (top.length < 2) return new Set();
   const own = new Set(queries.flatMap((query) => query.words.map((word) => word.term)));
   const weights = new Map<string, { weight: number; papers: number }>();
   for (const [paperId, hit] of top) {
@@ -252,18 +263,52 @@ function expandWithFeedback(
   }
   // A word only one of the best papers uses says more about that paper than about the topic.
   const expansion = [...weights].filter(([, entry]) => entry.papers >= 2).sort((a, b) => b[1].weight - a[1].weight).slice(0, FEEDBACK_TERMS);
-  // Interpolated on the score scale: a paper with every added word scores FEEDBACK_SHARE of the ideal for the typed ones.
+  addRelatedWords(index, queries, best, fields, new Map(expansion.map(([term, entry]) => [term, entry.weight])), FEEDBACK_SHARE);
+  return new Set(expansion.map(([term]) => term));
+}
+
+/**
+ * Term associations from the whole corpus (see associations.ts), for each wording
+ * of the topic, at ASSOCIATION_SHARE: less than the window's best papers lend, as
+ * they speak of the topic in general rather than of these papers.
+ */
+function expandWithAssociations(index: PaperIndex, queries: Query[], best: Best, fields: Field[], associations: ReadonlyMap<string, AssociatedTerm[]>, added: ReadonlySet<string>): void {
+  const own = new Set(queries.flatMap((query) => query.words.map((word) => word.term)));
+  const weights = new Map<string, number>();
+  for (const query of queries) {
+    for (const { term, weight } of associations.get(associationKey(query.words.map((word) => word.term))) ?? []) {
+      if (own.has(term) || added.has(term) || !index.postings.has(term)) continue;
+      weights.set(term, Math.max(weights.get(term) ?? 0, weight));
+    }
+  }
+  addRelatedWords(index, queries, best, fields, weights, ASSOCIATION_SHARE);
+}
+
+type Best = Map<number, { relevance: number; score: number; ideal: number; fields: Set<Field>; evidence: Evidence }>;
+
+/**
+ * Adds a query of related words to every paper's score, interpolated on the score
+ * scale: a paper with every related word scores `share` of the ideal for the typed
+ * ones, each word by its weight and rarity. Papers with only related words come in.
+ */
+function addRelatedWords(index: PaperIndex, queries: Query[], best: Best, fields: Field[], weights: ReadonlyMap<string, number>, share: number): void {
   const ideal = Math.max(...queries.map((query) => idealScore(index, query)));
-  const mass = expansion.reduce((sum, [term, entry]) => sum + entry.weight * inverseFrequency(index.stats, term) * saturate(IDEAL_FREQUENCY), 0);
+  let mass = 0;
+  for (const [term, weight] of weights) mass += weight * inverseFrequency(index.stats, term) * saturate(IDEAL_FREQUENCY);
   if (mass === 0) return;
-  const words = expansion.map(([term, entry]) => ({ term, word: index.surface.get(term) ?? term, weight: (FEEDBACK_SHARE * ideal * entry.weight) / mass }));
+  const words = [...weights].map(([term, weight]) => ({ term, word: index.surface.get(term) ?? term, weight: (share * ideal * weight) / mass }));
   const query: Query = { label: "", words, phrases: [], pairs: [] };
+  // "Quoted phrases" stay required: a paper without the phrases of any wording does not come in by related words.
+  const phrased = queries.map((wording) => wording.phrases.map((phrase) => papersWithPhrase(index, phrase, fields)));
+  const admits = (paperId: number) => phrased.some((required) => required.every((papers) => papers.has(paperId)));
   for (const [paperId, found] of scoreQuery(index, query, fields)) {
     const known = best.get(paperId);
     const related = [...found.words];
+    if (!known && !admits(paperId)) continue;
     if (known) {
-      known.relevance = onScale(known.score + found.score, known.ideal);
-      known.evidence.related = related;
+      known.score += found.score;
+      known.relevance = onScale(known.score, known.ideal);
+      known.evidence.related = [...known.evidence.related, ...related];
     } else {
       const label = queries[0]?.label ?? "";
       best.set(paperId, { relevance: onScale(found.score, ideal), score: found.score, ideal, fields: found.fields, evidence: { label, words: [], missing: [], together: false, related } });

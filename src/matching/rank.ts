@@ -108,9 +108,11 @@ export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">): Ran
       if (!paper || excluded.has(paperId)) continue;
       let best = 0;
       for (const { topic, hit } of matched) best = Math.max(best, hit.relevance * topicWeight(topic));
-      const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * (matched.length - 1) + learned(paperId).shift);
+      // Another topic counts only when it clears the cut on its own (a passing mention is not a second match).
+      const clearing = matched.filter(({ topic, hit }) => hit.relevance * topicWeight(topic) >= MIN_RELEVANCE);
+      const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * Math.max(0, clearing.length - 1) + learned(paperId).shift);
       if (relevance < MIN_RELEVANCE) continue;
-      ranked.push({ paper, paperId, relevance, score: blend(relevance, interest(paper), weight), reason: once(() => matchReason(matched)) });
+      ranked.push({ paper, paperId, relevance, score: blend(relevance, interest(paper), weight), reason: once(() => matchReason(clearing.length > 0 ? clearing : matched)) });
     }
     // Papers like a liked one come in without the topics' words (the query moved towards them).
     for (const paper of papers.values()) {

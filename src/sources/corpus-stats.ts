@@ -1,8 +1,10 @@
 // Corpus statistics in the database (TermFrequency): in how many papers each term
-// occurs, over every paper ever ingested. Papers are counted once, after ingest
-// (or on first use, for papers ingested before the table existed). Raw SQL: one
+// occurs, over every paper ever ingested, and each paper's key terms for term
+// associations. Papers are counted once, after ingest (or on first use, for
+// papers ingested before the table existed). Raw SQL: one
 // statement per batch of terms, where Prisma would need one per term.
 import { sql, type Db } from "../db/client.ts";
+import { keyTerms } from "../matching/associations.ts";
 import { documentTerms, type CorpusStats } from "../matching/corpus.ts";
 
 const BATCH = 500;
@@ -22,6 +24,11 @@ export async function countNewPapers(db: Db): Promise<number> {
       if (papers.length === 0) return 0;
       const frequency = new Map<string, number>();
       for (const paper of papers) for (const term of documentTerms(paper)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+      await tx.$executeRawUnsafe(
+        `UPDATE "Paper" SET "keyTerms" = string_to_array(k.terms, ' ') FROM unnest($1::int[], $2::text[]) AS k(id, terms) WHERE "Paper".id = k.id`,
+        papers.map((paper) => paper.id),
+        papers.map((paper) => keyTerms(paper).join(" ")),
+      );
       await tx.$executeRawUnsafe(
         `INSERT INTO "TermFrequency" (term, papers) SELECT * FROM unnest($1::text[], $2::int[])
          ON CONFLICT (term) DO UPDATE SET papers = "TermFrequency".papers + EXCLUDED.papers`,

@@ -2,6 +2,8 @@
 import type { Db } from "../db/client.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import { countNewPapers } from "./corpus-stats.ts";
+import { refreshAssociations } from "./term-associations.ts";
+import { keyTerms } from "../matching/associations.ts";
 import { embedNewPapers, type EmbeddingResult } from "./paper-embeddings.ts";
 import type { PaperInput, RejectedRecord, SourceBatch } from "./source.ts";
 
@@ -19,7 +21,8 @@ export type IngestResult = {
  * Upserts the batch's papers keyed by arXiv id: new papers are created, known ones
  * get fresh community counts and metadata but keep the day they were first
  * featured. All or nothing; safe to run again with the same batch. Then the new
- * papers are counted into the corpus statistics and, given an embedder, embedded
+ * papers are counted into the corpus statistics, the term associations they bear
+ * on are refreshed, and, given an embedder, the papers are embedded
  * (a failing embeddings server is reported in the result, never thrown).
  */
 export async function ingestBatch(db: Db, batch: SourceBatch, embedder?: Embedder): Promise<IngestResult> {
@@ -35,6 +38,7 @@ export async function ingestBatch(db: Db, batch: SourceBatch, embedder?: Embedde
     ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, batch.source) })),
   ]);
   await countNewPapers(db);
+  await refreshAssociations(db, fresh.map((paper) => keyTerms({ title: paper.title, abstract: paper.abstract, aiKeywords: paper.aiKeywords ?? [] })));
   const result: IngestResult = { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen.length, rejected: batch.rejected };
   if (embedder) result.embeddings = await embedNewPapers(db, embedder);
   return result;

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import type { Db } from "../../src/db/client.ts";
 import { parseDailyPapers } from "../../src/sources/hf-daily-papers.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
+import { associationKeys, loadAssociations } from "../../src/sources/term-associations.ts";
+import type { TopicSpec } from "../../src/matching/topics.ts";
 import type { PaperInput } from "../../src/sources/source.ts";
 
 const SAMPLE = [
@@ -32,26 +34,53 @@ function realPapers(): PaperInput[] {
  */
 export async function seedPapers(db: Db, count: number): Promise<void> {
   const real = realPapers();
-  const half = <T>(items: T[], second: boolean) => (second ? items.slice(Math.floor(items.length / 2)) : items.slice(0, Math.floor(items.length / 2)));
-  const words = (text: string) => text.split(/\s+/);
-  const sentences = (text: string) => text.match(/[^.!?]+[.!?]+\s*/g) ?? [text];
   const papers = Array.from({ length: count }, (_, i): PaperInput => {
     const a = real[i % real.length]!;
     if (i < real.length) return { ...a, featuredOn: BENCH_DAY };
-    const b = real[(i * 7 + 3) % real.length]!;
-    return {
-      ...a,
-      arxivId: `2605.${String(90000 + i).padStart(5, "0")}`,
-      title: [...half(words(a.title), false), ...half(words(b.title), true)].join(" "),
-      abstract: [...half(sentences(a.abstract), false), ...half(sentences(b.abstract), true)].join(""),
-      aiSummary: b.aiSummary,
-      aiKeywords: [...half(a.aiKeywords ?? [], false), ...half(b.aiKeywords ?? [], true)],
-      upvotes: b.upvotes,
-      comments: a.comments,
-      featuredOn: BENCH_DAY,
-    };
+    return { ...recombine(a, real[(i * 7 + 3) % real.length]!), arxivId: `2605.${String(90000 + i).padStart(5, "0")}`, featuredOn: BENCH_DAY };
   });
   await ingestBatch(db, { source: "file", papers, rejected: [] });
+}
+
+/**
+ * `count` papers featured on the HISTORY_DAYS before BENCH_DAY, recombined from
+ * other pairs of real papers: the history an instance has ingested, from which
+ * ranked retrieval takes rarity and term associations. Ingested a day at a time, as the scheduler does.
+ */
+export async function seedHistory(db: Db, count: number): Promise<void> {
+  const real = realPapers();
+  const papers = Array.from({ length: count }, (_, i): PaperInput => ({
+    ...recombine(real[i % real.length]!, real[(i * 11 + 5) % real.length]!),
+    arxivId: `2604.${String(10000 + i).padStart(5, "0")}`,
+    featuredOn: new Date(Date.parse(`${BENCH_DAY}T00:00:00Z`) - (1 + (i % HISTORY_DAYS)) * 86_400_000).toISOString().slice(0, 10),
+  }));
+  for (let day = 0; day < HISTORY_DAYS; day++) await ingestBatch(db, { source: "file", papers: papers.filter((_, i) => i % HISTORY_DAYS === day), rejected: [] });
+}
+
+const HISTORY_DAYS = 60;
+
+/** Works out the term associations of every subscribed topic not worked out yet; returns how many wordings the topics have. */
+export async function warmAssociations(db: Db): Promise<number> {
+  const topics = await db.topic.findMany({ select: { kind: true, query: true } });
+  const keys = new Set(topics.flatMap((topic) => associationKeys({ kind: topic.kind as TopicSpec["kind"], query: topic.query })));
+  await loadAssociations(db, keys);
+  return keys.size;
+}
+
+/** The first half of one's title, abstract and keywords with the second half of the other's. */
+function recombine(a: PaperInput, b: PaperInput): PaperInput {
+  const half = <T>(items: T[], second: boolean) => (second ? items.slice(Math.floor(items.length / 2)) : items.slice(0, Math.floor(items.length / 2)));
+  const words = (text: string) => text.split(/\s+/);
+  const sentences = (text: string) => text.match(/[^.!?]+[.!?]+\s*/g) ?? [text];
+  return {
+    ...a,
+    title: [...half(words(a.title), false), ...half(words(b.title), true)].join(" "),
+    abstract: [...half(sentences(a.abstract), false), ...half(sentences(b.abstract), true)].join(""),
+    aiSummary: b.aiSummary,
+    aiKeywords: [...half(a.aiKeywords ?? [], false), ...half(b.aiKeywords ?? [], true)],
+    upvotes: b.upvotes,
+    comments: a.comments,
+  };
 }
 
 /** A few hundred real topic strings: the sample's AI keywords, most frequent first. */

@@ -7,7 +7,7 @@
 //   text       summarise, toTerms and cleanText on 10k–1M characters without a sentence end
 //   render     MJML compiled per recipient (the naive way) vs compiled once
 // with peak RSS and database time. Prints a table (stderr) and JSON (stdout).
-// Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --delivery-sizes 10000
+// Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --delivery-sizes 10000  --history 5000
 //          --phases text,planning,delivery,workers  --quick (10 000 only)
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { Console } from "node:console";
@@ -27,7 +27,7 @@ import { silentLog } from "../../src/log.ts";
 import { startProgress } from "../../src/progress.ts";
 import { renderDigest } from "../../src/rendering/render-digest.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
-import { BENCH_MAIL, BENCH_NOW, seedPapers, seedSubscribers } from "./population.ts";
+import { BENCH_MAIL, BENCH_NOW, seedHistory, seedPapers, seedSubscribers, warmAssociations } from "./population.ts";
 import { measureText } from "./text.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -44,6 +44,8 @@ const arg = (name: string, fallback: number[]) => {
 const SIZES = arg("sizes", process.argv.includes("--quick") ? [10_000] : [10_000, 100_000]);
 const PAPER_COUNTS = arg("papers", [50, 500]);
 const WORKER_COUNTS = arg("workers", [1, 2]);
+/** Papers ingested on the days before: the history rarity and term associations come from. */
+const [HISTORY = 5000] = arg("history", [5000]);
 /** Sizes at which delivery and workers are measured too (sending 100 000 messages takes a while). */
 const DELIVERY_SIZES = arg("delivery-sizes", SIZES);
 const PHASES = (process.argv[process.argv.indexOf("--phases") + 1] ?? "").split(",");
@@ -79,9 +81,15 @@ async function main() {
         const url = await freshDatabase(server.serverUrl, `bench_${size}_${papers}`);
         const db = createDb(url);
         const seeding = performance.now();
-        await seedPapers(db, papers);
+        await seedHistory(db, HISTORY);
         await seedSubscribers(db, size);
-        say(`${size} subscribers, ${papers} papers: seeded in ${round((performance.now() - seeding) / 1000)} s`);
+        // The day's ingest, as the scheduler runs it: counting the papers and refreshing the term associations they bear on.
+        const ingesting = performance.now();
+        await seedPapers(db, papers);
+        const ingestSeconds = round((performance.now() - ingesting) / 1000);
+        // The other wordings' associations, as earlier ingests left them.
+        const wordings = await warmAssociations(db);
+        say(`${size} subscribers, ${papers} papers (and ${HISTORY} before): seeded in ${round((performance.now() - seeding) / 1000)} s; the day's ingest took ${ingestSeconds} s; ${wordings} topic wordings`);
         if (runs("planning")) {
           const planning = await runPhase<PlanningResult>("planning", url, sink, `planning ${size}×${papers}`, size);
           record({

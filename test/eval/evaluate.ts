@@ -4,9 +4,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { matchTopic, type TopicHit } from "../../src/matching/match.ts";
-import { indexPapers } from "../../src/matching/paper-index.ts";
+import { associatedTerms, associationKey, countCooccurrence, keyTerms, type AssociatedTerm } from "../../src/matching/associations.ts";
+import { indexPapers, type PaperIndex } from "../../src/matching/paper-index.ts";
 import { rankDigest } from "../../src/matching/rank.ts";
-import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
+import { compileTopic, parseTopic, type CompiledTopic } from "../../src/matching/topics.ts";
 import { parseArxivAtom } from "../../src/sources/arxiv.ts";
 import { parseDailyPapers } from "../../src/sources/hf-daily-papers.ts";
 import { booleanMatcher, minisearchBm25, sentList, tfidfCosine, type EvalPaper } from "./baselines.ts";
@@ -43,7 +44,7 @@ type Vote = { arxivId: string; vote: 1 | -1 };
 export function paperboyRanking(papers: EvalPaper[], topic: string, votes: Vote[] = [], cap = CAP): string[] {
   const compiled = compileTopic(parseTopic(topic));
   const index = indexPapers(papers);
-  const hits = new Map<string, Map<number, TopicHit>>([[compiled.key, new Map(matchTopic(index, compiled).map((hit) => [hit.paperId, hit]))]]);
+  const hits = new Map<string, Map<number, TopicHit>>([[compiled.key, new Map(matchTopic(index, compiled, new Map(), learnAssociations(papers, compiled, index)).map((hit) => [hit.paperId, hit]))]]);
   const byArxiv = new Map(papers.map((paper) => [paper.arxivId, paper]));
   const voted = votes.map((vote) => ({ paper: byArxiv.get(vote.arxivId)!, vote: vote.vote }));
   const picks = rankDigest({
@@ -56,6 +57,18 @@ export function paperboyRanking(papers: EvalPaper[], topic: string, votes: Vote[
     index,
   });
   return picks.map((pick) => papers[pick.paperId - 1]!.arxivId);
+}
+
+/** The topic's term associations learned from the set's own papers, as an instance learns them from what it ingested. */
+function learnAssociations(papers: EvalPaper[], topic: CompiledTopic, index: PaperIndex): Map<string, AssociatedTerm[]> {
+  const keyed = papers.map(keyTerms);
+  const associations = new Map<string, AssociatedTerm[]>();
+  for (const query of topic.queries) {
+    const terms = query.words.map((word) => word.term);
+    const key = associationKey(terms);
+    associations.set(key, associatedTerms(countCooccurrence(keyed, key), index.stats, new Set(terms)));
+  }
+  return associations;
 }
 
 /**

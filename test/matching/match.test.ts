@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { associationKey } from "../../src/matching/associations.ts";
 import { matchTopic } from "../../src/matching/match.ts";
 import { indexPapers, type MatchablePaper } from "../../src/matching/paper-index.ts";
 import { MIN_RELEVANCE } from "../../src/matching/rank.ts";
@@ -114,6 +115,15 @@ describe("matchTopic", () => {
     expect(ids('-"reinforcement learning"')).toEqual([1, 5]);
     expect(ids("-reinforcement learning")).toEqual([1, 3, 5]); // 3: "Learning is not reinforced" (stems)
     expect(ids("-reinforcement quantum")).toEqual([]);
+  });
+
+  it("brings papers in by associated words, but never past a quoted phrase", () => {
+    // Paper 7 has none of the words, only "sampling", which the corpus associates with them here.
+    const associations = new Map([[associationKey(["gener", "video"]), [{ term: "sampl", weight: 1 }]]]);
+    const found = (topic: string) => matchTopic(index, compileTopic(parseTopic(topic)), new Map(), associations).map((hit) => hit.paperId);
+    expect(found("video generation")).toContain(7);
+    expect(match("video generation").map((hit) => hit.paperId)).not.toContain(7);
+    expect(found('"video generation"')).toEqual([2]);
   });
 
   it("finds papers like a paper for like: topics, not the paper itself", () => {

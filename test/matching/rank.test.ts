@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { matchTopic, type TopicHit } from "../../src/matching/match.ts";
 import { indexPapers } from "../../src/matching/paper-index.ts";
 import { COMMUNITY_WEIGHTS, rankDigest, type RankablePaper } from "../../src/matching/rank.ts";
-import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
+import { compileTopic, parseTopic, type CompiledTopic } from "../../src/matching/topics.ts";
 
 const rows = [
   { id: 1, arxivId: "2605.00001", title: "Agents everywhere", abstract: "agents", authors: [], aiKeywords: ["agents"], upvotes: 2, comments: 0 },
@@ -29,6 +29,16 @@ describe("rankDigest", () => {
     expect(rank({ topics: [topics[0]!], communityWeight: 0 }).map((pick) => pick.paperId)).toEqual([1, 3, 2]);
     // Even for "trending" readers, a popular passing mention (paper 2, 300 upvotes) stays below the papers about the topic.
     expect(rank({ topics: [topics[0]!], communityWeight: COMMUNITY_WEIGHTS.trending }).map((pick) => pick.paperId)).toEqual([3, 1, 2]);
+  });
+
+  it("adds a little for a second topic only when that topic clears the cut on its own", () => {
+    const [agents, diffusion] = topics as [CompiledTopic, CompiledTopic];
+    const hit = (paperId: number, relevance: number): TopicHit => ({ paperId, relevance, fields: ["title"], evidence: { label: "x", words: ["x"], missing: [], together: true, related: [] } });
+    const withSecond = (relevance: number) =>
+      rankDigest({ papers, hitsByTopic: new Map([[agents.key, new Map([[1, hit(1, 0.6)]])], [diffusion.key, new Map([[1, hit(1, relevance)]])]]), topics, sentPaperIds: new Set(), cap: 10 })[0]!;
+    expect(withSecond(0.1).relevance).toBeCloseTo(0.6);
+    expect(withSecond(0.1).reason).not.toContain("more topics");
+    expect(withSecond(0.4).relevance).toBeCloseTo(0.7);
   });
 
   it("merges several topics and says which one matched where", () => {
