@@ -10,7 +10,7 @@ import type { Mailer } from "./delivery/mailer.ts";
 import { createOutboxMailer } from "./delivery/outbox-mailer.ts";
 import { createSmtpMailer } from "./delivery/smtp-mailer.ts";
 import type { MailSettings } from "./digest/compose-digest.ts";
-import type { RunDeps } from "./digest/run-digest.ts";
+import type { RunDeps } from "./digest/run-deps.ts";
 import type { Log } from "./log.ts";
 import { loadTemplates } from "./rendering/templates.ts";
 import { createOpenAiEmbedder } from "./sources/openai-embedder.ts";

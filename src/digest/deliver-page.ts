@@ -16,7 +16,7 @@ import { composeDigest } from "./compose-digest.ts";
 import { localTime } from "../days.ts";
 import { type Cadence } from "./digest-key.ts";
 import { digestWindow } from "./window.ts";
-import type { RunDeps } from "./run-digest.ts";
+import type { RunDeps } from "./run-deps.ts";
 
 export type SubscriberOutcome = {
   subscriberId: number;

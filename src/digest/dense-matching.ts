@@ -9,7 +9,14 @@ import { fuseDense } from "../matching/fuse-dense.ts";
 import type { TopicHit } from "../matching/match.ts";
 import { compileTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
 import { embedNewPapers } from "../sources/paper-embeddings.ts";
-import type { Candidates } from "./candidates.ts";
+
+/** What dense matching reads of a candidate set (candidates.ts). */
+type DenseCandidates = {
+  dense?: DenseState;
+  compiled: ReadonlyMap<string, unknown>;
+  papers: ReadonlyMap<number, { id: number; arxivId: string }>;
+  seeds: ReadonlyMap<string, { title: string }>;
+};
 
 /** Vectors are held at length 1, so that a dot product is the cosine (per topic and paper, the hot loop). */
 export type DenseState = {
@@ -72,7 +79,7 @@ export function isDenseTopic(topic: CompiledTopic): boolean {
  * synchronous matching can fuse them. A server failure turns dense matching off
  * for the candidate set (`unavailable`); never throws.
  */
-export async function embedTopics(candidates: Candidates, topics: TopicSpec[]): Promise<void> {
+export async function embedTopics(candidates: DenseCandidates, topics: TopicSpec[]): Promise<void> {
   const dense = candidates.dense;
   if (!dense || dense.unavailable) return;
   const pending = new Map<string, string>();
@@ -92,7 +99,7 @@ export async function embedTopics(candidates: Candidates, topics: TopicSpec[]): 
 }
 
 /** The topic's lexical hits with embedding similarity fused in (see fuseDense), or the lexical hits when dense matching is off or the topic is exact. */
-export function fuseTopicHits(candidates: Candidates, topic: CompiledTopic, hits: TopicHit[]): TopicHit[] {
+export function fuseTopicHits(candidates: DenseCandidates, topic: CompiledTopic, hits: TopicHit[]): TopicHit[] {
   const dense = candidates.dense;
   if (!dense || dense.unavailable || !isDenseTopic(topic)) return hits;
   const seedId = topic.seed === undefined ? undefined : [...candidates.papers.values()].find((paper) => paper.arxivId === topic.seed)?.id;
@@ -105,7 +112,7 @@ export function fuseTopicHits(candidates: Candidates, topic: CompiledTopic, hits
 }
 
 /** The run report's line when embeddings were configured but not used. */
-export function describeDenseFallback(candidates: Candidates): string | undefined {
+export function describeDenseFallback(candidates: DenseCandidates): string | undefined {
   const reason = candidates.dense?.unavailable;
   return reason === undefined ? undefined : `embeddings unavailable (${reason}): lexical ranking used`;
 }

@@ -13,7 +13,7 @@ import { composeDigest } from "./compose-digest.ts";
 import { findPreviousDigestDays } from "./deliver-page.ts";
 import { parseDay, toDay } from "../days.ts";
 import { digestKeyFor, parseDigestKey, type Cadence } from "./digest-key.ts";
-import type { RunDeps } from "./run-digest.ts";
+import type { RunDeps } from "./run-deps.ts";
 import { loadSentDigest } from "./sent-digest.ts";
 import { batchWindow, digestWindow, upcomingDigestDays, type DigestWindow, type Schedule } from "./window.ts";
 

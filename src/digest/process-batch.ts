@@ -8,7 +8,7 @@ import { describeDenseFallback } from "./dense-matching.ts";
 import { parseDigestKey } from "./digest-key.ts";
 import { batchWindow } from "./window.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
-import type { RunDeps } from "./run-digest.ts";
+import type { RunDeps } from "./run-deps.ts";
 
 /** Subscribers (by id) due for one digest key; `day` is their local date. */
 export type DigestBatch = { digestKey: string; day: string; ids: number[]; runId?: number };

@@ -6,7 +6,7 @@ import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { batchJobId, processBatch, type CandidateCache, type DigestBatch } from "./process-batch.ts";
 import type { DeliveryOptions } from "./deliver-page.ts";
-import type { RunDeps } from "./run-digest.ts";
+import type { RunDeps } from "./run-deps.ts";
 
 export const DIGEST_QUEUE = "digest-batch";
 const MAX_WAIT_MS = 10_000;

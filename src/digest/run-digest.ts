@@ -1,35 +1,18 @@
 // One digest run for one date: match every due subscriber's topics against the
 // date's papers, send each digest under the ledger, and report what happened.
-import type { Db } from "../db/client.ts";
-import type { Mailer } from "../delivery/mailer.ts";
 import { describeError } from "../errors.ts";
-import type { Log } from "../log.ts";
-import type { Embedder } from "../matching/embedder.ts";
-import type { Templates } from "../rendering/templates.ts";
 import { loadCandidates } from "./candidates.ts";
 import { describeDenseFallback } from "./dense-matching.ts";
 import { parseDay } from "../days.ts";
 import { digestKeyFor } from "./digest-key.ts";
 import { runOwner } from "./run-owner.ts";
 import { batchWindow } from "./window.ts";
-import type { MailSettings } from "./compose-digest.ts";
 import { createRefusalGuard } from "../delivery/refusal-guard.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
 import { findActiveTopics, findDueSubscribers } from "./plan.ts";
+import type { RunDeps } from "./run-deps.ts";
 
 export type { SubscriberOutcome };
-
-export type RunDeps = {
-  db: Db;
-  mailer: Mailer;
-  templates: Templates;
-  log: Log;
-  now: () => Date;
-  mail: MailSettings;
-  lookbackDays: number;
-  /** Set when dense embeddings are on (PAPERBOY_EMBEDDINGS_URL). */
-  embedder?: Embedder;
-};
 
 export type RunOptions = {
   /** YYYY-MM-DD */

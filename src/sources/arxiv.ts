@@ -167,7 +167,6 @@ type AtomEntry = {
   author?: Array<{ name?: unknown }>;
 };
 
-// biome-ignore lint: the parsed document is untyped by nature
 type XmlDocument = Record<string, any>;
 
 function parseXml(body: string, url: string, kind: string): XmlDocument {

@@ -5,10 +5,10 @@ import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { TrustProxy } from "../config.ts";
-import type { RunDeps } from "../digest/run-digest.ts";
 import { createOutageReporter, isDatabaseUnreachable } from "../db/unreachable.ts";
 import { AppError, isAppError, type ErrorCode } from "../errors.ts";
-import { renderPage, type Templates } from "../rendering/templates.ts";
+import { sendPage, wantsJson } from "./respond.ts";
+import type { WebDeps } from "./web-deps.ts";
 import { startSubscribeQueue } from "../subscriptions/subscribe-queue.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerArchiveRoutes } from "./routes/archive.ts";
@@ -18,25 +18,9 @@ import { registerOperatorRoutes } from "./routes/operator.ts";
 import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
 import { registerSeedRoute } from "./routes/manage-seed.ts";
-import type { ArxivLookup } from "../sources/arxiv.ts";
 import { registerSubscribeRoutes } from "./routes/subscribe.ts";
 import { readToken } from "./authenticate.ts";
 import { issueCsrf } from "./csrf.ts";
-
-export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "now" | "log" | "lookbackDays"> & {
-  /** Take client addresses from X-Forwarded-For (behind a reverse proxy). */
-  trustProxy?: TrustProxy;
-  /** Subscribe requests allowed per client address per window. */
-  subscribeLimit?: { max: number; windowMs: number };
-  /** Shared secret for POST /webhooks/bounce; unset disables the webhook. */
-  webhookSecret?: string;
-  /** Bearer token for GET /admin/runs; unset disables it. */
-  adminToken?: string;
-  /** How long GET /healthz waits for the database (default 2 s). */
-  healthTimeoutMs?: number;
-  /** Fetches papers by arXiv id for seeded topics; unset when no arXiv source is configured. */
-  lookupArxiv?: ArxivLookup;
-};
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_EMAIL: 400,
@@ -116,24 +100,9 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   return app;
 }
 
-/** Whether the client wants JSON: API paths and JSON requests. */
-export function wantsJson(request: FastifyRequest): boolean {
-  return request.url.startsWith("/api/") || mediaType(request) === "application/json";
-}
-
 /** n hops: the n proxies nearest to us are believed, so the client is the (n+1)-th address from the right. */
 function toFastifyTrust(trust: TrustProxy): boolean | string | ((address: string, hop: number) => boolean) {
   return typeof trust === "number" ? (_address, hop) => hop < trust : trust;
-}
-
-/** The request body's media type, without parameters: `a/b; charset=application/json` is `a/b`. */
-export function mediaType(request: FastifyRequest): string {
-  return (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-}
-
-/** Sends an HTML page with the layout. */
-export function sendPage(deps: Pick<WebDeps, "templates">, reply: FastifyReply, name: string, view: { title: string } & Record<string, unknown>, status = 200) {
-  return reply.code(status).type("text/html; charset=utf-8").send(renderPage(deps.templates, name, view));
 }
 
 /** The one place errors become responses: known errors say what was wrong, others never show their message. */

@@ -4,7 +4,7 @@ import type { FastifyRequest } from "fastify";
 import { AppError } from "../errors.ts";
 import { findSubscriberByToken, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import type { TokenPurpose } from "../subscriptions/tokens.ts";
-import type { WebDeps } from "./app.ts";
+import type { WebDeps } from "./web-deps.ts";
 
 /** The request's token, or "" when there is none. */
 export function readToken(request: FastifyRequest): string {

@@ -11,7 +11,8 @@ import { describeDenseFallback, embedTopics } from "../../src/digest/dense-match
 import { formatRunReport, formatRunSummary } from "../../src/digest/format-report.ts";
 import { listRuns } from "../../src/digest/runs.ts";
 import { runTick } from "../../src/digest/tick.ts";
-import { runDigest, type RunDeps } from "../../src/digest/run-digest.ts";
+import { runDigest } from "../../src/digest/run-digest.ts";
+import type { RunDeps } from "../../src/digest/run-deps.ts";
 import { silentLog } from "../../src/log.ts";
 import { MIN_RELEVANCE } from "../../src/matching/rank.ts";
 import { parseTopic } from "../../src/matching/topics.ts";

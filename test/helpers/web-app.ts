@@ -6,7 +6,8 @@ import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import type { Mailer } from "../../src/delivery/mailer.ts";
 import { silentLog } from "../../src/log.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
-import { createApp, type WebDeps } from "../../src/web/app.ts";
+import { createApp } from "../../src/web/app.ts";
+import type { WebDeps } from "../../src/web/web-deps.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { startSmtpSink, type ReceivedMessage, type SmtpScript, type SmtpSink } from "./smtp-sink.ts";
 

@@ -7,7 +7,8 @@ import { deleteSubscriber, exportSubscriber, unsubscribe } from "../../subscript
 import { readPreferences, updatePreferences, validatePreferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
 import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
 import { AppError } from "../../errors.ts";
-import { mediaType, type WebDeps } from "../app.ts";
+import { mediaType } from "../respond.ts";
+import type { WebDeps } from "../web-deps.ts";
 import { authenticate } from "../authenticate.ts";
 import { toLines } from "./subscribe.ts";
 

@@ -7,7 +7,7 @@ import { AppError } from "../../errors.ts";
 import { formatTopic } from "../../matching/topics.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
-import type { WebDeps } from "../app.ts";
+import type { WebDeps } from "../web-deps.ts";
 import { authenticate } from "../authenticate.ts";
 
 const FEED_ENTRIES = 30;

@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
 import { parseTopic } from "../../matching/topics.ts";
 import { lessOfTopic, recordVote, resetLearning } from "../../subscriptions/feedback.ts";
-import { sendPage, type WebDeps } from "../app.ts";
+import { sendPage } from "../respond.ts";
+import type { WebDeps } from "../web-deps.ts";
 import { authenticate, readToken } from "../authenticate.ts";
 import { verifyCsrf } from "../csrf.ts";
 

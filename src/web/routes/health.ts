@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Db } from "../../db/client.ts";
 import { throttleWarnings } from "../../db/unreachable.ts";
 import { describeError } from "../../errors.ts";
-import type { WebDeps } from "../app.ts";
+import type { WebDeps } from "../web-deps.ts";
 
 export const HEALTH_TIMEOUT_MS = 2_000;
 

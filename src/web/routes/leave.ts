@@ -10,7 +10,8 @@ import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
 import { findSubscriber, type SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
 import { signToken } from "../../subscriptions/tokens.ts";
 import { formatTopic } from "../../matching/topics.ts";
-import { sendPage, type WebDeps } from "../app.ts";
+import { sendPage } from "../respond.ts";
+import type { WebDeps } from "../web-deps.ts";
 import { authenticate } from "../authenticate.ts";
 import { issueCsrf, verifyCsrf } from "../csrf.ts";
 

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { AppError, isAppError } from "../../errors.ts";
 import { MAX_SEED_FILE_BYTES } from "../../subscriptions/seed-file.ts";
 import { seedTopics, type SeedResult } from "../../subscriptions/seed-topics.ts";
-import type { WebDeps } from "../app.ts";
+import type { WebDeps } from "../web-deps.ts";
 import { authenticate } from "../authenticate.ts";
 import { verifyCsrf } from "../csrf.ts";
 import { renderManage } from "./manage.ts";

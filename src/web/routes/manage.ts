@@ -11,7 +11,8 @@ import { signedUrl } from "../../subscriptions/links.ts";
 import { readPreferences, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
 import { MAX_PAPER_TOPICS, resolvePapers } from "../../subscriptions/seed-topics.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
-import { sendPage, type WebDeps } from "../app.ts";
+import { sendPage } from "../respond.ts";
+import type { WebDeps } from "../web-deps.ts";
 import { authenticate, readToken } from "../authenticate.ts";
 import { issueCsrf, verifyCsrf } from "../csrf.ts";
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { listRuns } from "../../digest/runs.ts";
 import { AppError } from "../../errors.ts";
 import { recordBounce, type BounceType } from "../../subscriptions/suppress.ts";
-import type { WebDeps } from "../app.ts";
+import type { WebDeps } from "../web-deps.ts";
 
 const BOUNCE_TYPES: BounceType[] = ["hard", "soft", "complaint"];
 

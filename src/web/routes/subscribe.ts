@@ -8,7 +8,8 @@ import { confirmSubscription } from "../../subscriptions/subscribe.ts";
 import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
 import { issueCsrf, verifyCsrf } from "../csrf.ts";
 import { readToken } from "../authenticate.ts";
-import { sendPage, wantsJson, type WebDeps } from "../app.ts";
+import { sendPage, wantsJson } from "../respond.ts";
+import type { WebDeps } from "../web-deps.ts";
 
 const SAMPLE_SIZE = 3;
 const DEFAULT_SUBSCRIBE_LIMIT = { max: 10, windowMs: 60 * 60 * 1000 };
