@@ -81,7 +81,8 @@ function printIngest(result: IngestResult, log: Log): void {
   if (result.fetched === 0 && result.rejected.length === 0) log.info(`${result.source} listed no papers (a weekend or holiday?)`);
   log.info(`Ingested ${result.fetched} papers from ${result.source}: ${result.created} new, ${result.updated} updated, ${result.rejected.length} rejected`);
   for (const record of result.rejected) log.warn(`  rejected ${record.id === undefined ? `#${record.index}` : JSON.stringify(record.id)}: ${escapeControl(record.reason)}`);
-  if (result.embeddings?.error !== undefined) log.warn(`Embedded ${result.embeddings.embedded} papers, then the embeddings server failed (the rest are embedded next time): ${escapeControl(result.embeddings.error)}`);
+  if (result.embeddings?.error !== undefined)
+    log.warn(`Embedded ${result.embeddings.embedded} papers, then the embeddings server failed (the rest are embedded next time): ${escapeControl(result.embeddings.error)}`);
   else if (result.embeddings) log.info(`Embedded ${result.embeddings.embedded} papers`);
 }
 
@@ -145,7 +146,8 @@ program
       const categories = options.categories ?? (configured?.kind === "arxiv" ? configured.categories : ["cs.CL"]);
       const spec: SourceSpec = source === "file" ? { kind: "file", paths: options.file ?? [] } : source === "arxiv" ? { kind: "arxiv", categories } : { kind: "hf" };
       const progress = (message: string) => ctx.log.info(`  … ${message}`);
-      const [built] = source === "file" ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })] : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
+      const [built] =
+        source === "file" ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })] : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
       printIngest(await ingestBatch(ctx.db, await built!.fetchPapers(), ctx.embedder), ctx.log);
     });
   });
@@ -154,8 +156,8 @@ const subscribers = program.command("subscribers").description("manage subscribe
 
 subscribers
   .command("add <email>")
-  .description('add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic \'"mixture of experts"\'')
-  .option("--topic <topic>", "a topic: words that must all appear, or a \"quoted phrase\" (repeatable)", collectTopic, [])
+  .description("add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic '\"mixture of experts\"'")
+  .option("--topic <topic>", 'a topic: words that must all appear, or a "quoted phrase" (repeatable)', collectTopic, [])
   .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
   .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it")
   .action(async (email: string, options: { topic: string[]; maxPapers?: number; unsuppress?: boolean }) => {
@@ -220,7 +222,9 @@ subscribers
 
 subscribers
   .command("import <csv>")
-  .description("add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, paused_until, status; exits 4 when rows were rejected")
+  .description(
+    "add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, paused_until, status; exits 4 when rows were rejected",
+  )
   .action(async (file: string) => {
     const csv = await readFile(file, "utf8").catch((cause: unknown) => {
       throw new AppError("INVALID_ARGUMENT", `cannot read ${file}: ${describeError(cause)}`);
@@ -235,7 +239,9 @@ subscribers
 
 subscribers
   .command("seed <email> <file>")
-  .description(`follow papers like those in a file: a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley) or a list of arXiv ids/URLs; each becomes a like: topic (at most ${MAX_PAPER_TOPICS}); papers not ingested yet are fetched from arXiv when PAPERBOY_SOURCES has an arXiv source; exits 4 when the file cannot be read`)
+  .description(
+    `follow papers like those in a file: a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley) or a list of arXiv ids/URLs; each becomes a like: topic (at most ${MAX_PAPER_TOPICS}); papers not ingested yet are fetched from arXiv when PAPERBOY_SOURCES has an arXiv source; exits 4 when the file cannot be read`,
+  )
   .action(async (email: string, file: string) => {
     const text = await readFile(file, "utf8").catch((cause: unknown) => {
       throw new SeedFileError(`cannot read ${file}: ${describeError(cause)}`);
@@ -341,7 +347,9 @@ program
   .action(async (options: { date?: string; dryRun?: boolean; json?: boolean }) => {
     await withContext(async (ctx) => {
       const progress = startProgress("Sending digests", await ctx.db.subscriber.count({ where: { status: "active" } }), { quiet: Boolean(process.env.CI) });
-      const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update, maxOutcomes: options.json ? undefined : REPORTED_OUTCOMES }).finally(progress.stop);
+      const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update, maxOutcomes: options.json ? undefined : REPORTED_OUTCOMES }).finally(
+        progress.stop,
+      );
       console.log(options.json ? JSON.stringify(report, null, 2) : formatRunReport(report));
       if (report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
     });

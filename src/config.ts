@@ -37,10 +37,20 @@ function parseTrustProxy(text: string): TrustProxy | undefined {
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
 const schema = z.object({
-  DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://").optional()),
+  DATABASE_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+      .optional(),
+  ),
   PAPERBOY_DATA_DIR: optional.default("data"),
   PAPERBOY_OUTBOX_DIR: optional,
-  PAPERBOY_SMTP_URL: optional.pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional()),
+  PAPERBOY_SMTP_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+      .optional(),
+  ),
   PAPERBOY_FROM: optional.default("paperboy <digest@localhost>").pipe(z.string().regex(/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/, "must be an address, e.g. paperboy <digest@example.org>")),
   PAPERBOY_PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, error: HTTP_URL }).optional()),
   PAPERBOY_SECRET: secret(32),
@@ -57,7 +67,12 @@ const schema = z.object({
   PAPERBOY_CRON_TIMEZONE: timeZone,
   PAPERBOY_WORKERS: wholeNumber(2, 0, 32),
   PAPERBOY_SMTP_CONCURRENCY: wholeNumber(5, 1, 100),
-  PAPERBOY_SMTP_RATE: optional.pipe(z.string().refine((text) => /^\d+(\.\d+)?$/.test(text) && Number(text) > 0, "must be a number of messages per second above 0").optional()),
+  PAPERBOY_SMTP_RATE: optional.pipe(
+    z
+      .string()
+      .refine((text) => /^\d+(\.\d+)?$/.test(text) && Number(text) > 0, "must be a number of messages per second above 0")
+      .optional(),
+  ),
   PAPERBOY_SOURCES: optional.default("hf").transform((text, context) => {
     try {
       return parseSourceSpecs(text);
@@ -198,7 +213,8 @@ function readEmbeddings(url?: string, model?: string, key?: string): Config["emb
     if (model !== undefined || key !== undefined) throw new AppError("CONFIG_INVALID", `Invalid configuration: PAPERBOY_EMBEDDINGS_URL: must be set when PAPERBOY_EMBEDDINGS_MODEL or _KEY is, got ""`);
     return undefined;
   }
-  if (model === undefined) throw new AppError("CONFIG_INVALID", `Invalid configuration: PAPERBOY_EMBEDDINGS_MODEL: must name the embedding model when PAPERBOY_EMBEDDINGS_URL is set (e.g. nomic-embed-text), got ""`);
+  if (model === undefined)
+    throw new AppError("CONFIG_INVALID", `Invalid configuration: PAPERBOY_EMBEDDINGS_MODEL: must name the embedding model when PAPERBOY_EMBEDDINGS_URL is set (e.g. nomic-embed-text), got ""`);
   return { url, model, key };
 }
 

@@ -52,9 +52,7 @@ export async function openContext(config: Config, log: Log): Promise<AppContext>
 }
 
 export function createMailer(config: Pick<Config, "smtpUrl" | "outboxDir" | "smtpConcurrency" | "smtpRate" | "dkim">): Mailer {
-  return config.smtpUrl
-    ? createSmtpMailer({ url: config.smtpUrl, maxConnections: config.smtpConcurrency, rate: config.smtpRate, dkim: config.dkim })
-    : createOutboxMailer(config.outboxDir);
+  return config.smtpUrl ? createSmtpMailer({ url: config.smtpUrl, maxConnections: config.smtpConcurrency, rate: config.smtpRate, dkim: config.dkim }) : createOutboxMailer(config.outboxDir);
 }
 
 /**

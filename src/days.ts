@@ -60,4 +60,3 @@ export function isoWeek(day: string): string {
   const week = Math.floor(daysBetween(`${year}-01-01`, thursday) / 7) + 1;
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
-

@@ -41,11 +41,7 @@ export class AppError extends Error {
   /** Every invalid field with its message, when a whole form was checked. */
   readonly fields?: Record<string, string>;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { permanent?: boolean; cause?: unknown; field?: string; fields?: Record<string, string> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { permanent?: boolean; cause?: unknown; field?: string; fields?: Record<string, string> } = {}) {
     super(message, { cause: options.cause });
     this.name = "AppError";
     this.code = code;

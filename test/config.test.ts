@@ -69,7 +69,11 @@ describe("loadConfig names the key, the rule and the value", () => {
 
   it("turns dense embeddings on with a URL and a model, the key never shown", () => {
     expect(loadConfig({}).embeddings).toBeUndefined();
-    expect(loadConfig({ PAPERBOY_EMBEDDINGS_URL: "http://localhost:11434", PAPERBOY_EMBEDDINGS_MODEL: "nomic-embed-text", PAPERBOY_EMBEDDINGS_KEY: "sk-1" }).embeddings).toEqual({ url: "http://localhost:11434", model: "nomic-embed-text", key: "sk-1" });
+    expect(loadConfig({ PAPERBOY_EMBEDDINGS_URL: "http://localhost:11434", PAPERBOY_EMBEDDINGS_MODEL: "nomic-embed-text", PAPERBOY_EMBEDDINGS_KEY: "sk-1" }).embeddings).toEqual({
+      url: "http://localhost:11434",
+      model: "nomic-embed-text",
+      key: "sk-1",
+    });
     expect(problemWith({ PAPERBOY_EMBEDDINGS_URL: "nope", PAPERBOY_EMBEDDINGS_MODEL: "m", PAPERBOY_EMBEDDINGS_KEY: "sk-secret", PAPERBOY_PORT: "x" })).not.toContain("sk-secret");
   });
 
@@ -92,7 +96,18 @@ describe("documented defaults", () => {
   it("are the defaults in code: .env.example (issue 11.10: PAPERBOY_SMTP_CONCURRENCY said 10 in the README, 5 in code)", () => {
     const example = readFileSync(new URL(".env.example", ROOT), "utf8");
     // Keys whose commented value is an example rather than the default.
-    const examples = new Set(["DATABASE_URL", "PAPERBOY_SMTP_URL", "PAPERBOY_FROM", "PAPERBOY_PUBLIC_URL", "PAPERBOY_SMTP_RATE", "PAPERBOY_DKIM_DOMAIN", "PAPERBOY_DKIM_SELECTOR", "PAPERBOY_DKIM_PRIVATE_KEY", "PAPERBOY_EMBEDDINGS_URL", "PAPERBOY_EMBEDDINGS_MODEL"]);
+    const examples = new Set([
+      "DATABASE_URL",
+      "PAPERBOY_SMTP_URL",
+      "PAPERBOY_FROM",
+      "PAPERBOY_PUBLIC_URL",
+      "PAPERBOY_SMTP_RATE",
+      "PAPERBOY_DKIM_DOMAIN",
+      "PAPERBOY_DKIM_SELECTOR",
+      "PAPERBOY_DKIM_PRIVATE_KEY",
+      "PAPERBOY_EMBEDDINGS_URL",
+      "PAPERBOY_EMBEDDINGS_MODEL",
+    ]);
     // The last `# KEY=value` line of each key is its setting (earlier ones may be prose).
     const settings = new Map([...example.matchAll(/^# ([A-Z_]+)=(.*)$/gm)].map(([, key, value]) => [key!, value!] as const));
     const documented = [...settings].filter(([key]) => !examples.has(key));

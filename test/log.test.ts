@@ -3,9 +3,7 @@ import { createLog, escapeControl, maskAddresses } from "../src/log.ts";
 
 describe("log", () => {
   it("masks every address in a text, keeping the first letter and the domain", () => {
-    expect(maskAddresses("550 5.1.1 <ada.lovelace@example.org>: unknown user; cc grace@mail.example.co.uk")).toBe(
-      "550 5.1.1 <a***@example.org>: unknown user; cc g***@mail.example.co.uk",
-    );
+    expect(maskAddresses("550 5.1.1 <ada.lovelace@example.org>: unknown user; cc grace@mail.example.co.uk")).toBe("550 5.1.1 <a***@example.org>: unknown user; cc g***@mail.example.co.uk");
     expect(maskAddresses("no address here, just @mentions and 1.5@")).toBe("no address here, just @mentions and 1.5@");
   });
 

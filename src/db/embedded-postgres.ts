@@ -245,7 +245,6 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
   }
 }
 
-
 function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();

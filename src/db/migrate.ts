@@ -19,7 +19,12 @@ export async function migrateDatabase(databaseUrl: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = execFile(process.execPath, ["prisma/cli.cjs", "--database-url-on-stdin", "migrate", "deploy"], { cwd: PROJECT_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
       if (!error) return resolve();
-      const output = `${stdout}\n${stderr}`.trim().split("\n").filter((line) => /error|fail|P\d{4}/i.test(line)).slice(-8).join("\n");
+      const output = `${stdout}\n${stderr}`
+        .trim()
+        .split("\n")
+        .filter((line) => /error|fail|P\d{4}/i.test(line))
+        .slice(-8)
+        .join("\n");
       reject(new AppError("MIGRATION_FAILED", `prisma migrate deploy failed:\n${output}`, { cause: error }));
     });
     child.stdin?.end(databaseUrl);
@@ -37,9 +42,7 @@ async function hasPendingMigrations(databaseUrl: string): Promise<boolean> {
   try {
     const table = await client.query("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present");
     if (!table.rows[0]?.present) return true;
-    const applied = await client.query<{ name: string }>(
-      "SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-    );
+    const applied = await client.query<{ name: string }>("SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL");
     const done = new Set(applied.rows.map((row) => row.name));
     return expected.some((name) => !done.has(name));
   } finally {

@@ -27,7 +27,10 @@ export async function placeCluster(dataDir: string, user: PostgresUser | undefin
   await mkdir(parent, { recursive: true });
   if (await isReachableBy(user, parent)) return dataDir;
   if (existsSync(path.join(dataDir, "PG_VERSION"))) {
-    throw new AppError("DATABASE_UNAVAILABLE", `The PostgreSQL data in ${dataDir} cannot be used: PostgreSQL runs as the user ${user.name}, who cannot enter ${parent}; move the folder to one ${user.name} can enter and set PAPERBOY_DATA_DIR, or make every folder above it searchable (chmod o+x).`);
+    throw new AppError(
+      "DATABASE_UNAVAILABLE",
+      `The PostgreSQL data in ${dataDir} cannot be used: PostgreSQL runs as the user ${user.name}, who cannot enter ${parent}; move the folder to one ${user.name} can enter and set PAPERBOY_DATA_DIR, or make every folder above it searchable (chmod o+x).`,
+    );
   }
 
   const target = path.join(SHARED_DIR, "clusters", nameCluster(dataDir));
@@ -38,7 +41,11 @@ export async function placeCluster(dataDir: string, user: PostgresUser | undefin
       if (error.code !== "EEXIST") throw error; // a concurrent start linked it: to the same place
     });
   } catch (cause) {
-    throw new AppError("DATABASE_UNAVAILABLE", `PostgreSQL runs as the user ${user.name}, who cannot enter ${parent}, and its data cannot be kept in ${target} instead (${describeError(cause)}): set PAPERBOY_DATA_DIR to a folder ${user.name} can enter, or DATABASE_URL.`, { cause });
+    throw new AppError(
+      "DATABASE_UNAVAILABLE",
+      `PostgreSQL runs as the user ${user.name}, who cannot enter ${parent}, and its data cannot be kept in ${target} instead (${describeError(cause)}): set PAPERBOY_DATA_DIR to a folder ${user.name} can enter, or DATABASE_URL.`,
+      { cause },
+    );
   }
   log.info(`PostgreSQL runs as the user ${user.name}, who cannot enter ${parent}: its data is kept in ${target} (${dataDir} links there)`);
   return target;
@@ -54,7 +61,12 @@ async function followLink(dataDir: string): Promise<string | undefined> {
 
 // Readable (the path it stands for) and unique (a hash of that path).
 function nameCluster(dataDir: string): string {
-  const readable = dataDir.split(path.sep).filter(Boolean).join("-").replace(/[^A-Za-z0-9._-]/g, "_").slice(-60);
+  const readable = dataDir
+    .split(path.sep)
+    .filter(Boolean)
+    .join("-")
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .slice(-60);
   const hash = createHash("sha256").update(dataDir).digest("hex").slice(0, 12);
   return `${readable}-${hash}`;
 }

@@ -33,11 +33,18 @@ export async function loadPostgresBinaries(user: PostgresUser | undefined, log: 
   if (!existsSync(copy)) {
     log.info(`The user ${user.name} cannot reach ${native}; copying the PostgreSQL binaries to ${copy}`);
     await copyAtomically(native, copy).catch((cause: unknown) => {
-      throw new AppError("DATABASE_UNAVAILABLE", `PostgreSQL runs as the user ${user.name}, who cannot reach ${native}, and copying it to ${copy} failed (${describeError(cause)}): make ${native} reachable by ${user.name} or set DATABASE_URL.`, { cause });
+      throw new AppError(
+        "DATABASE_UNAVAILABLE",
+        `PostgreSQL runs as the user ${user.name}, who cannot reach ${native}, and copying it to ${copy} failed (${describeError(cause)}): make ${native} reachable by ${user.name} or set DATABASE_URL.`,
+        { cause },
+      );
     });
   }
   if (!(await isReachableBy(user, binaries.postgres))) {
-    throw new AppError("DATABASE_UNAVAILABLE", `PostgreSQL runs as the user ${user.name}, who cannot reach ${native} nor its copy in ${copy}: make one of them reachable by ${user.name} (chmod o+x on every folder above it) or set DATABASE_URL.`);
+    throw new AppError(
+      "DATABASE_UNAVAILABLE",
+      `PostgreSQL runs as the user ${user.name}, who cannot reach ${native} nor its copy in ${copy}: make one of them reachable by ${user.name} (chmod o+x on every folder above it) or set DATABASE_URL.`,
+    );
   }
   return binaries;
 }

@@ -44,7 +44,9 @@ export function createOutageReporter(log: Log, what: string, now: () => number =
 
 // Prisma's messages quote the calling source code over several lines; the cause is the last one.
 function describeBriefly(error: unknown): string {
-  const lines = describeError(error).split("\n").filter((line) => line.trim() !== "");
+  const lines = describeError(error)
+    .split("\n")
+    .filter((line) => line.trim() !== "");
   return (lines.at(-1) ?? "").trim();
 }
 

@@ -179,13 +179,7 @@ function jitter(claim: Claim): number {
  * provisional: any paper ingested after it reopens the digest, so a day whose
  * papers arrive late (a failed source, a run before the ingest) is not lost.
  */
-export async function recordSkipped(
-  db: Db,
-  key: { subscriberId: number; digestKey: string; runId?: number },
-  reason: string,
-  now: Date,
-  papersUpTo?: number,
-): Promise<boolean> {
+export async function recordSkipped(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, reason: string, now: Date, papersUpTo?: number): Promise<boolean> {
   const written = await sql<{ id: number }>(
     db,
     `INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "error", "runId", "papersUpTo", "createdAt", "updatedAt")

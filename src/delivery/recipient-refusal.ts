@@ -14,7 +14,8 @@ const ENHANCED = /^\d{3}[ -]5\.(\d{1,3}\.\d{1,3})(?=\s|$)/;
 // Without an enhanced code only 550/551/553 can name the mailbox, and relays use
 // the same codes for "relaying denied": the text must say the user is unknown and
 // must not mention relaying, policy, authentication or blocking.
-const UNKNOWN_USER = /user unknown|unknown user|no such (user|mailbox|recipient|address)|(user|mailbox|recipient|address) (not found|does not exist|doesn't exist)|mailbox (unavailable|disabled)|user not local|invalid (mailbox|recipient)|recipient unknown/i;
+const UNKNOWN_USER =
+  /user unknown|unknown user|no such (user|mailbox|recipient|address)|(user|mailbox|recipient|address) (not found|does not exist|doesn't exist)|mailbox (unavailable|disabled)|user not local|invalid (mailbox|recipient)|recipient unknown/i;
 const NOT_ABOUT_USER = /relay|denied|policy|auth|spam|block|blacklist|listed|reputation|sender|not permitted|prohibited|refused|tls|rate|limit/i;
 
 /**
@@ -29,6 +30,10 @@ export function isRecipientRefusal(reply: string): boolean {
   const code = text.slice(0, 3);
   if (code !== "550" && code !== "551" && code !== "553") return false;
   // The address itself (it could contain "relay" or "auth") is not part of the verdict.
-  const words = text.slice(4).split(/\s+/).filter((word) => !word.includes("@")).join(" ");
+  const words = text
+    .slice(4)
+    .split(/\s+/)
+    .filter((word) => !word.includes("@"))
+    .join(" ");
   return UNKNOWN_USER.test(words) && !NOT_ABOUT_USER.test(words);
 }

@@ -106,7 +106,10 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
   const seedIds = topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
   // Indexed first, so that the rarity of exactly the words the index has is loaded.
   const index = indexPapers(rows, { papers: 0, df: new Map() });
-  index.stats = await loadCorpusStats(db, [...index.postings.keys()].filter((term) => !isStopWord(term)));
+  index.stats = await loadCorpusStats(
+    db,
+    [...index.postings.keys()].filter((term) => !isStopWord(term)),
+  );
   const candidates: Candidates = {
     date: window.until,
     since: window.since,
@@ -122,7 +125,14 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
     rankings: new Map(),
     rankedHeld: 0,
     featuredBefore: new Map(),
-    dense: embedder ? await loadDense(db, embedder, rows.map((row) => row.id), seedIds) : undefined,
+    dense: embedder
+      ? await loadDense(
+          db,
+          embedder,
+          rows.map((row) => row.id),
+          seedIds,
+        )
+      : undefined,
   };
   await prepareTopics(db, candidates, topics);
   await embedTopics(candidates, topics);
@@ -139,7 +149,8 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
  */
 export async function prepareTopics(db: Db, candidates: Candidates, topics: TopicSpec[]): Promise<void> {
   const seedIds = [...new Set(topics.filter((topic) => topic.kind === "like" && !candidates.seeds.has(topic.query)).map((topic) => topic.query))];
-  const seeds = seedIds.length === 0 ? [] : await db.paper.findMany({ where: { arxivId: { in: seedIds } }, select: { id: true, arxivId: true, title: true, abstract: true, authors: true, aiKeywords: true } });
+  const seeds =
+    seedIds.length === 0 ? [] : await db.paper.findMany({ where: { arxivId: { in: seedIds } }, select: { id: true, arxivId: true, title: true, abstract: true, authors: true, aiKeywords: true } });
   for (const seed of seeds) candidates.seeds.set(seed.arxivId, seed);
   const known = candidates.index.stats.df;
   const missing = new Set<string>();
@@ -154,7 +165,10 @@ export async function prepareTopics(db: Db, candidates: Candidates, topics: Topi
     for (const term of missing) df.set(term, loaded.df.get(term) ?? 0); // 0: looked up, in no paper (counts as rare)
     candidates.index.stats = { papers: candidates.index.stats.papers, df };
   }
-  const keys = topics.filter((topic) => !candidates.compiled.has(topicKey(topic))).flatMap(associationKeys).filter((key) => !candidates.associations.has(key));
+  const keys = topics
+    .filter((topic) => !candidates.compiled.has(topicKey(topic)))
+    .flatMap(associationKeys)
+    .filter((key) => !candidates.associations.has(key));
   for (const [key, terms] of await loadAssociations(db, keys)) candidates.associations.set(key, terms);
 }
 
@@ -176,18 +190,11 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
  * The subscriber's picks from the candidates; matches any topic not matched before.
  * Subscribers without feedback share the ranking of their topics and popularity.
  */
-export function pickPapers(
-  candidates: Candidates,
-  subscriber: { topics: TopicSpec[]; maxPapers: number; popularity?: string },
-  sentPaperIds: PaperSet,
-  profile?: Profile,
-  since?: string,
-): Pick[] {
+export function pickPapers(candidates: Candidates, subscriber: { topics: TopicSpec[]; maxPapers: number; popularity?: string }, sentPaperIds: PaperSet, profile?: Profile, since?: string): Pick[] {
   const excluded = since && since > candidates.since ? unionOf(sentPaperIds, featuredBefore(candidates, since)) : sentPaperIds;
   const topics = matchTopics(candidates, subscriber.topics);
   const communityWeight = COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"];
-  const rank = () =>
-    rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, index: candidates.index });
+  const rank = () => rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, index: candidates.index });
   if (hasLearned(profile)) return takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates);
   const key = `${communityWeight}|${topics.map((topic) => topic.key).join("\u0000")}`;
   let shared = candidates.rankings.get(key);

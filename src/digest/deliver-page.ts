@@ -55,8 +55,15 @@ export async function deliverPage(
   const stoppedBefore = deps.refusals.stopReason();
   const { suppressed, sent, profiles, previous } = await loadPageState(deps.db, page, job.candidates, job.digestKey);
   // Picking is synchronous: what the page's topics need is loaded, and they are embedded, first (once per candidate set).
-  await prepareTopics(deps.db, job.candidates, page.flatMap((subscriber) => subscriber.topics));
-  await embedTopics(job.candidates, page.flatMap((subscriber) => subscriber.topics));
+  await prepareTopics(
+    deps.db,
+    job.candidates,
+    page.flatMap((subscriber) => subscriber.topics),
+  );
+  await embedTopics(
+    job.candidates,
+    page.flatMap((subscriber) => subscriber.topics),
+  );
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: [...suppressed] }, deps.now(), "the address is suppressed");
   const outcomes: SubscriberOutcome[] = new Array(queue.length);
@@ -103,7 +110,8 @@ async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: Subscribe
   const message = composeDigest(deps.templates, deps.mail, subscriber, { key: job.digestKey, date: candidates.date, picks, papers: candidates.papers }, deps.now());
   const delivered = await sendDigest(deps, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId, message, picks });
   if (delivered.status === "sent" || delivered.status === "failed") deps.breaker?.record(delivered.status === "sent");
-  if (delivered.status === "sent" || delivered.status === "failed") deps.refusals?.record(delivered.status === "failed" ? delivered.error : undefined, { subscriberId: subscriber.id, email: subscriber.email });
+  if (delivered.status === "sent" || delivered.status === "failed")
+    deps.refusals?.record(delivered.status === "failed" ? delivered.error : undefined, { subscriberId: subscriber.id, email: subscriber.email });
   switch (delivered.status) {
     case "sent":
       return { ...outcome, status: "sent", messageId: delivered.messageId, possibleDuplicate: delivered.possibleDuplicate };
@@ -128,7 +136,10 @@ export async function loadPageState(db: Db, page: SubscriberWithTopics[], candid
   const [suppressed, sent, profiles, previous] = await Promise.all([
     findSuppressed(db, page),
     findSentPapers(db, page, candidates),
-    loadProfiles(db, page.map((subscriber) => subscriber.id)),
+    loadProfiles(
+      db,
+      page.map((subscriber) => subscriber.id),
+    ),
     findPreviousDigestDays(db, page, digestKey),
   ]);
   return { suppressed, sent, profiles, previous };
@@ -154,11 +165,10 @@ async function findSuppressed(db: Db, page: SubscriberWithTopics[]): Promise<Set
 }
 
 async function findSentPapers(db: Db, page: SubscriberWithTopics[], candidates: Candidates): Promise<Map<number, Set<number>>> {
-  const rows = await sql<{ subscriberId: number; paperId: number }>(
-    db,
-    `SELECT "subscriberId", "paperId" FROM "SentPaper" WHERE "subscriberId" = ANY($1::int[]) AND "paperId" = ANY($2::int[])`,
-    [page.map((subscriber) => subscriber.id), [...candidates.papers.keys()]],
-  );
+  const rows = await sql<{ subscriberId: number; paperId: number }>(db, `SELECT "subscriberId", "paperId" FROM "SentPaper" WHERE "subscriberId" = ANY($1::int[]) AND "paperId" = ANY($2::int[])`, [
+    page.map((subscriber) => subscriber.id),
+    [...candidates.papers.keys()],
+  ]);
   const sent = new Map<number, Set<number>>();
   for (const row of rows) {
     const set = sent.get(row.subscriberId) ?? new Set<number>();

@@ -7,7 +7,9 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
   const shown = options.picksShown ?? 10;
   const lines: string[] = [];
   const mode = report.dryRun ? " (dry run: nothing sent or recorded)" : "";
-  lines.push(`Digest ${report.digestKey}${mode}: ${report.candidatePapers} papers listed ${report.since}..${report.date} (each subscriber gets the days their cadence covers), ${report.distinctTopics} distinct topics`);
+  lines.push(
+    `Digest ${report.digestKey}${mode}: ${report.candidatePapers} papers listed ${report.since}..${report.date} (each subscriber gets the days their cadence covers), ${report.distinctTopics} distinct topics`,
+  );
   for (const outcome of report.outcomes) {
     const verb = { sent: "sent", planned: "would get", skipped: "skipped", failed: "FAILED", deferred: "deferred" }[outcome.status];
     const count = outcome.picks.length;
@@ -43,7 +45,8 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
 function describeEarlier(sent: number, skipped: number): string {
   const parts = [];
   if (sent > 0) parts.push(`${sent} subscriber${sent === 1 ? " was" : "s were"} already sent it`);
-  if (skipped > 0) parts.push(`${skipped} ${sent > 0 ? "" : `subscriber${skipped === 1 ? "" : "s"} `}${skipped === 1 ? "was" : "were"} skipped (nothing to send, and no papers have been ingested since)`);
+  if (skipped > 0)
+    parts.push(`${skipped} ${sent > 0 ? "" : `subscriber${skipped === 1 ? "" : "s"} `}${skipped === 1 ? "was" : "were"} skipped (nothing to send, and no papers have been ingested since)`);
   return parts.join("; ");
 }
 
@@ -85,7 +88,8 @@ export function formatRunSummary(run: RunSummary): string {
   for (const source of report.ingest ?? []) lines.push(`      source ${JSON.stringify(source)}`);
   if (report.due !== undefined) lines.push(`      due ${report.due}${report.batches !== undefined ? `, ${report.batches} batches (${report.enqueued ?? 0} enqueued)` : ""}`);
   if (report.error) lines.push(`      error: ${report.error}`);
-  for (const source of report.ingest ?? []) if (typeof source.embeddingsError === "string") lines.push(`      embeddings unavailable for ${String(source.source)}'s papers (${source.embeddingsError}): embedded later`);
+  for (const source of report.ingest ?? [])
+    if (typeof source.embeddingsError === "string") lines.push(`      embeddings unavailable for ${String(source.source)}'s papers (${source.embeddingsError}): embedded later`);
   if (report.embeddings) lines.push(`      ${report.embeddings}`);
   if (report.alert) lines.push(`      ALERT: ${report.alert}`);
   return lines.join("\n");

@@ -24,19 +24,15 @@ export type NextDigest = { key: string; day: string; window: DigestWindow };
  * upcomingDigestDays) that the ledger has not closed, its local day, and the
  * window of listing days it will take papers from. Read-only.
  */
-export async function planNextDigest(
-  deps: Pick<RunDeps, "db" | "lookbackDays">,
-  subscriber: Schedule & { id?: number; timezone: string },
-  now: Date,
-): Promise<NextDigest> {
+export async function planNextDigest(deps: Pick<RunDeps, "db" | "lookbackDays">, subscriber: Schedule & { id?: number; timezone: string }, now: Date): Promise<NextDigest> {
   const upcoming = upcomingDigestDays(subscriber, now, 8);
   const closed = new Set<string>();
   if (subscriber.id !== undefined) {
-    const rows = await sql<{ digestKey: string }>(
-      deps.db,
-      `SELECT d."digestKey" FROM "Delivery" d WHERE d."subscriberId" = $2 AND d."digestKey" = ANY($3::text[]) AND NOT ${reopenedSql("d", "$1")}`,
-      [now, subscriber.id, upcoming.map((entry) => entry.key)],
-    );
+    const rows = await sql<{ digestKey: string }>(deps.db, `SELECT d."digestKey" FROM "Delivery" d WHERE d."subscriberId" = $2 AND d."digestKey" = ANY($3::text[]) AND NOT ${reopenedSql("d", "$1")}`, [
+      now,
+      subscriber.id,
+      upcoming.map((entry) => entry.key),
+    ]);
     for (const row of rows) closed.add(row.digestKey);
   }
   const next = upcoming.find((entry) => !closed.has(entry.key)) ?? upcoming.at(-1)!;
@@ -112,9 +108,7 @@ function showSent(deps: RunDeps, subscriber: SubscriberWithTopics, sent: NonNull
 
 async function pickFor(deps: Pick<RunDeps, "db">, candidates: Candidates, subscriber: { id?: number; topics: TopicSpec[]; maxPapers: number; popularity?: string }, window: DigestWindow) {
   const sent =
-    subscriber.id === undefined
-      ? []
-      : await deps.db.sentPaper.findMany({ where: { subscriberId: subscriber.id, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } });
+    subscriber.id === undefined ? [] : await deps.db.sentPaper.findMany({ where: { subscriberId: subscriber.id, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } });
   const profile = subscriber.id === undefined ? undefined : (await loadProfiles(deps.db, [subscriber.id])).get(subscriber.id);
   return pickPapers(candidates, subscriber, new Set(sent.map((entry) => entry.paperId)), profile, window.since);
 }
@@ -170,7 +164,9 @@ export async function previewTopics(
   const picks = await pickFor(deps, candidates, { id: options.subscriberId, topics: options.topics, maxPapers: options.maxPapers, popularity: options.popularity }, window);
   const included = options.topics.filter((topic) => topic.kind !== "exclude").length;
   const from = `papers listed ${window.since} to ${window.until}`;
-  const scope = standIn ? `No papers have arrived yet for your next digest (${next.day}, ${next.window.since} to ${next.window.until}); from the latest ${from}: ` : `Your next digest (${next.day}), from ${from}: `;
+  const scope = standIn
+    ? `No papers have arrived yet for your next digest (${next.day}, ${next.window.since} to ${next.window.until}); from the latest ${from}: `
+    : `Your next digest (${next.day}), from ${from}: `;
   const summary =
     picks.length === 0
       ? `${scope}none of ${papersIn(candidates, window)} papers match these topics.`

@@ -61,6 +61,8 @@ async function hasNewerPapers(db: Db, candidates: Candidates): Promise<boolean> 
  * in the ledger — is a new job, never refused as one pg-boss already completed.
  */
 export function batchJobId(batch: DigestBatch): string {
-  const hex = createHash("sha256").update(`${batch.digestKey}:${batch.runId ?? ""}:${batch.ids.join(",")}`).digest("hex");
+  const hex = createHash("sha256")
+    .update(`${batch.digestKey}:${batch.runId ?? ""}:${batch.ids.join(",")}`)
+    .digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -34,4 +34,3 @@ export async function closeDeadRuns(db: Db, now: Date): Promise<number> {
   }
   return closed;
 }
-

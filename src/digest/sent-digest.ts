@@ -33,12 +33,7 @@ export async function listSentDigests(db: Db, subscriber: { id: number; timezone
   return Promise.all(deliveries.map((delivery) => toSentDigest(db, subscriber, parseDigestKey(delivery.digestKey), delivery)));
 }
 
-async function toSentDigest(
-  db: Db,
-  subscriber: { timezone: string },
-  key: DigestKey,
-  delivery: { picks: unknown; sentAt: Date | null; updatedAt: Date },
-): Promise<SentDigest> {
+async function toSentDigest(db: Db, subscriber: { timezone: string }, key: DigestKey, delivery: { picks: unknown; sentAt: Date | null; updatedAt: Date }): Promise<SentDigest> {
   const picks = (delivery.picks as StoredPick[] | null) ?? [];
   const papers = await db.paper.findMany({ where: { id: { in: picks.map((pick) => pick.paperId) } } });
   const byId = new Map(papers.map((paper) => [paper.id, paper]));

@@ -83,7 +83,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
 async function sourcesDoneToday(db: Db, now: Date): Promise<Set<string>> {
   const runs = await db.run.findMany({ where: { kind: "tick", digestDate: toDay(now) }, select: { report: true } });
   const done = new Set<string>();
-  for (const run of runs) for (const result of ((run.report as { ingest?: SourceResult[] } | null)?.ingest ?? [])) if (result.status === "ok") done.add(result.source);
+  for (const run of runs) for (const result of (run.report as { ingest?: SourceResult[] } | null)?.ingest ?? []) if (result.status === "ok") done.add(result.source);
   return done;
 }
 

@@ -248,7 +248,10 @@ function papersWithPhrase(index: PaperIndex, terms: string[], fields: Field[]): 
  * weight, so a paper that says the same thing in other words is found too.
  */
 function expandWithFeedback(index: PaperIndex, queries: Query[], best: Best, fields: Field[]): Set<string> {
-  const top = [...best].filter(([, hit]) => hit.relevance >= FEEDBACK_MIN_RELEVANCE).sort((a, b) => b[1].relevance - a[1].relevance).slice(0, FEEDBACK_PAPERS);
+  const top = [...best]
+    .filter(([, hit]) => hit.relevance >= FEEDBACK_MIN_RELEVANCE)
+    .sort((a, b) => b[1].relevance - a[1].relevance)
+    .slice(0, FEEDBACK_PAPERS);
   if (top.length < 2) return new Set();
   const own = new Set(queries.flatMap((query) => query.words.map((word) => word.term)));
   const weights = new Map<string, { weight: number; papers: number }>();
@@ -262,7 +265,10 @@ function expandWithFeedback(index: PaperIndex, queries: Query[], best: Best, fie
     }
   }
   // A word only one of the best papers uses says more about that paper than about the topic.
-  const expansion = [...weights].filter(([, entry]) => entry.papers >= 2).sort((a, b) => b[1].weight - a[1].weight).slice(0, FEEDBACK_TERMS);
+  const expansion = [...weights]
+    .filter(([, entry]) => entry.papers >= 2)
+    .sort((a, b) => b[1].weight - a[1].weight)
+    .slice(0, FEEDBACK_TERMS);
   addRelatedWords(index, queries, best, fields, new Map(expansion.map(([term, entry]) => [term, entry.weight])), FEEDBACK_SHARE);
   return new Set(expansion.map(([term]) => term));
 }
@@ -315,5 +321,3 @@ function addRelatedWords(index: PaperIndex, queries: Query[], best: Best, fields
     }
   }
 }
-
-

@@ -140,7 +140,10 @@ export function findSimilar(index: PaperIndex, paper: MatchablePaper): Map<numbe
     const cosine = list.reduce((sum, [, product]) => sum + product, 0);
     const relevance = onScale(cosine, SIMILAR_SCALE);
     if (relevance < KEEP) continue;
-    const shared = list.sort((a, b) => b[1] - a[1]).slice(0, 4).map(([term]) => index.surface.get(term) ?? term);
+    const shared = list
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([term]) => index.surface.get(term) ?? term);
     similar.set(paperId, { relevance, shared });
   }
   index.similar.set(paper.id, similar);

@@ -141,7 +141,8 @@ function blend(relevance: number, interest: number, weight: number): number {
 function learnedFrom(profile: Profile | undefined, index: PaperIndex | undefined): (paperId: number) => { shift: number; liked?: Vote } {
   if (!profile || !index || profile.votes.length === 0) return () => ({ shift: 0 });
   const { liked, disliked } = countedVotes(profile);
-  const similarity = (votes: Vote[]) => votes.map((vote) => ({ vote, similar: findSimilar(index, { id: vote.paperId, title: vote.title, abstract: vote.abstract, aiKeywords: vote.aiKeywords, authors: [] }) }));
+  const similarity = (votes: Vote[]) =>
+    votes.map((vote) => ({ vote, similar: findSimilar(index, { id: vote.paperId, title: vote.title, abstract: vote.abstract, aiKeywords: vote.aiKeywords, authors: [] }) }));
   const likedSimilar = similarity(liked);
   const dislikedSimilar = similarity(disliked);
   return (paperId) => {
@@ -233,7 +234,10 @@ export function communityScores(papers: Map<number, RankablePaper>): Map<number,
 function matchReason(matched: Matched[]): string {
   const strongest = [...matched].sort((a, b) => b.hit.relevance - a.hit.relevance);
   const more = strongest.length > 2 ? ` (+${strongest.length - 2} more topics)` : "";
-  return `Matched ${strongest.slice(0, 2).map(({ topic, hit }) => describeHit(topic, hit)).join("; ")}${more}`;
+  return `Matched ${strongest
+    .slice(0, 2)
+    .map(({ topic, hit }) => describeHit(topic, hit))
+    .join("; ")}${more}`;
 }
 
 /** Exactly what matched: the phrase, or which of its words (and that they were apart), a synonym, related words, the liked paper. */
@@ -243,7 +247,8 @@ function describeHit(topic: CompiledTopic, hit: TopicHit): string {
   const relatedWords = related.length > 0 ? `, with related words ${quoteList(related.slice(0, 3))}` : "";
   if (topic.kind === "author") return `author ${quote(topic.label)}`;
   if (topic.kind === "category") return `category ${topic.label}`;
-  if (words.length === 0 && related.length === 0 && hit.evidence.similarity !== undefined) return `${topic.kind === "like" ? `papers like “${shorten(label)}”` : quote(label)} by meaning (embedding similarity ${hit.evidence.similarity.toFixed(2)})`;
+  if (words.length === 0 && related.length === 0 && hit.evidence.similarity !== undefined)
+    return `${topic.kind === "like" ? `papers like “${shorten(label)}”` : quote(label)} by meaning (embedding similarity ${hit.evidence.similarity.toFixed(2)})`;
   if (topic.kind === "like") return `papers like “${shorten(label)}”: ${quoteList(words.slice(0, 4))} ${where}`;
   if (words.length === 0) return `${quote(label)} by related words ${quoteList(related.slice(0, 3))} ${where}`;
   if (via) return `${quote(label)} as “${via}” ${where}${relatedWords}`;

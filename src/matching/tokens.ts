@@ -19,7 +19,13 @@ const STOP_WORDS = new Set([...eng, "via", "using", "towards", "toward", "vs", "
 export function splitWords(text: string): string[] {
   // Most paper text is ASCII, which needs neither normalising nor the Unicode classes.
   if (ASCII.test(text)) return text.toLowerCase().match(ASCII_WORD) ?? [];
-  const words = text.normalize("NFKD").replace(/\p{M}+/gu, "").normalize("NFC").toLowerCase().match(WORD) ?? [];
+  const words =
+    text
+      .normalize("NFKD")
+      .replace(/\p{M}+/gu, "")
+      .normalize("NFC")
+      .toLowerCase()
+      .match(WORD) ?? [];
   return words.flatMap((word) => (UNSPACED.test(word) ? (word.match(UNSPACED_RUNS) ?? []) : [word]));
 }
 

@@ -102,7 +102,10 @@ function parseWords(text: string, original: string): TopicSpec {
     .map((alternative) => splitClauses(alternative, original))
     .filter((clauses) => clauses.length > 0);
   if (alternatives.length === 0) throw invalid(`"${original}" has no words to match`);
-  const query = alternatives.map((clauses) => clauses.map(formatClause).join(" ")).join(", ").toLowerCase();
+  const query = alternatives
+    .map((clauses) => clauses.map(formatClause).join(" "))
+    .join(", ")
+    .toLowerCase();
   const onlyPhrase = alternatives.length === 1 && alternatives[0]!.length === 1 && alternatives[0]![0]!.quoted;
   return { kind: onlyPhrase ? "phrase" : "keyword", query: onlyPhrase ? alternatives[0]![0]!.text.toLowerCase() : query };
 }
@@ -131,14 +134,21 @@ export function compileTopic(topic: TopicSpec): CompiledTopic {
       return { ...base, queries: [], seed: topic.query };
     case "exclude":
       // Leaving papers out must be certain: every word of an exclusion is required.
-      return { ...base, queries: alternativesOf(topic.query).flatMap(withSynonyms).map((query) => ({ ...query, phrases: [...query.phrases, ...query.words.map((word) => [word.term])] })) };
+      return {
+        ...base,
+        queries: alternativesOf(topic.query)
+          .flatMap(withSynonyms)
+          .map((query) => ({ ...query, phrases: [...query.phrases, ...query.words.map((word) => [word.term])] })),
+      };
     default:
       return { ...base, queries: alternativesOf(topic.query).flatMap(withSynonyms).slice(0, MAX_QUERIES) };
   }
 }
 
 function alternativesOf(query: string): RawClause[][] {
-  return splitAlternatives(query, query).map((alternative) => splitClauses(alternative, query)).filter((clauses) => clauses.length > 0);
+  return splitAlternatives(query, query)
+    .map((alternative) => splitClauses(alternative, query))
+    .filter((clauses) => clauses.length > 0);
 }
 
 /** A query whose words must all occur, in order (authors, categories). */
@@ -273,7 +283,12 @@ function splitClauses(text: string, original: string): RawClause[] {
       if ([...inner].filter((c) => c === '"').length % 2 === 1) throw invalid(`unbalanced quote inside the group at character ${at(position)} of ${original}`);
       const options = inner
         .split("|")
-        .map((option) => option.trim().replace(/^"(.*)"$/, "$1").trim())
+        .map((option) =>
+          option
+            .trim()
+            .replace(/^"(.*)"$/, "$1")
+            .trim(),
+        )
         .filter((option) => toTerms(option).length > 0)
         .map((option) => (option.includes(" ") ? `"${option}"` : option));
       if (options.length === 0) throw invalid(`the group at character ${at(position)} of ${original} has no words to match`);

@@ -141,9 +141,7 @@ function toView(input: DigestInput) {
     dateLabel: formatDate(input.date),
     topicsLabel,
     count,
-    intro: topicsLabel
-      ? `${count} new ${count === 1 ? "paper" : "papers"} picked for you on ${topicsLabel}.`
-      : `Today's ${count} most upvoted ${count === 1 ? "paper" : "papers"}.`,
+    intro: topicsLabel ? `${count} new ${count === 1 ? "paper" : "papers"} picked for you on ${topicsLabel}.` : `Today's ${count} most upvoted ${count === 1 ? "paper" : "papers"}.`,
     preheader: input.papers
       .slice(0, 3)
       .map((entry) => entry.paper.title)

@@ -8,7 +8,39 @@ const LOOKAHEAD = 40;
 const MAX_SENTENCES = 2;
 
 // Words that end with a dot without ending the sentence ("e.g. Fig. 3").
-const ABBREVIATIONS = new Set(["al", "approx", "cf", "co", "dr", "e.g", "eg", "eq", "eqs", "fig", "figs", "i.e", "ie", "inc", "jr", "mr", "mrs", "ms", "no", "nos", "prof", "ref", "refs", "resp", "sec", "sr", "st", "tab", "viz", "vol", "vs"]);
+const ABBREVIATIONS = new Set([
+  "al",
+  "approx",
+  "cf",
+  "co",
+  "dr",
+  "e.g",
+  "eg",
+  "eq",
+  "eqs",
+  "fig",
+  "figs",
+  "i.e",
+  "ie",
+  "inc",
+  "jr",
+  "mr",
+  "mrs",
+  "ms",
+  "no",
+  "nos",
+  "prof",
+  "ref",
+  "refs",
+  "resp",
+  "sec",
+  "sr",
+  "st",
+  "tab",
+  "viz",
+  "vol",
+  "vs",
+]);
 const CLOSERS = new Set(['"', "'", ")", "]", "”", "’"]);
 
 /**
@@ -97,5 +129,17 @@ function cutAtWord(text: string, limit: number): string {
 }
 
 function isSpace(code: number): boolean {
-  return code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x2028 || code === 0x2029 || code === 0xfeff || code === 0x3000 || (code >= 0x2000 && code <= 0x200a) || code === 0x1680 || code === 0x202f || code === 0x205f;
+  return (
+    code === 32 ||
+    (code >= 9 && code <= 13) ||
+    code === 0xa0 ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0xfeff ||
+    code === 0x3000 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x1680 ||
+    code === 0x202f ||
+    code === 0x205f
+  );
 }

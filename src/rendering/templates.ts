@@ -89,7 +89,14 @@ export type RenderedEmail = { subject: string; html: string; text: string };
 export function renderEmail(templates: Templates, name: string, view: object): RenderedEmail {
   const template = templates.emails.get(name);
   if (!template) throw new AppError("TEMPLATE_INVALID", `no email template called ${name}`);
-  return { subject: template.subject(view).replace(/[\r\n]+/g, " ").trim(), html: template.html(view), text: template.text(view) };
+  return {
+    subject: template
+      .subject(view)
+      .replace(/[\r\n]+/g, " ")
+      .trim(),
+    html: template.html(view),
+    text: template.text(view),
+  };
 }
 
 // MJML's compiler and its dependencies take ~40 MB of memory once loaded. The HTML it

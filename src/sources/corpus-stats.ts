@@ -35,7 +35,10 @@ export async function countNewPapers(db: Db): Promise<number> {
         [...frequency.keys()],
         [...frequency.values()],
       );
-      await tx.$executeRawUnsafe(`UPDATE "Paper" SET "termsCounted" = true WHERE id = ANY($1::int[])`, papers.map((paper) => paper.id));
+      await tx.$executeRawUnsafe(
+        `UPDATE "Paper" SET "termsCounted" = true WHERE id = ANY($1::int[])`,
+        papers.map((paper) => paper.id),
+      );
       return papers.length;
     });
     counted += done;

@@ -42,7 +42,7 @@ export function createHfSource(options: HfSourceOptions): Source {
         const before = batch.papers.length;
         for (const paper of parsed.papers) {
           if (seen.has(paper.arxivId)) batch.rejected.push({ index: batch.papers.length, id: paper.arxivId, reason: `duplicate of an entry on an earlier page` });
-          else (seen.add(paper.arxivId), batch.papers.push(paper));
+          else seen.add(paper.arxivId), batch.papers.push(paper);
         }
         batch.rejected.push(...parsed.rejected.map((record) => ({ ...record, reason: `page ${page}: ${record.reason}` })));
         options.onProgress?.(`hf ${options.date}: page ${page + 1}, ${batch.papers.length} papers`);

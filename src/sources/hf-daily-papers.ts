@@ -50,15 +50,13 @@ const entrySchema = z.object({
     id: z.string().trim().regex(ARXIV_ID, "is not an arXiv identifier"),
     title: text(LIMITS.title),
     summary: text(LIMITS.abstract),
-    authors: z
-      .array(z.object({ name: z.string(), hidden: z.boolean().optional() }))
-      .transform((authors) =>
-        authors
-          .filter((author) => !author.hidden)
-          .map((author) => truncateText(cleanText(author.name), LIMITS.authorName))
-          .filter((name) => name !== "")
-          .slice(0, LIMITS.authors),
-      ),
+    authors: z.array(z.object({ name: z.string(), hidden: z.boolean().optional() })).transform((authors) =>
+      authors
+        .filter((author) => !author.hidden)
+        .map((author) => truncateText(cleanText(author.name), LIMITS.authorName))
+        .filter((name) => name !== "")
+        .slice(0, LIMITS.authors),
+    ),
     upvotes: count,
     publishedAt: timestamp,
     submittedOnDailyAt: timestamp,

@@ -38,7 +38,10 @@ export async function ingestBatch(db: Db, batch: SourceBatch, embedder?: Embedde
     ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, batch.source) })),
   ]);
   await countNewPapers(db);
-  await refreshAssociations(db, fresh.map((paper) => keyTerms({ title: paper.title, abstract: paper.abstract, aiKeywords: paper.aiKeywords ?? [] })));
+  await refreshAssociations(
+    db,
+    fresh.map((paper) => keyTerms({ title: paper.title, abstract: paper.abstract, aiKeywords: paper.aiKeywords ?? [] })),
+  );
   const result: IngestResult = { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen.length, rejected: batch.rejected };
   if (embedder) result.embeddings = await embedNewPapers(db, embedder);
   return result;

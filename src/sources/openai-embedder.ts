@@ -44,7 +44,9 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
     }
     if (!response.ok) {
       const detail = text.replace(/\s+/g, " ").trim().slice(0, 200);
-      throw new AppError("EMBEDDINGS_UNAVAILABLE", `embeddings server ${endpoint} answered ${describeHttpStatus(response.status)}${detail ? `: ${detail}` : ""}`, { permanent: response.status < 500 && response.status !== 429 });
+      throw new AppError("EMBEDDINGS_UNAVAILABLE", `embeddings server ${endpoint} answered ${describeHttpStatus(response.status)}${detail ? `: ${detail}` : ""}`, {
+        permanent: response.status < 500 && response.status !== 429,
+      });
     }
     return readVectors(text, input.length, endpoint);
   }
@@ -80,7 +82,8 @@ function readVectors(text: string, count: number, endpoint: string): Float32Arra
   answer.data.forEach((item, position) => {
     // OpenAI returns them in order with their index; a server that omits index is taken in order.
     const index = item?.index === undefined ? position : item.index;
-    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count || vectors[index]) throw malformed(endpoint, `item ${position} has a bad or repeated index ${JSON.stringify(index)}`);
+    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count || vectors[index])
+      throw malformed(endpoint, `item ${position} has a bad or repeated index ${JSON.stringify(index)}`);
     const embedding = item.embedding;
     if (!Array.isArray(embedding) || embedding.length === 0) throw malformed(endpoint, `item ${position} has no embedding array (a base64 answer is not supported)`);
     if (!embedding.every((value) => typeof value === "number" && Number.isFinite(value))) throw malformed(endpoint, `item ${position} has a value that is not a finite number`);

@@ -30,7 +30,11 @@ export async function loadAssociations(db: Db, keys: Iterable<string>): Promise<
  */
 export async function refreshAssociations(db: Db, newPapers: ReadonlyArray<readonly string[]>): Promise<number> {
   if (newPapers.length === 0) return 0;
-  const topics = await sql<TopicSpec>(db, `SELECT kind::text AS kind, query FROM "Topic" t WHERE kind IN ('keyword', 'phrase') AND EXISTS (SELECT 1 FROM "SubscriberTopic" st WHERE st."topicId" = t.id)`, []);
+  const topics = await sql<TopicSpec>(
+    db,
+    `SELECT kind::text AS kind, query FROM "Topic" t WHERE kind IN ('keyword', 'phrase') AND EXISTS (SELECT 1 FROM "SubscriberTopic" st WHERE st."topicId" = t.id)`,
+    [],
+  );
   const sets = newPapers.map((terms) => new Set(terms));
   const keys = new Set(topics.flatMap(associationKeys).filter((key) => key !== "" && sets.some((terms) => key.split(" ").every((term) => terms.has(term)))));
   return (await computeAssociations(db, keys)).size;
@@ -84,4 +88,3 @@ async function loadCooccurrence(db: Db, keys: Iterable<string>): Promise<Map<str
   }
   return found;
 }
-

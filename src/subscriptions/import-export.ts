@@ -42,7 +42,15 @@ export async function importSubscribers(db: Db, csv: string, now: Date): Promise
 function parseCsv(csv: string): Array<{ record: Record<string, string>; info: { lines: number } }> {
   try {
     // relax_quotes: topics are written the natural way, `agents; "mixture of experts"`, unquoted.
-    return parse(csv, { columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()), skip_empty_lines: true, trim: true, relax_column_count: true, relax_quotes: true, info: true, bom: true });
+    return parse(csv, {
+      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      info: true,
+      bom: true,
+    });
   } catch (error) {
     const hint = /Closing Quote/i.test(describeError(error)) ? QUOTED_FIELD_HINT : "";
     throw new AppError("INVALID_ARGUMENT", `not a CSV file: ${describeError(error)}${hint}`);
@@ -96,7 +104,9 @@ function splitTopics(text: string): string[] {
 export async function exportSubscribers(db: Db): Promise<string> {
   const rows = await listSubscribers(db);
   const lines = rows.map((row) =>
-    [row.email, row.topics.map(formatTopic).join("; "), row.maxPapers, row.timezone, row.sendHour, row.cadence, row.popularity, readPreferences(row).pausedUntil ?? "", row.status].map(csvField).join(","),
+    [row.email, row.topics.map(formatTopic).join("; "), row.maxPapers, row.timezone, row.sendHour, row.cadence, row.popularity, readPreferences(row).pausedUntil ?? "", row.status]
+      .map(csvField)
+      .join(","),
   );
   return `${CSV_COLUMNS.join(",")}\n${lines.map((line) => `${line}\n`).join("")}`;
 }

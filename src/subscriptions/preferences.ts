@@ -109,7 +109,13 @@ export function validatePreferences(current: Preferences, input: PreferencesInpu
     pausedUntil: check("pausedUntil", () => day(input.pausedUntil === undefined ? current.pausedUntil : input.pausedUntil), current.pausedUntil),
   };
   if (Object.keys(fields).length > 0) {
-    throw new AppError("INVALID_ARGUMENT", Object.entries(fields).map(([field, message]) => `${field}: ${message}`).join("; "), { fields });
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      Object.entries(fields)
+        .map(([field, message]) => `${field}: ${message}`)
+        .join("; "),
+      { fields },
+    );
   }
   return { preferences, topics: unique };
 }

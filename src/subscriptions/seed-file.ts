@@ -96,7 +96,10 @@ async function readBibtex(body: string): Promise<Entry[]> {
   }
   const records = chunks.filter((chunk) => !/^\s*@(string|comment|preamble)\s*[{(]/i.test(chunk.text));
   if (records.length > MAX_SEED_ENTRIES) throw invalid(`the file has ${records.length} entries; at most ${MAX_SEED_ENTRIES} are read`);
-  const strings = chunks.filter((chunk) => /^\s*@string\s*[{(]/i.test(chunk.text)).map((chunk) => chunk.text).join("\n");
+  const strings = chunks
+    .filter((chunk) => /^\s*@string\s*[{(]/i.test(chunk.text))
+    .map((chunk) => chunk.text)
+    .join("\n");
   const entries: Entry[] = [];
   for (const chunk of records) {
     // raw: field values as written (no LaTeX-to-Unicode, no sentence case) — ids need neither, and it halves the time.
@@ -175,7 +178,13 @@ function readIdLines(body: string): Entry[] {
   body.split(/\r?\n/).forEach((line, index) => {
     const text = line.trim();
     if (text === "" || text.startsWith("#")) return;
-    const id = bareId(text.split(/\s+/)[0]!.replace(/^https?:\/\/(?:www\.)?(?:arxiv\.org\/(?:abs|pdf)|huggingface\.co\/papers)\//i, "").replace(/\.pdf$/i, "").replace(/\/$/, ""));
+    const id = bareId(
+      text
+        .split(/\s+/)[0]!
+        .replace(/^https?:\/\/(?:www\.)?(?:arxiv\.org\/(?:abs|pdf)|huggingface\.co\/papers)\//i, "")
+        .replace(/\.pdf$/i, "")
+        .replace(/\/$/, ""),
+    );
     // A first line that is no id: not a list of ids at all, rather than a list of bad entries.
     if (!id && entries.length === 0) throw invalid(`line ${index + 1} is neither BibTeX, RIS, CSL-JSON nor an arXiv id or URL: ${quote(text)}`);
     entries.push({ label: `line ${index + 1} (${quote(text)})`, fields: id ? { arxivid: [id] } : {} });

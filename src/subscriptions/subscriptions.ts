@@ -109,7 +109,11 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
   }
   const suppression = await findSuppression(db, email);
   if (suppression && !input.unsuppress) {
-    throw new AppError("SUPPRESSED", `${email} is on the suppression list since ${suppression.createdAt.toISOString().slice(0, 10)} (${suppression.reason}) and would never be mailed; add --unsuppress to lift that (it is recorded)`, { field: "email" });
+    throw new AppError(
+      "SUPPRESSED",
+      `${email} is on the suppression list since ${suppression.createdAt.toISOString().slice(0, 10)} (${suppression.reason}) and would never be mailed; add --unsuppress to lift that (it is recorded)`,
+      { field: "email" },
+    );
   }
   const existing = await db.subscriber.findUnique({ where: { email }, select: { id: true, status: true } });
   const reactivate = existing && input.unsuppress && existing.status !== "active" && existing.status !== "pending";
@@ -214,7 +218,6 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
     topics: row.topics.map(({ topic }) => ({ kind: topic.kind as TopicSpec["kind"], query: topic.query })),
   };
 }
-
 
 /**
  * The active subscribers among `ids`, with their topics, in id order: one query

@@ -18,12 +18,7 @@ export function readToken(request: FastifyRequest): string {
  * The subscriber the request's token names for `purpose`. Throws TOKEN_INVALID /
  * TOKEN_EXPIRED; `anyVersion` accepts revoked tokens (unsubscribing only).
  */
-export async function authenticate(
-  deps: WebDeps,
-  request: FastifyRequest,
-  purpose: TokenPurpose,
-  options: { anyVersion?: boolean } = {},
-): Promise<SubscriberWithTopics & { current: boolean }> {
+export async function authenticate(deps: WebDeps, request: FastifyRequest, purpose: TokenPurpose, options: { anyVersion?: boolean } = {}): Promise<SubscriberWithTopics & { current: boolean }> {
   const token = readToken(request);
   if (token === "") throw new AppError("TOKEN_INVALID", "this link is missing its token; use the link from your email", { field: "token" });
   return findSubscriberByToken(deps.db, deps.mail.secret, purpose, token, deps.now(), options);

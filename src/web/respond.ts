@@ -15,5 +15,8 @@ export function mediaType(request: FastifyRequest): string {
 
 /** Sends an HTML page with the layout. */
 export function sendPage(deps: Pick<WebDeps, "templates">, reply: FastifyReply, name: string, view: { title: string } & Record<string, unknown>, status = 200) {
-  return reply.code(status).type("text/html; charset=utf-8").send(renderPage(deps.templates, name, view));
+  return reply
+    .code(status)
+    .type("text/html; charset=utf-8")
+    .send(renderPage(deps.templates, name, view));
 }

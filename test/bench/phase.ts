@@ -42,10 +42,21 @@ async function* prefetchedPages(candidates: Candidates) {
   const load = async () => {
     const next = await timed(() => pages.next());
     if (next.done) return undefined;
-    const subscribers = await timed(() => loadActiveSubscribers(db, next.value.map((entry: DueEntry) => entry.id)));
+    const subscribers = await timed(() =>
+      loadActiveSubscribers(
+        db,
+        next.value.map((entry: DueEntry) => entry.id),
+      ),
+    );
     const state = await timed(() => loadPageState(db, subscribers, candidates, `daily:${BENCH_DAY}`));
     // As deliverPage does: the statistics of the page's topic words the candidates lack.
-    await timed(() => prepareTopics(db, candidates, subscribers.flatMap((subscriber) => subscriber.topics)));
+    await timed(() =>
+      prepareTopics(
+        db,
+        candidates,
+        subscribers.flatMap((subscriber) => subscriber.topics),
+      ),
+    );
     return { subscribers, state };
   };
   let pending = load();
@@ -85,7 +96,15 @@ async function planning() {
     progress(digests);
   }
   const seconds = (performance.now() - started) / 1000;
-  return { digests, seconds, computeSeconds: computeMs / 1000, dbSeconds: dbClock.ms / 1000, avgMessageKb: bytes / Math.max(1, digests) / 1024, distinctTopics: candidates.compiled.size, sharedRankings: candidates.rankings.size };
+  return {
+    digests,
+    seconds,
+    computeSeconds: computeMs / 1000,
+    dbSeconds: dbClock.ms / 1000,
+    avgMessageKb: bytes / Math.max(1, digests) / 1024,
+    distinctTopics: candidates.compiled.size,
+    sharedRankings: candidates.rankings.size,
+  };
 }
 
 async function delivery() {

@@ -49,11 +49,14 @@ export async function seedPapers(db: Db, count: number): Promise<void> {
  */
 export async function seedHistory(db: Db, count: number): Promise<void> {
   const real = realPapers();
-  const papers = Array.from({ length: count }, (_, i): PaperInput => ({
-    ...recombine(real[i % real.length]!, real[(i * 11 + 5) % real.length]!),
-    arxivId: `2604.${String(10000 + i).padStart(5, "0")}`,
-    featuredOn: new Date(Date.parse(`${BENCH_DAY}T00:00:00Z`) - (1 + (i % HISTORY_DAYS)) * 86_400_000).toISOString().slice(0, 10),
-  }));
+  const papers = Array.from(
+    { length: count },
+    (_, i): PaperInput => ({
+      ...recombine(real[i % real.length]!, real[(i * 11 + 5) % real.length]!),
+      arxivId: `2604.${String(10000 + i).padStart(5, "0")}`,
+      featuredOn: new Date(Date.parse(`${BENCH_DAY}T00:00:00Z`) - (1 + (i % HISTORY_DAYS)) * 86_400_000).toISOString().slice(0, 10),
+    }),
+  );
   for (let day = 0; day < HISTORY_DAYS; day++) await ingestBatch(db, { source: "file", papers: papers.filter((_, i) => i % HISTORY_DAYS === day), rejected: [] });
 }
 
@@ -88,11 +91,17 @@ export function realTopics(limit = 300): string[] {
   const counts = new Map<string, number>();
   for (const paper of realPapers()) {
     for (const keyword of paper.aiKeywords ?? []) {
-      const topic = keyword.toLowerCase().replace(/["()|]/g, "").trim();
+      const topic = keyword
+        .toLowerCase()
+        .replace(/["()|]/g, "")
+        .trim();
       if (topic.length > 2 && topic.length < 60) counts.set(topic, (counts.get(topic) ?? 0) + 1);
     }
   }
-  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([topic]) => topic);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([topic]) => topic);
 }
 
 /**
@@ -118,8 +127,14 @@ export async function seedSubscribers(db: Db, count: number): Promise<void> {
   const cumulative: number[] = [];
   topicIds.reduce((sum, _, r) => (cumulative.push(sum + 1 / (r + 1) / harmonic), sum + 1 / (r + 1) / harmonic), 0);
   let seed = 42;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-  const draw = () => topicIds[Math.min(topicIds.length - 1, cumulative.findIndex((edge) => edge >= random()))]!;
+  const random = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const draw = () =>
+    topicIds[
+      Math.min(
+        topicIds.length - 1,
+        cumulative.findIndex((edge) => edge >= random()),
+      )
+    ]!;
   const ids = (await db.$queryRawUnsafe<Array<{ id: number }>>(`SELECT id FROM "Subscriber" WHERE email LIKE '%@bench.example' ORDER BY id`)).map((row) => row.id);
   const subscriberIds: number[] = [];
   const linkTopics: number[] = [];

@@ -61,7 +61,11 @@ const rows: Row[] = [];
 /** Keeps a result row and shows it at once: a full run takes a while. */
 const record = (row: Row) => {
   rows.push(row);
-  say(`  ${Object.entries(row).map(([key, value]) => `${key} ${value}`).join(" · ")}`);
+  say(
+    `  ${Object.entries(row)
+      .map(([key, value]) => `${key} ${value}`)
+      .join(" · ")}`,
+  );
 };
 const say = (message: string) => process.stderr.write(`${message}\n`);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
@@ -89,7 +93,9 @@ async function main() {
         const ingestSeconds = round((performance.now() - ingesting) / 1000);
         // The other wordings' associations, as earlier ingests left them.
         const wordings = await warmAssociations(db);
-        say(`${size} subscribers, ${papers} papers (and ${HISTORY} before): seeded in ${round((performance.now() - seeding) / 1000)} s; the day's ingest took ${ingestSeconds} s; ${wordings} topic wordings`);
+        say(
+          `${size} subscribers, ${papers} papers (and ${HISTORY} before): seeded in ${round((performance.now() - seeding) / 1000)} s; the day's ingest took ${ingestSeconds} s; ${wordings} topic wordings`,
+        );
         if (runs("planning")) {
           const planning = await runPhase<PlanningResult>("planning", url, sink, `planning ${size}×${papers}`, size);
           record({
@@ -175,7 +181,10 @@ type DeliveryResult = {
 
 /** Runs test/bench/phase.ts in a child process, showing its progress. */
 function runPhase<PhaseResult>(phase: "planning" | "delivery", databaseUrl: string, sink: Sink, label: string, total: number): Promise<PhaseResult> {
-  const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), [phase, databaseUrl, String(sink.port)], { execArgv: [...HEAP_FLAGS, "--import", "tsx", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), [phase, databaseUrl, String(sink.port)], {
+    execArgv: [...HEAP_FLAGS, "--import", "tsx", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [])],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const progress = startProgress(label, total, { quiet });
   return new Promise((resolve, reject) => {
     let result: PhaseResult | undefined;
@@ -199,7 +208,15 @@ async function measureRender() {
   handlebars.registerHelper("plural", (count: number, one: string, many: string) => (count === 1 ? one : many));
   const fill = handlebars.compile(source);
   const papers = Array.from({ length: 8 }, (_, i) => ({
-    paper: { arxivId: `2605.1000${i}`, title: `A paper about agents, number ${i}`, abstract: "We study agents. They act.", authors: ["A. Author", "B. Author"], upvotes: 10 * i, comments: i, source: "hf" },
+    paper: {
+      arxivId: `2605.1000${i}`,
+      title: `A paper about agents, number ${i}`,
+      abstract: "We study agents. They act.",
+      authors: ["A. Author", "B. Author"],
+      upvotes: 10 * i,
+      comments: i,
+      source: "hf",
+    },
     reason: "Matched “agents” in the title",
   }));
   const input = (i: number) => ({
@@ -248,7 +265,9 @@ async function peakRssMb(pid: number | undefined): Promise<number> {
 /** A tick plans everyone and enqueues the batches on pg-boss; `workers` separate `paperboy worker` processes send them. */
 async function measureWorkers(db: Db, databaseUrl: string, sink: Sink, workers: number): Promise<Row> {
   await db.$executeRawUnsafe(`TRUNCATE "Delivery", "SentPaper", "Run"`);
-  await db.$executeRawUnsafe(`DO $$ BEGIN IF to_regclass('pgboss.job') IS NOT NULL THEN TRUNCATE pgboss.job; END IF; IF to_regclass('pgboss.archive') IS NOT NULL THEN TRUNCATE pgboss.archive; END IF; END $$`);
+  await db.$executeRawUnsafe(
+    `DO $$ BEGIN IF to_regclass('pgboss.job') IS NOT NULL THEN TRUNCATE pgboss.job; END IF; IF to_regclass('pgboss.archive') IS NOT NULL THEN TRUNCATE pgboss.archive; END IF; END $$`,
+  );
   await sink.reset();
   const queue = await startQueue(databaseUrl, silentLog);
   const tick = await runTick({ db, log: silentLog, now: () => BENCH_NOW, sources: [], enqueue: (batch) => queue.enqueue(batch) });
@@ -265,7 +284,9 @@ async function measureWorkers(db: Db, databaseUrl: string, sink: Sink, workers: 
   };
   const progress = startProgress(`${workers} worker${workers > 1 ? "s" : ""} × ${tick.due}`, tick.due, { quiet });
   const started = performance.now();
-  const children = Array.from({ length: workers }, () => spawn(process.execPath, [...HEAP_FLAGS, "bin/paperboy.js", "worker", "--count", "2"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] }));
+  const children = Array.from({ length: workers }, () =>
+    spawn(process.execPath, [...HEAP_FLAGS, "bin/paperboy.js", "worker", "--count", "2"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] }),
+  );
   // Each worker logs every batch it finished with its counts: that gives the split between processes.
   const sentBy = children.map(() => 0);
   children.forEach((child, i) => {

@@ -11,7 +11,11 @@ export function measureText(): Record<string, string> {
   const row: Record<string, string> = {};
   for (const size of SIZES) {
     const text = "lorem ipsum dolor ".repeat(Math.ceil(size / 18)).slice(0, size);
-    for (const [name, run] of [["summarise", summarise], ["toTerms", toTerms], ["cleanText", cleanText]] as const) {
+    for (const [name, run] of [
+      ["summarise", summarise],
+      ["toTerms", toTerms],
+      ["cleanText", cleanText],
+    ] as const) {
       const started = performance.now();
       run(text);
       row[`${name} ${size / 1000}k`] = `${(performance.now() - started).toFixed(2)} ms`;

@@ -27,7 +27,13 @@ describe("delivery ledger", () => {
     const paper = await test.db.paper.create({ data: { arxivId: "2605.00001", title: "t", abstract: "a", source: "file", featuredOn: t0 } });
     await recordSent(test.db, won[0]!, { subscriberId, messageId: "<m@x>", picks: [{ paperId: paper.id, reason: "Trending", score: 1 }] }, t0);
     expect(await claimDelivery(test.db, key("daily:a"), later(CLAIM_LEASE_MS * 10))).toBeUndefined();
-    expect(await test.db.delivery.findUniqueOrThrow({ where: { subscriberId_digestKey: key("daily:a") } })).toMatchObject({ status: "sent", messageId: "<m@x>", paperIds: [paper.id], picks: [{ paperId: paper.id, reason: "Trending", score: 1 }], attempts: 1 });
+    expect(await test.db.delivery.findUniqueOrThrow({ where: { subscriberId_digestKey: key("daily:a") } })).toMatchObject({
+      status: "sent",
+      messageId: "<m@x>",
+      paperIds: [paper.id],
+      picks: [{ paperId: paper.id, reason: "Trending", score: 1 }],
+      attempts: 1,
+    });
     expect(await test.db.sentPaper.count({ where: { subscriberId, paperId: paper.id } })).toBe(1);
   });
 

@@ -33,7 +33,10 @@ const implementations: Record<string, () => Promise<Harness>> = {
       lastDelivered: async () => {
         const folders = await readdir(dir).catch(() => []);
         const files = (await Promise.all(folders.map(async (folder) => (await readdir(path.join(dir, folder))).map((file) => path.join(dir, folder, file))))).flat();
-        const eml = files.filter((file) => file.endsWith(".eml")).sort().at(-1);
+        const eml = files
+          .filter((file) => file.endsWith(".eml"))
+          .sort()
+          .at(-1);
         if (!eml) return undefined;
         const raw = await readFile(eml, "utf8");
         return { raw, parsed: await simpleParser(raw) };

@@ -33,7 +33,13 @@ beforeAll(async () => {
   }));
   // The window: one paper says the same thing in other words, one is about something else.
   const today = [
-    { arxivId: "2605.40001", title: "Faster message passing over node embeddings", abstract: "Message passing dominates the cost; we cache node states so that message passing runs twice as fast.", authors: ["C. Author"], featuredOn: DAY },
+    {
+      arxivId: "2605.40001",
+      title: "Faster message passing over node embeddings",
+      abstract: "Message passing dominates the cost; we cache node states so that message passing runs twice as fast.",
+      authors: ["C. Author"],
+      featuredOn: DAY,
+    },
     { arxivId: "2605.40002", title: "Sparse attention for long documents", abstract: "We make attention sparse for long documents and keep accuracy.", authors: ["D. Author"], featuredOn: DAY },
   ];
   await ingestBatch(test.db, { source: "file", papers: [...gnn, ...others], rejected: [] });
@@ -83,7 +89,11 @@ describe("term associations", () => {
     const after = await test.db.termAssociation.findUniqueOrThrow({ where: { key: "graph network neural" } });
     expect((after.terms as Array<{ term: string }>).map((entry) => entry.term)).toContain("readout");
     expect(after.computedAt.getTime()).toBeGreaterThan(before.computedAt.getTime());
-    await ingestBatch(test.db, { source: "file", papers: [{ arxivId: "2604.22000", title: "Speech synthesis at scale", abstract: "We synthesise speech.", authors: ["F. Author"], featuredOn: "2026-04-30" }], rejected: [] });
+    await ingestBatch(test.db, {
+      source: "file",
+      papers: [{ arxivId: "2604.22000", title: "Speech synthesis at scale", abstract: "We synthesise speech.", authors: ["F. Author"], featuredOn: "2026-04-30" }],
+      rejected: [],
+    });
     expect((await test.db.termAssociation.findUniqueOrThrow({ where: { key: "graph network neural" } })).computedAt).toEqual(after.computedAt);
   });
 });

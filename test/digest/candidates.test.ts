@@ -35,7 +35,11 @@ describe("corpus statistics", () => {
     expect((await test.db.termFrequency.findUnique({ where: { term: "robot" } }))?.papers).toBe(21); // "robots" first or second in 21 titles
     // A re-ingest of the same papers counts nothing again.
     const again = await test.db.paper.findMany({ take: 3 });
-    await ingestBatch(test.db, { source: "file", papers: again.map((paper) => ({ arxivId: paper.arxivId, title: paper.title, abstract: paper.abstract, authors: paper.authors, featuredOn: DAY })), rejected: [] });
+    await ingestBatch(test.db, {
+      source: "file",
+      papers: again.map((paper) => ({ arxivId: paper.arxivId, title: paper.title, abstract: paper.abstract, authors: paper.authors, featuredOn: DAY })),
+      rejected: [],
+    });
     expect((await test.db.termFrequency.findUnique({ where: { term: "agent" } }))?.papers).toBe(120);
     const candidates = await loadCandidates(test.db, { since: DAY, until: DAY }, [parseTopic("agents")]);
     expect(candidates.index.stats.papers).toBe(120);
@@ -75,6 +79,8 @@ describe("pickPapers", () => {
     expect(candidates.rankings.size).toBe(0);
     expect(picks.slice(0, 3).map((pick) => candidates.papers.get(pick.paperId)?.title)).toEqual(expect.arrayContaining([expect.stringMatching(/robots/)]));
     const plain = pickPapers(candidates, agents, new Set());
-    expect(plain.filter((pick) => candidates.papers.get(pick.paperId)?.title.includes("robots")).length).toBeLessThan(picks.filter((pick) => candidates.papers.get(pick.paperId)?.title.includes("robots")).length);
+    expect(plain.filter((pick) => candidates.papers.get(pick.paperId)?.title.includes("robots")).length).toBeLessThan(
+      picks.filter((pick) => candidates.papers.get(pick.paperId)?.title.includes("robots")).length,
+    );
   });
 });

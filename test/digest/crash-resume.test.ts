@@ -57,6 +57,8 @@ describe("crash and resume", () => {
     const flagged = new Set(rows.filter((row) => row.possibleDuplicate).map((row) => row.subscriber.email));
     for (const [email, count] of perRecipient) if (count > 1) expect(flagged.has(email), `${email} received ${count} times`).toBe(true);
     expect(duplicates).toBeLessThanOrEqual(kills * IN_FLIGHT);
-    console.log(`crash test (seed ${seed}): ${SUBSCRIBERS} subscribers, ${KILLS + 2} worker runs, ${kills} killed mid-batch, 0 lost, ${duplicates} duplicate emails (≤ ${kills} × ${IN_FLIGHT} in flight), ${flagged.size} flagged as possible duplicates`);
+    console.log(
+      `crash test (seed ${seed}): ${SUBSCRIBERS} subscribers, ${KILLS + 2} worker runs, ${kills} killed mid-batch, 0 lost, ${duplicates} duplicate emails (≤ ${kills} × ${IN_FLIGHT} in flight), ${flagged.size} flagged as possible duplicates`,
+    );
   }, 900_000); // 22 worker processes: ~2 min on an idle machine, over 5 on a loaded one
 });

@@ -118,6 +118,9 @@ describe("unsubscribe during a run", () => {
     const result = await processBatch({ ...world.deps, mailer, concurrency: 1 }, { digestKey: "daily:2026-05-15", day: "2026-05-15", ids });
     expect(result).toMatchObject({ sent: 1, skipped: 1 });
     expect(received("leaver@example.org")).toBe(0);
-    expect(await world.test.db.delivery.findFirstOrThrow({ where: { subscriber: { email: "leaver@example.org" }, digestKey: "daily:2026-05-15" } })).toMatchObject({ status: "skipped", error: "subscriber is unsubscribed" });
+    expect(await world.test.db.delivery.findFirstOrThrow({ where: { subscriber: { email: "leaver@example.org" }, digestKey: "daily:2026-05-15" } })).toMatchObject({
+      status: "skipped",
+      error: "subscriber is unsubscribed",
+    });
   });
 });

@@ -29,12 +29,39 @@ const WINDOW = { since: DAY, until: DAY };
 /** Says "robot arms" in other words: the fake model maps gripper, grasping and manipulator to robotics. */
 const GRIPPER = "2605.20001";
 const ARMS = "2605.20002";
-const OTHERS = ["language model reasoning", "speech recognition", "image segmentation", "protein folding", "weather forecasting", "code generation", "graph neural networks", "music generation", "table question answering", "video captioning", "machine translation", "fraud detection"];
+const OTHERS = [
+  "language model reasoning",
+  "speech recognition",
+  "image segmentation",
+  "protein folding",
+  "weather forecasting",
+  "code generation",
+  "graph neural networks",
+  "music generation",
+  "table question answering",
+  "video captioning",
+  "machine translation",
+  "fraud detection",
+];
 const papers: PaperInput[] = [
-  { arxivId: GRIPPER, title: "Learning a dexterous gripper from human demonstrations", abstract: "A manipulator learns grasping of household objects from video.", authors: ["R. Hand"], aiKeywords: [], featuredOn: DAY },
+  {
+    arxivId: GRIPPER,
+    title: "Learning a dexterous gripper from human demonstrations",
+    abstract: "A manipulator learns grasping of household objects from video.",
+    authors: ["R. Hand"],
+    aiKeywords: [],
+    featuredOn: DAY,
+  },
   // About robot arms in those words, sharing no word with the gripper paper: like:GRIPPER finds it only by meaning.
   { arxivId: ARMS, title: "Robotic arms for furniture assembly", abstract: "Robotic arms assemble furniture in simulation.", authors: ["R. Arm"], aiKeywords: [], featuredOn: DAY },
-  ...OTHERS.map((subject, i) => ({ arxivId: `2605.${30001 + i}`, title: `Better ${subject} with transformers`, abstract: `We study ${subject} on public benchmarks.`, authors: ["A. Author"], aiKeywords: [], featuredOn: DAY })),
+  ...OTHERS.map((subject, i) => ({
+    arxivId: `2605.${30001 + i}`,
+    title: `Better ${subject} with transformers`,
+    abstract: `We study ${subject} on public benchmarks.`,
+    authors: ["A. Author"],
+    aiKeywords: [],
+    featuredOn: DAY,
+  })),
 ];
 
 let test: TestDatabase;
@@ -145,7 +172,9 @@ describe("matching with embeddings", () => {
     server.setMode("down");
     const candidates = await loadCandidates(test.db, WINDOW, robotArms.topics, embedder());
     expect(pickPapers(candidates, robotArms, new Set()).map((pick) => pick.paperId)).not.toContain(paperId);
-    expect(describeDenseFallback(candidates)).toMatch(/^embeddings unavailable \(embeddings server http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings answered HTTP 503 Service Unavailable: .*\): lexical ranking used$/);
+    expect(describeDenseFallback(candidates)).toMatch(
+      /^embeddings unavailable \(embeddings server http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings answered HTTP 503 Service Unavailable: .*\): lexical ranking used$/,
+    );
   });
 
   it("puts the fallback in the run report", async () => {

@@ -103,7 +103,10 @@ describe("across daylight-saving changes", () => {
     ["fall back", "2026-10-31T00:00:00Z", "2026-11-03T12:00:00Z", "2026-11-01"],
   ])("%s: one decision per local day, at the first tick past the hour", async (_, from, to, changeDay) => {
     const ticks = await walk(world, from, to);
-    for (const [email, hour] of [["gap@example.org", 2], ["twice@example.org", 1]] as const) {
+    for (const [email, hour] of [
+      ["gap@example.org", 2],
+      ["twice@example.org", 1],
+    ] as const) {
       const expected = expectedSends("America/New_York", hour, ticks);
       const seen = await decisions(world, email);
       for (const [date, at] of expected) expect(seen.get(date), `${email} ${date}`).toBe(at);
@@ -171,7 +174,8 @@ describe("two schedulers on one database", () => {
 
   it("racing ticks that both process what they plan send each digest once", async () => {
     const cache: CandidateCache = new Map();
-    const tick = () => runTick({ db: world.test.db, log: world.deps.log, now: world.deps.now, sources: [], enqueue: async (batch) => (await processBatch({ ...world.deps, concurrency: 4 }, batch, cache), true) });
+    const tick = () =>
+      runTick({ db: world.test.db, log: world.deps.log, now: world.deps.now, sources: [], enqueue: async (batch) => (await processBatch({ ...world.deps, concurrency: 4 }, batch, cache), true) });
     await Promise.all([tick(), tick()]);
     expect(world.sink.messages).toHaveLength(450);
     expect(new Set(world.sink.messages.map((message) => message.to[0])).size).toBe(450);
@@ -186,7 +190,8 @@ describe("two schedulers on one database", () => {
     const queue = await startQueue(world.test.url, world.deps.log);
     try {
       const enqueued: DigestBatch[] = [];
-      const tick = () => runTick({ db: world.test.db, log: world.deps.log, now: world.deps.now, sources: [], enqueue: async (batch) => ((await queue.enqueue(batch)) ? (enqueued.push(batch), true) : false) });
+      const tick = () =>
+        runTick({ db: world.test.db, log: world.deps.log, now: world.deps.now, sources: [], enqueue: async (batch) => ((await queue.enqueue(batch)) ? (enqueued.push(batch), true) : false) });
       const [first, second] = await Promise.all([tick(), tick()]);
       // The ledger queues each subscriber for one of the two: every one in exactly one batch.
       const queued = enqueued.flatMap((batch) => batch.ids);

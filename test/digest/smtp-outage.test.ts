@@ -39,8 +39,7 @@ afterAll(async () => {
 
 const tick = () => runTick({ db: world.test.db, log: world.deps.log, now: world.deps.now, sources: [], enqueue: (batch) => queue.enqueue(batch) });
 /** The workers are done with what the last tick queued: nothing is being sent or waiting for a worker. */
-const settled = async () =>
-  (await world.test.db.delivery.count({ where: { OR: [{ status: "sending" }, { status: "queued", leaseUntil: { gt: world.clock.now } }] } })) === 0;
+const settled = async () => (await world.test.db.delivery.count({ where: { OR: [{ status: "sending" }, { status: "queued", leaseUntil: { gt: world.clock.now } }] } })) === 0;
 const received = () => (relay?.messages ?? []).map((message) => message.to[0]!);
 
 describe("an SMTP outage at the tick", () => {

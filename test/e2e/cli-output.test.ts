@@ -19,9 +19,11 @@ beforeAll(async () => {
   const ingest = await runCli(["ingest", "--file", HF_DAILY_FILES["2026-05-14"]], env);
   expect(ingest.code, ingest.stderr).toBe(0);
   const topics = await Promise.all(
-    [{ kind: "keyword", query: "agents" }, { kind: "phrase", query: "video generation" }, { kind: "keyword", query: "reinforcement learning" }].map((topic) =>
-      test.db.topic.create({ data: topic as { kind: "keyword" | "phrase"; query: string } }),
-    ),
+    [
+      { kind: "keyword", query: "agents" },
+      { kind: "phrase", query: "video generation" },
+      { kind: "keyword", query: "reinforcement learning" },
+    ].map((topic) => test.db.topic.create({ data: topic as { kind: "keyword" | "phrase"; query: string } })),
   );
   await test.db.subscriber.createMany({ data: Array.from({ length: SUBSCRIBERS }, (_, i) => ({ email: `reader-${i}@example.org`, status: "active" as const, sendHour: 0 })) });
   const ids = (await test.db.subscriber.findMany({ select: { id: true } })).map((row) => row.id);

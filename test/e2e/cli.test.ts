@@ -34,7 +34,15 @@ describe("paperboy CLI", () => {
     expect(add).toMatchObject({ code: 0, stdout: expect.stringContaining('Added ada@example.org (id 1); topics: agents, "video generation"; 3 papers per digest') });
 
     const list = await runCli(["subscribers", "list", "--json"], env);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ email: "ada@example.org", topics: [{ kind: "keyword", query: "agents" }, { kind: "phrase", query: "video generation" }] })]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({
+        email: "ada@example.org",
+        topics: [
+          { kind: "keyword", query: "agents" },
+          { kind: "phrase", query: "video generation" },
+        ],
+      }),
+    ]);
 
     const plan = await runCli(["run", "--date", "2026-05-14", "--dry-run", "--json"], env);
     expect(plan.code).toBe(0);
@@ -251,7 +259,13 @@ describe("paperboy ingest from the APIs", () => {
       return undefined;
     });
     try {
-      const urls = { PAPERBOY_HF_URL: server.url, PAPERBOY_ARXIV_RSS_URL: `${server.url}/rss`, PAPERBOY_ARXIV_API_URL: `${server.url}/api/query`, PAPERBOY_ARXIV_INTERVAL_MS: "0", PAPERBOY_LOG_LEVEL: "info" };
+      const urls = {
+        PAPERBOY_HF_URL: server.url,
+        PAPERBOY_ARXIV_RSS_URL: `${server.url}/rss`,
+        PAPERBOY_ARXIV_API_URL: `${server.url}/api/query`,
+        PAPERBOY_ARXIV_INTERVAL_MS: "0",
+        PAPERBOY_LOG_LEVEL: "info",
+      };
       const hf = await runCli(["ingest", "--source", "hf", "--date", "2026-05-13"], { ...env, ...urls });
       expect(hf.code, hf.stderr).toBe(0);
       expect(hf.stderr).toContain("… hf 2026-05-13: page 2, 50 papers"); // the second page is empty: the day ends

@@ -102,7 +102,8 @@ describe("daily digest end to end", () => {
       expect(/video generation/.test(text) || (/diffusion/.test(text) && /video/.test(text))).toBe(true);
     }
     // The first pick has the phrase among its AI keywords, not only in passing (CausalCine and AnyFlow do).
-    const keywordsOf = (arxivId: string) => ((window.find((candidate) => candidate.paper.id === arxivId)?.paper as { ai_keywords?: string[] } | undefined)?.ai_keywords ?? []).map((keyword) => keyword.toLowerCase());
+    const keywordsOf = (arxivId: string) =>
+      ((window.find((candidate) => candidate.paper.id === arxivId)?.paper as { ai_keywords?: string[] } | undefined)?.ai_keywords ?? []).map((keyword) => keyword.toLowerCase());
     console.log(JSON.stringify(outcomeOf("grace@example.org").picks.map((p) => [p.arxivId, p.title, p.relevance, p.score, p.reason])));
     expect(keywordsOf(outcomeOf("grace@example.org").picks[0]!.arxivId).some((keyword) => keyword.includes("video generation"))).toBe(true);
     // "reinforcement learning" also finds papers that only say RL (the synonym table), as a reader would want.

@@ -57,7 +57,11 @@ async function isServerRunning(dataDir: string): Promise<boolean> {
 }
 
 function readProcessGroup(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[2]);
+  return Number(
+    readFileSync(`/proc/${pid}/stat`, "utf8")
+      .replace(/^.*\) /s, "")
+      .split(" ")[2],
+  );
 }
 
 async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<{ cli: RunningCli; baseUrl: string }> {
@@ -131,25 +135,29 @@ describe("a worker on a server another command started", () => {
 });
 
 describe("serve when its PostgreSQL dies", () => {
-  it.each(["2", "0"])("with PAPERBOY_WORKERS=%s, stays up and works again once the server it owns is restarted", async (workers) => {
-    const dataDir = await newDataDir(`killed-${workers}`);
-    const { cli, baseUrl } = await startServe(dataDir, { PAPERBOY_WORKERS: workers });
-    expect((await subscribe(baseUrl, "before@example.org")).status).toBe(202);
-    const pid = (await readServerPid(dataDir))!;
-    const logged = cli.stderr().length;
+  it.each(["2", "0"])(
+    "with PAPERBOY_WORKERS=%s, stays up and works again once the server it owns is restarted",
+    async (workers) => {
+      const dataDir = await newDataDir(`killed-${workers}`);
+      const { cli, baseUrl } = await startServe(dataDir, { PAPERBOY_WORKERS: workers });
+      expect((await subscribe(baseUrl, "before@example.org")).status).toBe(202);
+      const pid = (await readServerPid(dataDir))!;
+      const logged = cli.stderr().length;
 
-    process.kill(pid, "SIGKILL");
-    await cli.waitForLog(/PostgreSQL .*is running again/, logged);
-    await expect.poll(() => status(`${baseUrl}/healthz`)).toBe(200);
-    expect(cli.child.exitCode).toBe(null);
-    expect(await readServerPid(dataDir)).not.toBe(pid);
-    expect(await status(`${baseUrl}/`)).toBe(200);
-    expect((await subscribe(baseUrl, "after@example.org")).status).toBe(202);
-    expect(cli.stderr()).not.toMatch(/Unhandled|\n\s+at /);
+      process.kill(pid, "SIGKILL");
+      await cli.waitForLog(/PostgreSQL .*is running again/, logged);
+      await expect.poll(() => status(`${baseUrl}/healthz`)).toBe(200);
+      expect(cli.child.exitCode).toBe(null);
+      expect(await readServerPid(dataDir)).not.toBe(pid);
+      expect(await status(`${baseUrl}/`)).toBe(200);
+      expect((await subscribe(baseUrl, "after@example.org")).status).toBe(202);
+      expect(cli.stderr()).not.toMatch(/Unhandled|\n\s+at /);
 
-    expect(await cli.stop()).toBe(0);
-    expect(await isServerRunning(dataDir)).toBe(false);
-  }, 300_000);
+      expect(await cli.stop()).toBe(0);
+      expect(await isServerRunning(dataDir)).toBe(false);
+    },
+    300_000,
+  );
 });
 
 describe("serve while an external database is down", () => {

@@ -99,7 +99,10 @@ export function minisearchBm25(papers: EvalPaper[], topic: string): string[] {
   const seed = /^like:\s*(\S+)/i.exec(topic)?.[1];
   const seedPaper = papers.find((paper) => paper.arxivId === seed);
   const query = seedPaper ? seedPaper.title : topic.replace(/^author:/i, "").replace(/"/g, "");
-  return index.search(query).map((result) => String(result.id)).filter((id) => id !== seed);
+  return index
+    .search(query)
+    .map((result) => String(result.id))
+    .filter((id) => id !== seed);
 }
 
 /** The list each baseline sends: its first CAP (none of them has a cut of its own). */

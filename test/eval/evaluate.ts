@@ -30,7 +30,17 @@ export function loadEvaluation(): { papers: EvalPaper[]; labels: Array<{ topic: 
   const byId = new Map<string, EvalPaper>();
   const add = (paper: { arxivId: string; title: string; abstract: string; authors: string[]; aiKeywords?: string[]; upvotes?: number; comments?: number; githubStars?: number }) => {
     if (byId.has(paper.arxivId)) return;
-    byId.set(paper.arxivId, { id: byId.size + 1, arxivId: paper.arxivId, title: paper.title, abstract: paper.abstract, authors: paper.authors, aiKeywords: paper.aiKeywords ?? [], upvotes: paper.upvotes ?? 0, comments: paper.comments ?? 0, githubStars: paper.githubStars });
+    byId.set(paper.arxivId, {
+      id: byId.size + 1,
+      arxivId: paper.arxivId,
+      title: paper.title,
+      abstract: paper.abstract,
+      authors: paper.authors,
+      aiKeywords: paper.aiKeywords ?? [],
+      upvotes: paper.upvotes ?? 0,
+      comments: paper.comments ?? 0,
+      githubStars: paper.githubStars,
+    });
   };
   for (const path of HF_DAYS) for (const paper of parseDailyPapers(JSON.parse(readFileSync(path, "utf8"))).papers) add(paper);
   for (const path of ARXIV) for (const paper of parseArxivAtom(readFileSync(path, "utf8"), "2025-11-01").papers) add(paper);
@@ -80,7 +90,11 @@ export function score(ranking: string[], sent: string[], grades: Record<string, 
   const top5 = ranking.slice(0, 5);
   const gain = (id: string) => 2 ** (grades[id] ?? 0) - 1;
   const dcg = top5.reduce((sum, id, i) => sum + gain(id) / Math.log2(i + 2), 0);
-  const ideal = relevant.map(([id]) => gain(id)).sort((a, b) => b - a).slice(0, 5).reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
+  const ideal = relevant
+    .map(([id]) => gain(id))
+    .sort((a, b) => b - a)
+    .slice(0, 5)
+    .reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
   const sentRelevant = sent.filter((id) => (grades[id] ?? 0) > 0).length;
   const precision = sent.length === 0 ? 0 : sentRelevant / sent.length;
   const recallOfSent = relevant.length === 0 ? 0 : sentRelevant / Math.min(CAP, relevant.length);
@@ -112,13 +126,21 @@ export function evaluate(): TopicResult[] {
       RANKERS.map((ranker) => [ranker, score(rankings[ranker], ranker === "paperboy" ? rankings[ranker].slice(0, CAP) : sentList(rankings[ranker]), grades, new Set(seed ? [seed] : []))]),
     ) as Record<Ranker, Scores>;
     const shown = rankings.paperboy.slice(0, 20);
-    const votes: Vote[] = shown.filter((id) => (grades[id] ?? 0) !== 1).slice(0, 5).map((id) => ({ arxivId: id, vote: (grades[id] ?? 0) === 2 ? 1 : -1 }));
+    const votes: Vote[] = shown
+      .filter((id) => (grades[id] ?? 0) !== 1)
+      .slice(0, 5)
+      .map((id) => ({ arxivId: id, vote: (grades[id] ?? 0) === 2 ? 1 : -1 }));
     const voted = new Set(votes.map((vote) => vote.arxivId));
     return {
       topic,
       relevant: Object.values(grades).filter((grade) => grade > 0).length,
       scores,
-      beforeVotes: score(shown.filter((id) => !voted.has(id)), [], grades, voted).ndcg5,
+      beforeVotes: score(
+        shown.filter((id) => !voted.has(id)),
+        [],
+        grades,
+        voted,
+      ).ndcg5,
       afterVotes: score(paperboyRanking(papers, topic, votes, 20), [], grades, voted).ndcg5,
     };
   });

@@ -161,7 +161,9 @@ export function concurrentRuns(count: number) {
 
 function describeExits(results: CliResult[]): string {
   const failed = results.filter((result) => result.code !== 0);
-  const why = failed.map((result) => (/postmaster\.pid" already exists|another postmaster/.test(result.stderr) ? '"postmaster.pid" already exists' : result.stderr.trim().split("\n").pop())).join("; ");
+  const why = failed
+    .map((result) => (/postmaster\.pid" already exists|another postmaster/.test(result.stderr) ? '"postmaster.pid" already exists' : result.stderr.trim().split("\n").pop()))
+    .join("; ");
   return `${failed.length}/${results.length} commands failed${why ? `: ${why}` : ""}`;
 }
 

@@ -75,7 +75,11 @@ function cells(tally: Tally): string[] {
   return [tally.case, String(tally.n), String(tally.sentOnce), String(tally.lost), String(tally.duplicated), flagged, String(tally.wronglySuppressed), notes];
 }
 
-const formatRow = (tally: Tally) => cells(tally).slice(2).map((cell, i) => `${HEADER[i + 2]} ${cell}`).join(" · ");
+const formatRow = (tally: Tally) =>
+  cells(tally)
+    .slice(2)
+    .map((cell, i) => `${HEADER[i + 2]} ${cell}`)
+    .join(" · ");
 
 function formatTable(tallies: Tally[], seed: number, seconds: number): string {
   const line = (row: string[]) => `| ${row.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`;

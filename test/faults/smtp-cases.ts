@@ -70,7 +70,9 @@ export function relayWideReply(name: string, reply: Reply, hours: number) {
       const runs = await runUntilSettled(world);
       const tally = await tallyCase(world.test.db, name, world.sink.messages, emails);
       const givenUp = await world.test.db.delivery.count({ where: { status: "failed", nextAttemptAt: null } });
-      tally.notes.push(`first run: ${first.counts.failed} failed, ${first.counts.deferred} deferred, ALERT ${first.alert ? "shown" : "none"}; ${runs + 1} runs after the fix; ${givenUp} digests given up`);
+      tally.notes.push(
+        `first run: ${first.counts.failed} failed, ${first.counts.deferred} deferred, ALERT ${first.alert ? "shown" : "none"}; ${runs + 1} runs after the fix; ${givenUp} digests given up`,
+      );
       return tally;
     } finally {
       await world.close();
@@ -85,7 +87,13 @@ export async function recipientRefusal(ctx: CaseContext): Promise<Tally> {
   while (bad.size < Math.min(3, emails.length)) bad.add(emails[Math.floor(ctx.next() * emails.length)]!);
   try {
     await runUntilSettled(world);
-    return await tallyCase(world.test.db, "recipient 5xx (5.1.1 for 3 addresses)", world.sink.messages, emails.filter((email) => !bad.has(email)), [...bad]);
+    return await tallyCase(
+      world.test.db,
+      "recipient 5xx (5.1.1 for 3 addresses)",
+      world.sink.messages,
+      emails.filter((email) => !bad.has(email)),
+      [...bad],
+    );
   } finally {
     await world.close();
   }

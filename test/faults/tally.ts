@@ -28,9 +28,7 @@ export type Tally = {
 export async function tallyCase(db: Db, name: string, messages: ReceivedMessage[], expected: string[], bad: string[] = []): Promise<Tally> {
   const copies = new Map<string, number>();
   for (const message of messages) for (const to of message.to) copies.set(to, (copies.get(to) ?? 0) + 1);
-  const flaggedEmails = new Set(
-    (await db.delivery.findMany({ where: { possibleDuplicate: true }, select: { subscriber: { select: { email: true } } } })).map((row) => row.subscriber.email),
-  );
+  const flaggedEmails = new Set((await db.delivery.findMany({ where: { possibleDuplicate: true }, select: { subscriber: { select: { email: true } } } })).map((row) => row.subscriber.email));
   let duplicated = 0;
   let flagged = 0;
   for (const [email, count] of copies) {

@@ -59,7 +59,9 @@ export async function startTestApp(
       await expect.poll(() => test.db.subscribeRequest.count(), { interval: 20 }).toBe(0);
     },
     linksIn(message, path) {
-      const text = `${message.parsed.text ?? ""}\n${String(message.parsed.html ?? "").replaceAll("&#x3D;", "=").replaceAll("&amp;", "&")}`;
+      const text = `${message.parsed.text ?? ""}\n${String(message.parsed.html ?? "")
+        .replaceAll("&#x3D;", "=")
+        .replaceAll("&amp;", "&")}`;
       return [...new Set(text.match(new RegExp(`${address.replace(/[.]/g, "\\.")}${path}\\?[^\\s"<>]+`, "g")) ?? [])];
     },
     async close() {

@@ -7,7 +7,10 @@ import { MIN_RELEVANCE } from "../../src/matching/rank.ts";
 const hit = (paperId: number, relevance: number): TopicHit => ({ paperId, relevance, fields: ["title"], evidence: { label: "agents", words: ["agents"], missing: [], together: true, related: [] } });
 /** A window of `size` unrelated papers (cosine around `baseline`) plus the given ones. */
 const window = (size: number, baseline: number, extra: Record<number, number> = {}) =>
-  new Map<number, number>([...Array.from({ length: size }, (_, i) => [1000 + i, baseline + ((i % 7) - 3) * 0.01] as [number, number]), ...Object.entries(extra).map(([id, value]) => [Number(id), value] as [number, number])]);
+  new Map<number, number>([
+    ...Array.from({ length: size }, (_, i) => [1000 + i, baseline + ((i % 7) - 3) * 0.01] as [number, number]),
+    ...Object.entries(extra).map(([id, value]) => [Number(id), value] as [number, number]),
+  ]);
 const byId = (hits: TopicHit[]) => new Map(hits.map((entry) => [entry.paperId, entry]));
 
 describe("calibrateSimilarity", () => {

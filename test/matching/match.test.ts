@@ -7,19 +7,48 @@ import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
 import { stem } from "../../src/matching/tokens.ts";
 
 const papers: MatchablePaper[] = [
-  { id: 1, arxivId: "2605.00001", title: "Learning Agentic Policy from Action Guidance", abstract: "We train an agent with reinforcement learning.", authors: ["Ada Lovelace"], aiKeywords: ["agentic reinforcement learning"] },
+  {
+    id: 1,
+    arxivId: "2605.00001",
+    title: "Learning Agentic Policy from Action Guidance",
+    abstract: "We train an agent with reinforcement learning.",
+    authors: ["Ada Lovelace"],
+    aiKeywords: ["agentic reinforcement learning"],
+  },
   { id: 2, arxivId: "2605.00002", title: "AnyFlow: Any-Step Video Diffusion Model", abstract: "Diffusion for videos.", authors: ["Grace Hopper"], aiKeywords: ["video generation", "flow maps"] },
   { id: 3, arxivId: "2605.00003", title: "Multi-Agent Systems", abstract: "Agents that talk. Learning is not reinforced here.", authors: ["José Núñez"], aiKeywords: [] },
-  { id: 4, arxivId: "2605.00004", title: "Vision-Language Models at Scale", abstract: "A study of studies on retrieving images.", authors: ["Alan Turing"], aiKeywords: ["mixture of experts"], categories: ["cs.CV", "cs.CL"] },
+  {
+    id: 4,
+    arxivId: "2605.00004",
+    title: "Vision-Language Models at Scale",
+    abstract: "A study of studies on retrieving images.",
+    authors: ["Alan Turing"],
+    aiKeywords: ["mixture of experts"],
+    categories: ["cs.CV", "cs.CL"],
+  },
   { id: 5, arxivId: "2605.00005", title: "Scaling MoE LLMs", abstract: "We train large language models with RL. 我们研究大语言模型的推理能力。", authors: ["李明"], aiKeywords: [] },
-  { id: 6, arxivId: "2605.00006", title: "Speech recognition for noisy rooms", abstract: "Transcription of speech with a planner of audio segments.", authors: ["B. Author"], aiKeywords: ["speech recognition"] },
+  {
+    id: 6,
+    arxivId: "2605.00006",
+    title: "Speech recognition for noisy rooms",
+    abstract: "Transcription of speech with a planner of audio segments.",
+    authors: ["B. Author"],
+    aiKeywords: ["speech recognition"],
+  },
   { id: 7, arxivId: "2605.00007", title: "Graph sampling", abstract: "Learning is hard on a graph, and large graphs need sampling before any learning.", authors: ["C. Author"], aiKeywords: [] },
 ];
 const index = indexPapers(papers);
 const match = (topic: string) => matchTopic(index, compileTopic(parseTopic(topic)));
 /** The papers a digest would take: those above the cut (exclusions: every match). */
-const ids = (topic: string) => match(topic).filter((hit) => topic.startsWith("-") || hit.relevance >= MIN_RELEVANCE).map((hit) => hit.paperId).sort();
-const ranked = (topic: string) => match(topic).sort((a, b) => b.relevance - a.relevance).map((hit) => hit.paperId);
+const ids = (topic: string) =>
+  match(topic)
+    .filter((hit) => topic.startsWith("-") || hit.relevance >= MIN_RELEVANCE)
+    .map((hit) => hit.paperId)
+    .sort();
+const ranked = (topic: string) =>
+  match(topic)
+    .sort((a, b) => b.relevance - a.relevance)
+    .map((hit) => hit.paperId);
 
 describe("matchTopic", () => {
   it.each([
@@ -65,7 +94,10 @@ describe("matchTopic", () => {
     const apart = hits.find((hit) => hit.paperId === 7)!;
     expect(apart.evidence.together).toBe(false);
     expect(apart.evidence.words).toEqual(["graph", "learning"]);
-    const together = matchTopic(indexPapers([...papers, { id: 8, title: "Graph learning at scale", abstract: "On graph learning.", authors: [], aiKeywords: [] }]), compileTopic(parseTopic("graph learning")));
+    const together = matchTopic(
+      indexPapers([...papers, { id: 8, title: "Graph learning at scale", abstract: "On graph learning.", authors: [], aiKeywords: [] }]),
+      compileTopic(parseTopic("graph learning")),
+    );
     const adjacent = together.find((hit) => hit.paperId === 8)!;
     expect(adjacent.evidence.together).toBe(true);
     expect(adjacent.relevance).toBeGreaterThan(together.find((hit) => hit.paperId === 7)!.relevance);
@@ -95,7 +127,13 @@ describe("matchTopic", () => {
       { id: 2, title: "Agents that plan", abstract: "x", authors: [], aiKeywords: [] },
     ];
     // In these two papers "agents" is in both; over the corpus it is common and "transcription" rare.
-    const corpus = { papers: 10_000, df: new Map([["agent", 4_000], ["transcript", 20]]) };
+    const corpus = {
+      papers: 10_000,
+      df: new Map([
+        ["agent", 4_000],
+        ["transcript", 20],
+      ]),
+    };
     const hits = matchTopic(indexPapers(day, corpus), compileTopic(parseTopic("agents transcription")));
     const [best, other] = hits.sort((a, b) => b.relevance - a.relevance);
     expect(best?.paperId).toBe(1);

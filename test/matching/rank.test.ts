@@ -35,7 +35,16 @@ describe("rankDigest", () => {
     const [agents, diffusion] = topics as [CompiledTopic, CompiledTopic];
     const hit = (paperId: number, relevance: number): TopicHit => ({ paperId, relevance, fields: ["title"], evidence: { label: "x", words: ["x"], missing: [], together: true, related: [] } });
     const withSecond = (relevance: number) =>
-      rankDigest({ papers, hitsByTopic: new Map([[agents.key, new Map([[1, hit(1, 0.6)]])], [diffusion.key, new Map([[1, hit(1, relevance)]])]]), topics, sentPaperIds: new Set(), cap: 10 })[0]!;
+      rankDigest({
+        papers,
+        hitsByTopic: new Map([
+          [agents.key, new Map([[1, hit(1, 0.6)]])],
+          [diffusion.key, new Map([[1, hit(1, relevance)]])],
+        ]),
+        topics,
+        sentPaperIds: new Set(),
+        cap: 10,
+      })[0]!;
     expect(withSecond(0.1).relevance).toBeCloseTo(0.6);
     expect(withSecond(0.1).reason).not.toContain("more topics");
     expect(withSecond(0.4).relevance).toBeCloseTo(0.7);
@@ -49,7 +58,11 @@ describe("rankDigest", () => {
   });
 
   it("never repeats a paper already sent and respects the cap", () => {
-    expect(rank({ topics, sent: [3, 4] }).map((pick) => pick.paperId).sort()).toEqual([1, 2]);
+    expect(
+      rank({ topics, sent: [3, 4] })
+        .map((pick) => pick.paperId)
+        .sort(),
+    ).toEqual([1, 2]);
     expect(rank({ topics, cap: 2 })).toHaveLength(2);
     expect(rank({ sent: [1, 2, 3, 4] })).toEqual([]);
   });

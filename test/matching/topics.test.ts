@@ -65,7 +65,7 @@ describe("parseTopic", () => {
 });
 
 describe("formatTopic", () => {
-  it.each(['agents', '"mixture of experts"', 'author:"yann lecun"', "cat:cs.CL", "-survey", '-"position paper"', 'video "flow matching"', "robot learning, embodied ai", "like:2605.13724"])(
+  it.each(["agents", '"mixture of experts"', 'author:"yann lecun"', "cat:cs.CL", "-survey", '-"position paper"', 'video "flow matching"', "robot learning, embodied ai", "like:2605.13724"])(
     "reads back %s",
     (text) => {
       expect(formatTopic(parseTopic(text))).toBe(text);
@@ -78,7 +78,11 @@ describe("compileTopic", () => {
     const [query, ...rest] = compileTopic({ kind: "keyword", query: 'retrieving papers for "flow matching"' }).queries;
     expect(rest).toEqual([]);
     expect(query?.words.map((word) => word.term)).toEqual(["retriev", "paper", "flow", "match"]);
-    expect(query?.pairs).toEqual([["retriev", "paper"], ["paper", "flow"], ["flow", "match"]]);
+    expect(query?.pairs).toEqual([
+      ["retriev", "paper"],
+      ["paper", "flow"],
+      ["flow", "match"],
+    ]);
     expect(query?.phrases).toEqual([["flow", "match"]]);
   });
 

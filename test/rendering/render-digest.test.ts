@@ -67,7 +67,7 @@ describe("renderDigest", () => {
   it.each([
     [1, 1, "· 1 upvote · 1 comment\n", "▲ 1 · 1 comment<"],
     [2, 3, "· 2 upvotes · 3 comments\n", "▲ 2 · 3 comments<"],
-  ])("pluralises %i upvote(s) and %i comment(s) in both parts (issue 11.10: \"1 upvotes\")", (upvotes, comments, text, html) => {
+  ])('pluralises %i upvote(s) and %i comment(s) in both parts (issue 11.10: "1 upvotes")', (upvotes, comments, text, html) => {
     const email = renderDigest(templates, input([paper(1, { upvotes, comments })]));
     expect(email.text).toContain(text);
     expect(email.html).toContain(html);

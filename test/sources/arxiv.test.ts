@@ -60,10 +60,20 @@ describe("parseArxivAtom", () => {
 
   it("rejects bad entries with their reason and keeps the rest", () => {
     const entries = NEWER.split("<entry>");
-    const broken = [entries[0], entries[1], entries[2]!.replace(/<title>[\s\S]*?<\/title>/, "<title>  </title>"), entries[3]!.replace(/<id>[^<]*<\/id>/, "<id>http://arxiv.org/abs/not-an-id</id>"), entries[1]].join("<entry>");
+    const broken = [
+      entries[0],
+      entries[1],
+      entries[2]!.replace(/<title>[\s\S]*?<\/title>/, "<title>  </title>"),
+      entries[3]!.replace(/<id>[^<]*<\/id>/, "<id>http://arxiv.org/abs/not-an-id</id>"),
+      entries[1],
+    ].join("<entry>");
     const { papers, rejected } = parseArxivAtom(`${broken}</feed>`, "2025-11-13");
     expect(papers).toHaveLength(1);
-    expect(rejected.map((record) => record.reason)).toEqual(["title is missing or empty", 'id "http://arxiv.org/abs/not-an-id" is not an arXiv identifier', "duplicate of an earlier entry for nucl-ex/0408020"]);
+    expect(rejected.map((record) => record.reason)).toEqual([
+      "title is missing or empty",
+      'id "http://arxiv.org/abs/not-an-id" is not an arXiv identifier',
+      "duplicate of an earlier entry for nucl-ex/0408020",
+    ]);
   });
   it("rejects a year past 9999 and cuts over-long fields to their limits", () => {
     const entries = NEWER.split("<entry>");
@@ -112,7 +122,10 @@ describe("arXiv source", () => {
     await server.close();
   });
   const source = (extra: object = {}) =>
-    createArxivSource({ categories: ["physics.acc-ph", "nucl-ex"], rssBaseUrl: `${server.url}/rss`, apiBaseUrl: `${server.url}/api/query`,
+    createArxivSource({
+      categories: ["physics.acc-ph", "nucl-ex"],
+      rssBaseUrl: `${server.url}/rss`,
+      apiBaseUrl: `${server.url}/api/query`,
       now: () => clock,
       sleep: async (ms: number) => {
         sleeps.push(ms);

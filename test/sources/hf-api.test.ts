@@ -87,11 +87,11 @@ describe("Hugging Face Daily Papers API source", () => {
   it("keeps good entries and rejects wrong-typed ones and duplicates with their reasons; titles stay text", async () => {
     const entries = structuredClone(day.slice(0, 4)) as Array<{ paper: Record<string, unknown> }>;
     entries[1]!.paper.upvotes = "many";
-    entries[2]!.paper.title = 'Attention is <b>all</b> you need for $\\mathcal{O}(n)$ & more';
+    entries[2]!.paper.title = "Attention is <b>all</b> you need for $\\mathcal{O}(n)$ & more";
     server.handle(pages([...entries, structuredClone(entries[0])]));
     const batch = await source({ pageSize: 3 }).fetchPapers();
     expect(batch.papers.map((paper) => paper.arxivId)).toEqual([entries[0], entries[2], entries[3]].map((entry) => entry!.paper.id));
-    expect(batch.papers[1]?.title).toBe('Attention is <b>all</b> you need for $\\mathcal{O}(n)$ & more');
+    expect(batch.papers[1]?.title).toBe("Attention is <b>all</b> you need for $\\mathcal{O}(n)$ & more");
     expect(batch.rejected).toEqual([
       { index: 1, id: entries[1]!.paper.id, reason: expect.stringMatching(/^page 0: paper\.upvotes/) },
       { index: 3, id: entries[0]!.paper.id, reason: "duplicate of an entry on an earlier page" },

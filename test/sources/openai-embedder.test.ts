@@ -14,7 +14,9 @@ beforeEach(() => {
   server.setMode("up");
 });
 
-const reply = (body: unknown, status = 200) => () => ({ status, body: typeof body === "string" ? body : JSON.stringify(body) });
+const reply =
+  (body: unknown, status = 200) =>
+  () => ({ status, body: typeof body === "string" ? body : JSON.stringify(body) });
 
 describe("embeddingsEndpoint", () => {
   it.each([
@@ -53,7 +55,14 @@ describe("createOpenAiEmbedder", () => {
   });
 
   it("puts the vectors in the order of their index, not of the list", async () => {
-    server.setMode(reply({ data: [{ index: 1, embedding: [0, 1] }, { index: 0, embedding: [1, 0] }] }));
+    server.setMode(
+      reply({
+        data: [
+          { index: 1, embedding: [0, 1] },
+          { index: 0, embedding: [1, 0] },
+        ],
+      }),
+    );
     const [first, second] = await createOpenAiEmbedder({ url: server.url, model: "m" }).embed(["a", "b"]);
     expect([...first!]).toEqual([1, 0]);
     expect([...second!]).toEqual([0, 1]);
@@ -63,19 +72,57 @@ describe("createOpenAiEmbedder", () => {
     ["not JSON", "<html>oops</html>", /not JSON/],
     ["no data", { error: "x" }, /no data array/],
     ["too few vectors", { data: [{ index: 0, embedding: [1, 2] }] }, /1 vectors for 2 inputs/],
-    ["unequal lengths", { data: [{ index: 0, embedding: [1, 2] }, { index: 1, embedding: [1] }] }, /different lengths/],
-    ["a string value", { data: [{ index: 0, embedding: [1, "2"] }, { index: 1, embedding: [1, 2] }] }, /not a finite number/],
-    ["a repeated index", { data: [{ index: 0, embedding: [1, 2] }, { index: 0, embedding: [1, 2] }] }, /repeated index/],
-    ["base64", { data: [{ index: 0, embedding: "AAAA" }, { index: 1, embedding: "AAAA" }] }, /no embedding array/],
+    [
+      "unequal lengths",
+      {
+        data: [
+          { index: 0, embedding: [1, 2] },
+          { index: 1, embedding: [1] },
+        ],
+      },
+      /different lengths/,
+    ],
+    [
+      "a string value",
+      {
+        data: [
+          { index: 0, embedding: [1, "2"] },
+          { index: 1, embedding: [1, 2] },
+        ],
+      },
+      /not a finite number/,
+    ],
+    [
+      "a repeated index",
+      {
+        data: [
+          { index: 0, embedding: [1, 2] },
+          { index: 0, embedding: [1, 2] },
+        ],
+      },
+      /repeated index/,
+    ],
+    [
+      "base64",
+      {
+        data: [
+          { index: 0, embedding: "AAAA" },
+          { index: 1, embedding: "AAAA" },
+        ],
+      },
+      /no embedding array/,
+    ],
   ])("rejects an answer with %s as EMBEDDINGS_MALFORMED", async (_, body, message) => {
     server.setMode(reply(body));
-    const failure = await createOpenAiEmbedder({ url: server.url, model: "m" }).embed(["a", "b"]).catch((error: unknown) => error);
+    const failure = await createOpenAiEmbedder({ url: server.url, model: "m" })
+      .embed(["a", "b"])
+      .catch((error: unknown) => error);
     expect(isAppError(failure, "EMBEDDINGS_MALFORMED")).toBe(true);
     expect(String((failure as Error).message)).toMatch(message);
   });
 
   it("names the HTTP status and the server's words for a refused request", async () => {
-    server.setMode(reply({ error: { message: "model \"nope\" not found" } }, 404));
+    server.setMode(reply({ error: { message: 'model "nope" not found' } }, 404));
     await expect(createOpenAiEmbedder({ url: server.url, model: "nope" }).embed(["a"])).rejects.toThrow(/answered HTTP 404 Not Found: .*model \\"nope\\" not found/);
     server.setMode("down");
     await expect(createOpenAiEmbedder({ url: server.url, model: "m" }).embed(["a"])).rejects.toMatchObject({ code: "EMBEDDINGS_UNAVAILABLE", permanent: false });
@@ -85,7 +132,12 @@ describe("createOpenAiEmbedder", () => {
     const gone = await startEmbeddingsServer();
     await gone.close();
     await expect(createOpenAiEmbedder({ url: gone.url, model: "m" }).embed(["a"])).rejects.toThrow(/connection refused by 127\.0\.0\.1:\d+/);
-    const hung = createOpenAiEmbedder({ url: server.url, model: "m", timeoutMs: 50, fetch: (_, init) => new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason))) });
+    const hung = createOpenAiEmbedder({
+      url: server.url,
+      model: "m",
+      timeoutMs: 50,
+      fetch: (_, init) => new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason))),
+    });
     await expect(hung.embed(["a"])).rejects.toThrow(/no answer within 0\.1 s \(timeout\)/);
   });
 });

@@ -96,7 +96,13 @@ describe("a tick with several sources", () => {
       return undefined;
     });
     const tick = () =>
-      runTick({ db: test.db, log: silentLog, now: () => new Date("2025-11-13T10:00:00Z"), sources: [createHfSource({ date: "2025-11-13", baseUrl: server.url, retries: 1, sleep: async () => {} }), sources.arxiv!()], enqueue: async () => true });
+      runTick({
+        db: test.db,
+        log: silentLog,
+        now: () => new Date("2025-11-13T10:00:00Z"),
+        sources: [createHfSource({ date: "2025-11-13", baseUrl: server.url, retries: 1, sleep: async () => {} }), sources.arxiv!()],
+        enqueue: async () => true,
+      });
     const first = await tick();
     expect(first.ingest).toEqual([
       { source: "hf", status: "failed", error: expect.stringContaining("HTTP 500") },

@@ -23,7 +23,11 @@ const comparable = (rows: SubscriberWithTopics[]) =>
 
 describe("subscribers import and export", () => {
   it("import(export(x)) reproduces x: phrases with commas, semicolons and quotes, categories, authors, exclusions, every setting", async () => {
-    const ada = await addSubscriber(source.db, { email: "ada@example.org", topics: ['"mixture, of experts"', "agents", '"q; a"', 'diffusion "video generation"', "(robot | \"embodied agent\") planning", "大语言模型"], source: "cli" }, now);
+    const ada = await addSubscriber(
+      source.db,
+      { email: "ada@example.org", topics: ['"mixture, of experts"', "agents", '"q; a"', 'diffusion "video generation"', '(robot | "embodied agent") planning', "大语言模型"], source: "cli" },
+      now,
+    );
     await updatePreferences(source.db, ada, {
       categories: ["cs.CL", "cs.LG"],
       authors: ["Yann LeCun"],
@@ -52,18 +56,42 @@ describe("subscribers import and export", () => {
   });
 
   it("reads a phrase topic written unquoted in the field, and a field quoted the RFC 4180 way", async () => {
-    const csv = ["email,topics", 'carol@example.org,agents;"mixture of experts"', 'dora@example.org,"diffusion video; ""video generation"""', "erin@example.org,agents; \"rl; ppo\" ; cat:cs.AI"].join("\n");
+    const csv = ["email,topics", 'carol@example.org,agents;"mixture of experts"', 'dora@example.org,"diffusion video; ""video generation"""', 'erin@example.org,agents; "rl; ppo" ; cat:cs.AI'].join(
+      "\n",
+    );
     expect(await importSubscribers(target.db, csv, now)).toEqual({ imported: 3, rejected: [] });
     const rows = await listSubscribers(target.db);
     const topicsOf = (email: string) => rows.find((row) => row.email === email)?.topics;
-    expect(topicsOf("carol@example.org")).toEqual(expect.arrayContaining([{ kind: "keyword", query: "agents" }, { kind: "phrase", query: "mixture of experts" }]));
+    expect(topicsOf("carol@example.org")).toEqual(
+      expect.arrayContaining([
+        { kind: "keyword", query: "agents" },
+        { kind: "phrase", query: "mixture of experts" },
+      ]),
+    );
     expect(topicsOf("dora@example.org")).toHaveLength(2);
-    expect(topicsOf("dora@example.org")).toEqual(expect.arrayContaining([{ kind: "keyword", query: "diffusion video" }, { kind: "phrase", query: "video generation" }]));
-    expect(topicsOf("erin@example.org")).toEqual(expect.arrayContaining([{ kind: "phrase", query: "rl; ppo" }, { kind: "category", query: "cs.AI" }]));
+    expect(topicsOf("dora@example.org")).toEqual(
+      expect.arrayContaining([
+        { kind: "keyword", query: "diffusion video" },
+        { kind: "phrase", query: "video generation" },
+      ]),
+    );
+    expect(topicsOf("erin@example.org")).toEqual(
+      expect.arrayContaining([
+        { kind: "phrase", query: "rl; ppo" },
+        { kind: "category", query: "cs.AI" },
+      ]),
+    );
   });
 
   it("rejects a bad setting naming its column, and keeps the other rows", async () => {
-    const csv = ["email,cadence,popularity,paused_until,status", "f1@example.org,hourly,,,", "f2@example.org,,loud,,", "f3@example.org,,,2026-02-30,", "f4@example.org,,,,deleted", "f5@example.org,weekly,niche,2026-06-01,active"].join("\n");
+    const csv = [
+      "email,cadence,popularity,paused_until,status",
+      "f1@example.org,hourly,,,",
+      "f2@example.org,,loud,,",
+      "f3@example.org,,,2026-02-30,",
+      "f4@example.org,,,,deleted",
+      "f5@example.org,weekly,niche,2026-06-01,active",
+    ].join("\n");
     const result = await importSubscribers(target.db, csv, now);
     expect(result.imported).toBe(1);
     expect(result.rejected).toEqual([

@@ -71,7 +71,10 @@ describe("parseSeedFile rejects what it cannot read, saying where", () => {
     { text: entries(MAX_SEED_ENTRIES + 1), message: /has 501 entries; at most 500/ },
     { text: `${"x".repeat(1024 * 1024)}\n`, message: /larger than 1 MB/ },
   ])("says $message", async ({ text, message }) => {
-    const thrown = await parseSeedFile(text).then(() => undefined, (error: unknown) => error);
+    const thrown = await parseSeedFile(text).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(isAppError(thrown, "INVALID_ARGUMENT")).toBe(true);
     expect((thrown as Error).message).toMatch(message);
   });

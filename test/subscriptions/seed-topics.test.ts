@@ -32,7 +32,12 @@ describe("seedTopics", () => {
     const result = await seedTopics({ db: test.db }, ada, file);
     expect(result.added.map((paper) => paper.arxivId)).toEqual([ids[MAX_PAPER_TOPICS - 1]]);
     expect(result.alreadyFollowed.map((paper) => paper.arxivId)).toEqual([ids[MAX_PAPER_TOPICS - 2]]);
-    expect(result.unresolved).toEqual([ids[MAX_PAPER_TOPICS], ids[MAX_PAPER_TOPICS + 1]].map((id) => ({ entry: expect.stringContaining(`(${id})`), reason: `not added: at most ${MAX_PAPER_TOPICS} papers as topics and 50 topics in all per subscriber` })));
+    expect(result.unresolved).toEqual(
+      [ids[MAX_PAPER_TOPICS], ids[MAX_PAPER_TOPICS + 1]].map((id) => ({
+        entry: expect.stringContaining(`(${id})`),
+        reason: `not added: at most ${MAX_PAPER_TOPICS} papers as topics and 50 topics in all per subscriber`,
+      })),
+    );
     expect(result.subscriber.topics).toHaveLength(MAX_PAPER_TOPICS + 1);
     expect(result.subscriber.topics[0]).toEqual({ kind: "keyword", query: "agents" });
   });

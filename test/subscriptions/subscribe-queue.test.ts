@@ -37,7 +37,14 @@ function startQueue(options: { db?: Db; lines?: string[] } = {}): SubscribeQueue
   const mailer = createSmtpMailer({ url: sink.url });
   closers.push(() => mailer.close());
   const log = createLog("warn", (line) => options.lines?.push(line));
-  const deps: SubscribeDeps = { db: options.db ?? test.db, mailer, templates, log, now, mail: { secret: "s".repeat(40), publicUrl: "https://paperboy.example", from: "paperboy <digest@paperboy.example>", listName: "paperboy" } };
+  const deps: SubscribeDeps = {
+    db: options.db ?? test.db,
+    mailer,
+    templates,
+    log,
+    now,
+    mail: { secret: "s".repeat(40), publicUrl: "https://paperboy.example", from: "paperboy <digest@paperboy.example>", listName: "paperboy" },
+  };
   const queue = startSubscribeQueue(deps);
   queues.push(queue);
   return queue;

@@ -26,7 +26,18 @@ afterAll(async () => {
   await t.close();
 });
 
-const preview = async () => (await previewTopics(t.deps, { subscriberId, topics: [{ kind: "phrase", query: "video generation" }, { kind: "keyword", query: "agents" }], maxPapers: 6, schedule: { cadence: "daily", timezone: "UTC", pausedUntil: null } })).picks.map((pick) => pick.title);
+const preview = async () =>
+  (
+    await previewTopics(t.deps, {
+      subscriberId,
+      topics: [
+        { kind: "phrase", query: "video generation" },
+        { kind: "keyword", query: "agents" },
+      ],
+      maxPapers: 6,
+      schedule: { cadence: "daily", timezone: "UTC", pausedUntil: null },
+    })
+  ).picks.map((pick) => pick.title);
 
 describe("feedback from the email", () => {
   it("puts 👍 / 👎 links under every paper and a 'less of' link per topic", () => {

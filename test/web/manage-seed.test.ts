@@ -43,7 +43,12 @@ async function upload(name: string, text: string, form?: { cookie: string; csrf:
 
 const topics = async () =>
   (await t.test.db.subscriberTopic.findMany({ where: { subscriberId }, include: { topic: true }, orderBy: { createdAt: "asc" } })).map((link) => `${link.topic.kind}:${link.topic.query}`);
-const text = (html: string) => html.replace(/<[^>]+>/g, "").replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/\s+/g, " ");
+const text = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, "")
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, " ");
 
 describe("seeding topics from the manage page", () => {
   it("offers a multipart upload form with the CSRF field, usable without JavaScript", async () => {
@@ -96,7 +101,11 @@ describe("seeding topics from the manage page", () => {
   it("keeps the like topics when the preferences form is saved", async () => {
     const form = await openForm(t.baseUrl, `/manage?token=${token}`);
     const keywords = /<textarea id="keywords"[^>]*>([^<]*)<\/textarea>/.exec(form.html)?.[1] ?? "";
-    const response = await postForm(`${t.baseUrl}/manage?token=${token}`, { _csrf: form.csrf, keywords, cadence: "daily", popularity: "balanced", timezone: "UTC", sendHour: "8", maxPapers: "5", pausedUntil: "" }, form.cookie);
+    const response = await postForm(
+      `${t.baseUrl}/manage?token=${token}`,
+      { _csrf: form.csrf, keywords, cadence: "daily", popularity: "balanced", timezone: "UTC", sendHour: "8", maxPapers: "5", pausedUntil: "" },
+      form.cookie,
+    );
     expect(response.status).toBe(303);
     expect(await topics()).toEqual(expect.arrayContaining(["like:2605.12357", "like:2201.13452"]));
   });
@@ -108,7 +117,11 @@ describe("seeding topics from the manage page", () => {
       const form = await openForm(t.baseUrl, `/manage?token=${token}`);
       expect(text(form.html)).toContain("2201.13452 (not fetched yet)");
       const keywords = "agents\nlike:https://arxiv.org/abs/2201.13452v1";
-      const response = await postForm(`${t.baseUrl}/manage?token=${token}`, { _csrf: form.csrf, keywords, cadence: "daily", popularity: "balanced", timezone: "UTC", sendHour: "8", maxPapers: "5", pausedUntil: "" }, form.cookie);
+      const response = await postForm(
+        `${t.baseUrl}/manage?token=${token}`,
+        { _csrf: form.csrf, keywords, cadence: "daily", popularity: "balanced", timezone: "UTC", sendHour: "8", maxPapers: "5", pausedUntil: "" },
+        form.cookie,
+      );
       expect(response.status).toBe(303);
       expect(arxiv.requests.at(-1)?.path).toBe("/api/query?id_list=2201.13452&max_results=1");
       const html = await (await fetch(`${t.baseUrl}/manage?token=${token}`)).text();

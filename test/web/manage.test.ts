@@ -124,8 +124,7 @@ describe("manage page", () => {
 });
 
 describe("preferences API", () => {
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${t.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
+  const api = (path: string, init: RequestInit = {}) => fetch(`${t.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
 
   it("reads and updates preferences with a bearer token", async () => {
     const updated = await api("/api/preferences", { method: "PUT", body: JSON.stringify({ keywords: ["diffusion video"], categories: [], authors: [], exclusions: [], maxPapers: 3 }) });
@@ -152,7 +151,8 @@ describe("preferences API", () => {
 
   it("previews topics without saving them, and the preview follows the topics", async () => {
     const before = await snapshot();
-    const preview = async (keywords: string[]) => (await (await api("/api/preview", { method: "POST", body: JSON.stringify({ keywords, maxPapers: 5 }) })).json()) as { picks: Array<{ arxivId: string; reason: string }> };
+    const preview = async (keywords: string[]) =>
+      (await (await api("/api/preview", { method: "POST", body: JSON.stringify({ keywords, maxPapers: 5 }) })).json()) as { picks: Array<{ arxivId: string; reason: string }> };
     const video = await preview(['"video generation"']);
     const agents = await preview(["agents"]);
     expect(video.picks.length).toBeGreaterThan(0);

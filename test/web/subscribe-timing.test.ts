@@ -93,7 +93,15 @@ describe("subscribe answer times", () => {
 
     const byState = new Map(STATES.map((state) => [state, results.filter((result) => result.state === state).map((result) => result.ms)]));
     expectIndistinguishable("answer time by the address's state", byState);
-    const byPrevious = new Map(STATES.map((state) => [`after ${state}`, results.slice(1).filter((_, i) => results[i]!.state === state).map((result) => result.ms)]));
+    const byPrevious = new Map(
+      STATES.map((state) => [
+        `after ${state}`,
+        results
+          .slice(1)
+          .filter((_, i) => results[i]!.state === state)
+          .map((result) => result.ms),
+      ]),
+    );
     expectIndistinguishable("answer time by the previous request's state", byPrevious);
   });
 });

@@ -29,7 +29,9 @@ const tick = () => runTick({ db: t.test.db, log: t.deps.log, now: t.deps.now, so
 const manageToken = () => signToken(TEST_SECRET, "manage", { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion }, clock.now);
 type Preview = { digestKey: string; date: string; since: string; until: string; summary: string; picks: Array<{ paperId: number }> };
 const preview = async (body: Record<string, unknown> = {}) =>
-  (await (await fetch(`${t.baseUrl}/api/preview`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${manageToken()}` }, body: JSON.stringify(body) })).json()) as Preview;
+  (await (
+    await fetch(`${t.baseUrl}/api/preview`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${manageToken()}` }, body: JSON.stringify(body) })
+  ).json()) as Preview;
 
 describe("weekly digests", () => {
   it("previews this week's digest over the whole week, and a daily one over its day", async () => {

@@ -8,16 +8,17 @@ import type { WebDeps } from "../web-deps.ts";
 
 export const HEALTH_TIMEOUT_MS = 2_000;
 
-export type Health =
-  | { status: "ok"; database: "ok"; lastTick: { at: string; ageSeconds: number } | null }
-  | { status: "unavailable"; database: "timeout" | "unreachable" };
+export type Health = { status: "ok"; database: "ok"; lastTick: { at: string; ageSeconds: number } | null } | { status: "unavailable"; database: "timeout" | "unreachable" };
 
 export function registerHealthRoutes(app: FastifyInstance, deps: Pick<WebDeps, "db" | "now" | "log" | "healthTimeoutMs">): void {
   // A monitor polls every few seconds: while the database is down, one line a minute says so.
   const log = throttleWarnings(deps.log);
   app.get("/healthz", async (_request, reply) => {
     const health = await checkHealth(deps.db, deps.now(), deps.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, log);
-    return reply.code(health.status === "ok" ? 200 : 503).header("cache-control", "no-store").send(health);
+    return reply
+      .code(health.status === "ok" ? 200 : 503)
+      .header("cache-control", "no-store")
+      .send(health);
   });
 }
 

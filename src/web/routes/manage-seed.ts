@@ -47,6 +47,8 @@ function describeSeed(result: SeedResult) {
     `Added ${added} ${added === 1 ? "paper" : "papers"} as topics`,
     result.alreadyFollowed.length > 0 ? `${result.alreadyFollowed.length} you already follow` : undefined,
     unresolved > 0 ? `${unresolved} could not be used:` : undefined,
-  ].filter(Boolean).join("; ");
+  ]
+    .filter(Boolean)
+    .join("; ");
   return { summary: unresolved > 0 ? summary : `${summary}.`, added: result.added, unresolved: result.unresolved, ok: unresolved === 0 };
 }

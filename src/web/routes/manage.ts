@@ -36,7 +36,10 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     try {
       const saved = await updatePreferences(deps.db, subscriber, input);
       // A typed like: topic whose paper is not stored yet: fetch it now, as an upload would (what fails shows as "not fetched yet").
-      const likes = saved.keywords.map(parseTopic).filter((topic) => topic.kind === "like").map((topic) => topic.query);
+      const likes = saved.keywords
+        .map(parseTopic)
+        .filter((topic) => topic.kind === "like")
+        .map((topic) => topic.query);
       if (likes.length > 0) await resolvePapers({ db: deps.db, lookupArxiv: deps.lookupArxiv }, likes, []);
     } catch (error) {
       if (!isAppError(error) || !error.fields) throw error;

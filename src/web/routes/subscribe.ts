@@ -52,7 +52,10 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: WebDeps, sub
 /** Topics from a textarea (one per line) or a JSON array. */
 export function toLines(value: unknown): string[] {
   const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(/\r?\n/) : [];
-  return items.filter((item): item is string => typeof item === "string").map((item) => item.trim()).filter((item) => item !== "");
+  return items
+    .filter((item): item is string => typeof item === "string")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 async function loadSample(deps: WebDeps) {
