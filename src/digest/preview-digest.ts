@@ -1,6 +1,7 @@
 // Previews: a subscriber's next digest (`paperboy preview`, the manage page) with
 // exactly the window the real digest will use, rendered but not sent or recorded;
 // a digest already sent is shown as it was sent.
+import { paperUrl } from "../rendering/paper-url.ts";
 import { sql } from "../db/client.ts";
 import type { OutgoingMessage } from "../delivery/mailer.ts";
 import { reopenedSql } from "../delivery/ledger.ts";
@@ -172,7 +173,7 @@ export async function previewTopics(
       ? `${scope}none of ${papersIn(candidates, window)} papers match these topics.`
       : `${scope}${picks.length} of ${papersIn(candidates, window)} papers${included === 0 ? " (the most upvoted, as you have no topics)" : ""}.`;
   return {
-    picks: describePicks(candidates, picks).map((pick) => ({ ...pick, url: `https://huggingface.co/papers/${pick.arxivId}` })),
+    picks: describePicks(candidates, picks).map((pick) => ({ ...pick, url: paperUrl({ arxivId: pick.arxivId, source: candidates.papers.get(pick.paperId)?.source ?? "hf" }) })),
     summary,
     digestKey: next.key,
     date: next.day,

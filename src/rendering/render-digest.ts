@@ -5,6 +5,7 @@
 // string joins.
 import Handlebars from "handlebars";
 import { AppError } from "../errors.ts";
+import { paperUrl, pdfUrl } from "./paper-url.ts";
 import { summarise } from "./summarise.ts";
 import { renderEmail, type EmailTemplate, type RenderedEmail, type Templates } from "./templates.ts";
 
@@ -111,13 +112,12 @@ const clean = (value: string) => value.replace(SLOTS, "");
 
 /** One card's fields, with the position, the reason and `feedbackBase` as slots. */
 function paperView(paper: DigestPaper, feedbackBase: string | undefined) {
-  const abs = `https://arxiv.org/abs/${paper.arxivId}`;
   const id = encodeURIComponent(paper.arxivId);
   return {
     position: POSITION_SLOT,
     title: clean(paper.title),
-    url: paper.source === "arxiv" ? abs : `https://huggingface.co/papers/${paper.arxivId}`,
-    pdfUrl: `https://arxiv.org/pdf/${paper.arxivId}`,
+    url: paperUrl(paper),
+    pdfUrl: pdfUrl(paper),
     authors: clean(shortAuthors(paper.authors)),
     upvotes: paper.upvotes,
     comments: paper.comments,

@@ -1,5 +1,6 @@
 // Sent digests on the web: each one as a page ("view in browser") and all of a
 // subscriber's as a personal Atom feed. Both use "view" tokens.
+import { paperUrl } from "../../rendering/paper-url.ts";
 import type { FastifyInstance } from "fastify";
 import { listSentDigests, loadSentDigest, type SentDigest } from "../../digest/sent-digest.ts";
 import { renderDigest, type DigestInput } from "../../rendering/render-digest.ts";
@@ -31,7 +32,7 @@ export function registerArchiveRoutes(app: FastifyInstance, deps: WebDeps): void
     const self = signedUrl(deps.mail, "/feed.atom", "view", subscriber, now);
     const entries = digests.map((digest) => {
       const link = signedUrl(deps.mail, `/digests/${encodeURIComponent(digest.key.key)}`, "view", subscriber, now);
-      const content = `<ol>${digest.entries.map(({ paper, reason }) => `<li><a href="https://huggingface.co/papers/${paper.arxivId}">${escapeXml(paper.title)}</a> — ${escapeXml(reason)}</li>`).join("")}</ol>`;
+      const content = `<ol>${digest.entries.map(({ paper, reason }) => `<li><a href="${escapeXml(paperUrl(paper))}">${escapeXml(paper.title)}</a> — ${escapeXml(reason)}</li>`).join("")}</ol>`;
       return [
         "<entry>",
         `<id>urn:paperboy:${subscriber.id}:${escapeXml(digest.key.key)}</id>`,

@@ -1,5 +1,6 @@
 // The manage page (reached from the signed link in every email): topics, cadence,
 // time, size, pause, live preview, and "your data".
+import { paperUrl } from "../../rendering/paper-url.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
 import { isAppError } from "../../errors.ts";
@@ -121,7 +122,7 @@ async function describePaperTopics(deps: WebDeps, subscriber: SubscriberWithTopi
   const ids = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
   if (ids.length === 0) return [];
   const titles = new Map((await deps.db.paper.findMany({ where: { arxivId: { in: ids } }, select: { arxivId: true, title: true } })).map((paper) => [paper.arxivId, paper.title]));
-  return ids.map((id) => ({ id, title: titles.get(id), url: `https://arxiv.org/abs/${id}` }));
+  return ids.map((id) => ({ id, title: titles.get(id), url: paperUrl({ arxivId: id, source: "arxiv" }) }));
 }
 
 /** The preview for the preferences on screen; a form with errors previews the saved topics. */

@@ -1,7 +1,7 @@
 // Landing page, subscribe (form and JSON) and the confirmation link.
+import { paperUrl } from "../../rendering/paper-url.ts";
 import type { FastifyInstance } from "fastify";
 import { isAppError } from "../../errors.ts";
-import { httpsOnly } from "../../rendering/render-digest.ts";
 import { summarise } from "../../rendering/summarise.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import { confirmSubscription } from "../../subscriptions/subscribe.ts";
@@ -67,7 +67,7 @@ async function loadSample(deps: WebDeps) {
     sampleDate: day.toISOString().slice(0, 10),
     sample: papers.map((paper) => ({
       title: paper.title,
-      url: httpsOnly(`https://huggingface.co/papers/${paper.arxivId}`),
+      url: paperUrl(paper),
       authors: paper.authors.length > 3 ? `${paper.authors.slice(0, 3).join(", ")} et al.` : paper.authors.join(", "),
       upvotes: paper.upvotes,
       summary: summarise(paper.aiSummary || paper.abstract),
