@@ -4,7 +4,12 @@ import type { FastifyInstance } from "fastify";
 import { expect } from "vitest";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import type { Mailer } from "../../src/delivery/mailer.ts";
+import { SAMPLE_FILES } from "../../src/demo.ts";
 import { silentLog } from "../../src/log.ts";
+import { ingestBatch } from "../../src/sources/ingest.ts";
+import { createJsonFileSource } from "../../src/sources/json-file.ts";
+import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { signToken } from "../../src/subscriptions/tokens.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { createApp } from "../../src/web/app.ts";
 import type { WebDeps } from "../../src/web/web-deps.ts";
@@ -87,4 +92,11 @@ export function postForm(url: string, fields: Record<string, string | string[]>,
   const body = new URLSearchParams();
   for (const [name, value] of Object.entries(fields)) for (const item of [value].flat()) body.append(name, item);
   return fetch(url, { method: "POST", body, headers: { cookie, accept: "text/html" }, redirect: "manual" });
+}
+
+/** The sample papers ingested and one reader, ada@example.org following "agents", with a manage token: what the manage page tests start from. */
+export async function addSampleReader(t: TestApp): Promise<{ subscriberId: number; token: string }> {
+  await ingestBatch(t.test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
+  const ada = await addSubscriber(t.test.db, { email: "ada@example.org", topics: ["agents"], source: "cli" }, new Date());
+  return { subscriberId: ada.id, token: signToken(TEST_SECRET, "manage", { subscriberId: ada.id, tokenVersion: 1 }, new Date()) };
 }

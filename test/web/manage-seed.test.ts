@@ -2,15 +2,10 @@
 // database, and arXiv replaced by its recorded id_list answer on a local server.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SAMPLE_FILES } from "../../src/demo.ts";
 import { createArxivLookup } from "../../src/sources/arxiv.ts";
-import { ingestBatch } from "../../src/sources/ingest.ts";
-import { createJsonFileSource } from "../../src/sources/json-file.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
-import { signToken } from "../../src/subscriptions/tokens.ts";
 import { startFixtureServer, type FixtureServer } from "../helpers/fixture-server.ts";
 import { FIXTURES_DIR } from "../helpers/fixtures.ts";
-import { openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
+import { addSampleReader, openForm, postForm, startTestApp, type TestApp } from "../helpers/web-app.ts";
 
 const seedFile = (name: string) => readFileSync(`${FIXTURES_DIR}/seed/${name}`, "utf8");
 const ID_LIST = readFileSync(`${FIXTURES_DIR}/arxiv/arxiv-api-idlist-2025-11.xml`, "utf8");
@@ -23,10 +18,7 @@ let subscriberId: number;
 beforeAll(async () => {
   t = await startTestApp();
   arxiv = await startFixtureServer((url) => (url.pathname === "/api/query" ? { headers: { "content-type": "application/atom+xml" }, body: ID_LIST } : undefined));
-  await ingestBatch(t.test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
-  const ada = await addSubscriber(t.test.db, { email: "ada@example.org", topics: ["agents"], source: "cli" }, new Date());
-  subscriberId = ada.id;
-  token = signToken(TEST_SECRET, "manage", { subscriberId, tokenVersion: 1 }, new Date());
+  ({ subscriberId, token } = await addSampleReader(t));
 });
 afterAll(async () => {
   await t.close();

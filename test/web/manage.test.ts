@@ -1,11 +1,8 @@
 // The manage page and the preferences API against the real app and database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SAMPLE_FILES } from "../../src/demo.ts";
-import { ingestBatch } from "../../src/sources/ingest.ts";
-import { createJsonFileSource } from "../../src/sources/json-file.ts";
-import { addSubscriber, hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { hashAddress } from "../../src/subscriptions/subscriptions.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
-import { openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
+import { addSampleReader, openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
 
 let t: TestApp;
 let token: string;
@@ -13,10 +10,7 @@ let subscriberId: number;
 
 beforeAll(async () => {
   t = await startTestApp();
-  await ingestBatch(t.test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
-  const ada = await addSubscriber(t.test.db, { email: "ada@example.org", topics: ["agents"], source: "cli" }, new Date());
-  subscriberId = ada.id;
-  token = signToken(TEST_SECRET, "manage", { subscriberId, tokenVersion: 1 }, new Date());
+  ({ subscriberId, token } = await addSampleReader(t));
 });
 afterAll(async () => {
   await t.close();
