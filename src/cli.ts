@@ -340,7 +340,7 @@ const REPORTED_OUTCOMES = 1000;
 
 program
   .command("run")
-  .description("run the daily digest now: match, render, send and record")
+  .description("send the digests due on a day now (default: today, UTC): plan, match, render, send and record, without the queue")
   .option("--date <YYYY-MM-DD>", "digest date (default: today, UTC)", day)
   .option("--dry-run", "match and report only: send nothing, record nothing")
   .option("--json", "print the report as JSON (per subscriber: picked paper ids in order, scores, reasons)")

@@ -7,9 +7,12 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
   const shown = options.picksShown ?? 10;
   const lines: string[] = [];
   const mode = report.dryRun ? " (dry run: nothing sent or recorded)" : "";
-  lines.push(
-    `Digest ${report.digestKey}${mode}: ${report.candidatePapers} papers listed ${report.since}..${report.date} (each subscriber gets the days their cadence covers), ${report.distinctTopics} distinct topics`,
-  );
+  for (const digest of report.digests) {
+    lines.push(
+      `Digest ${digest.key}${mode}: ${digest.candidatePapers} papers listed ${digest.since}..${digest.until} (each subscriber gets the days their cadence covers), ${digest.distinctTopics} distinct topics`,
+    );
+  }
+  if (report.digests.length === 0) lines.push(`Digests of ${report.date}${mode}`);
   for (const outcome of report.outcomes) {
     const verb = { sent: "sent", planned: "would get", skipped: "skipped", failed: "FAILED", deferred: "deferred" }[outcome.status];
     const count = outcome.picks.length;
@@ -27,7 +30,7 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
   lines.push("");
   const before = describeEarlier(counts.alreadySent, counts.alreadySkipped);
   if (counts.due === 0 && before) {
-    lines.push(`Nothing new to send for ${report.digestKey}: ${before}.`);
+    lines.push(`Nothing new to send for ${report.date}: ${before}.`);
   } else {
     const planned = report.dryRun ? `would send ${counts.planned}, ` : `sent ${counts.sent}, `;
     lines.push(

@@ -1,88 +1,90 @@
-// Who is due for a digest: streamed in keyset pages so memory does not grow with the list.
+// The planner: who is due for which digest, streamed in keyset pages so memory
+// does not grow with the list, and cut into batches. `tick` enqueues the batches
+// for the workers; `paperboy run` and the demo process them inline (run-digest.ts).
 import { sql, type Db } from "../db/client.ts";
-import type { TopicSpec } from "../matching/topics.ts";
 import { reopenedSql } from "../delivery/ledger.ts";
-import { loadActiveSubscribers, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
-import { dayStart } from "../days.ts";
 import { digestKeySql } from "./digest-key.ts";
 
-export type DueSubscriber = SubscriberWithTopics;
-
 const PAGE_SIZE = 500;
+export const BATCH_SIZE = 200;
 
-/** No ledger row closes the digest of subscriber `k.id` under `k.digest_key` ($1 = now). */
-const OPEN_SQL = `NOT EXISTS (
-  SELECT 1 FROM "Delivery" d
-  WHERE d."subscriberId" = k.id AND d."digestKey" = k.digest_key AND NOT ${reopenedSql("d", "$1")})`;
-
+/** One subscriber due for one digest; `day` is their local date. */
 export type DueEntry = { id: number; digestKey: string; day: string };
 
+/** Subscribers (by id) due for the same digest key; `day` is their local date. */
+export type DigestBatch = { digestKey: string; day: string; ids: number[]; runId?: number };
+
+/** One page of the plan: who is due, and how many subscribers scheduled for a digest already have it closed in the ledger, by the closing row's status. */
+export type DuePage = { due: DueEntry[]; closed: { sent: number; skipped: number; other: number } };
+
+export type PlanOptions = {
+  now: Date;
+  /**
+   * Plan the digests of this local day for everyone, as at its end (so every
+   * send hour has passed): `paperboy run --date` and the demo. Without it each
+   * subscriber's local time at `now` decides.
+   */
+  day?: string;
+  /** Only these addresses (the demo). */
+  onlyEmails?: string[];
+};
+
 /**
- * Subscribers due at `now`, each with their digest key, computed in their own
- * time zone by PostgreSQL: active; local hour at or past their send hour; cadence
- * includes their local today (weekdays: Mon–Fri; weekly: once per ISO week); not
- * paused; digest not final in the ledger. Keys are `daily:<local date>` and
- * `weekly:<ISO week>`, so a DST change can neither skip nor repeat a day, and a
- * tick after downtime catches up today's digest. Read-only.
+ * Subscribers due, each with their digest key, computed in their own time zone
+ * by PostgreSQL: active; local hour at or past their send hour; cadence includes
+ * their local day (weekdays: Mon–Fri; weekly: once per ISO week); not paused;
+ * digest not closed in the ledger (see reopenedSql). Keys are `daily:<local
+ * date>` and `weekly:<ISO week>`, so a DST change can neither skip nor repeat a
+ * day, and a tick after downtime catches up today's digest. Read-only.
  */
-export async function* findDueByLocalTime(db: Db, now: Date, pageSize = PAGE_SIZE): AsyncGenerator<DueEntry[]> {
+export async function* findDue(db: Db, options: PlanOptions, pageSize = PAGE_SIZE): AsyncGenerator<DuePage> {
   let after = 0;
   for (;;) {
-    const rows = await sql<{ id: number; digest_key: string; day: string; due: boolean }>(
+    const rows = await sql<{ id: number; digest_key: string; day: string; scheduled: boolean; closed: string | null }>(
       db,
       `WITH page AS (
-         SELECT id, cadence::text AS cadence, "sendHour", "pausedUntil", ($1::timestamptz AT TIME ZONE timezone) AS local
-         FROM "Subscriber" WHERE status = 'active' AND id > $2 ORDER BY id LIMIT $3
+         SELECT id, cadence::text AS cadence, "sendHour", "pausedUntil",
+                coalesce($4::date + time '23:59:59', $1::timestamptz AT TIME ZONE timezone) AS local
+         FROM "Subscriber"
+         WHERE status = 'active' AND id > $2 AND ($5::text[] IS NULL OR email = ANY($5::text[]))
+         ORDER BY id LIMIT $3
        ), k AS (
          SELECT page.*, ${digestKeySql("cadence", "local")} AS digest_key FROM page
        )
        SELECT id, digest_key, to_char(local, 'YYYY-MM-DD') AS day,
               (extract(hour FROM local) >= "sendHour"
                AND (cadence <> 'weekdays' OR extract(isodow FROM local) <= 5)
-               AND ("pausedUntil" IS NULL OR "pausedUntil" <= local::date)
-               AND ${OPEN_SQL}) AS due
+               AND ("pausedUntil" IS NULL OR "pausedUntil" <= local::date)) AS scheduled,
+              (SELECT d.status::text FROM "Delivery" d
+               WHERE d."subscriberId" = k.id AND d."digestKey" = k.digest_key AND NOT ${reopenedSql("d", "$1")}) AS closed
        FROM k ORDER BY id`,
-      [now, after, pageSize],
+      [options.now, after, pageSize, options.day ?? null, options.onlyEmails ?? null],
     );
     if (rows.length === 0) return;
-    const due = rows.filter((row) => row.due).map((row) => ({ id: row.id, digestKey: row.digest_key, day: row.day }));
-    if (due.length > 0) yield due;
+    const page: DuePage = { due: [], closed: { sent: 0, skipped: 0, other: 0 } };
+    for (const row of rows) {
+      if (!row.scheduled) continue;
+      if (row.closed === null) page.due.push({ id: row.id, digestKey: row.digest_key, day: row.day });
+      else if (row.closed === "sent" || row.closed === "skipped") page.closed[row.closed]++;
+      else page.closed.other++;
+    }
+    yield page;
     after = rows.at(-1)?.id ?? after;
     if (rows.length < pageSize) return;
   }
 }
 
-/**
- * Active subscribers, not paused on `day`, whose digest `digestKey` is still open
- * in the ledger (one digest date for everyone, as `paperboy run --date` sends it),
- * optionally only those with the given addresses. Read-only.
- */
-export async function* findDueSubscribers(
-  db: Db,
-  { digestKey, day, now, onlyEmails }: { digestKey: string; day: string; now: Date; onlyEmails?: string[] },
-  pageSize = PAGE_SIZE,
-): AsyncGenerator<DueSubscriber[]> {
-  let after = 0;
-  for (;;) {
-    const rows = await sql<{ id: number; due: boolean }>(
-      db,
-      `WITH k AS (
-         SELECT id, $2::text AS digest_key, "pausedUntil" FROM "Subscriber"
-         WHERE status = 'active' AND id > $3 AND ($5::text[] IS NULL OR email = ANY($5::text[])) ORDER BY id LIMIT $4
-       )
-       SELECT id, (("pausedUntil" IS NULL OR "pausedUntil" <= $6::timestamp) AND ${OPEN_SQL}) AS due FROM k ORDER BY id`,
-      [now, digestKey, after, pageSize, onlyEmails ?? null, dayStart(day)],
-    );
-    if (rows.length === 0) return;
-    const due = rows.filter((row) => row.due).map((row) => row.id);
-    if (due.length > 0) yield await loadActiveSubscribers(db, due);
-    after = rows.at(-1)?.id ?? after;
-    if (rows.length < pageSize) return;
+/** Cuts a page of due subscribers into batches of at most BATCH_SIZE with one digest key each, in order. */
+export function toBatches(due: DueEntry[], runId?: number): DigestBatch[] {
+  const byKey = new Map<string, { day: string; ids: number[] }>();
+  for (const entry of due) {
+    const group = byKey.get(entry.digestKey) ?? { day: entry.day, ids: [] };
+    group.ids.push(entry.id);
+    byKey.set(entry.digestKey, group);
   }
-}
-
-/** Distinct topics followed by at least one active subscriber. */
-export async function findActiveTopics(db: Db): Promise<TopicSpec[]> {
-  const rows = await db.topic.findMany({ where: { subscribers: { some: { subscriber: { status: "active" } } } }, select: { kind: true, query: true } });
-  return rows.map((row) => ({ kind: row.kind as TopicSpec["kind"], query: row.query }));
+  const batches: DigestBatch[] = [];
+  for (const [digestKey, group] of byKey) {
+    for (let i = 0; i < group.ids.length; i += BATCH_SIZE) batches.push({ digestKey, day: group.day, ids: group.ids.slice(i, i + BATCH_SIZE), runId });
+  }
+  return batches;
 }

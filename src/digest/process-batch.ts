@@ -8,13 +8,14 @@ import { describeDenseFallback } from "./dense-matching.ts";
 import { parseDigestKey } from "./digest-key.ts";
 import { batchWindow } from "./window.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
+import type { DigestBatch } from "./plan.ts";
 import type { RunDeps } from "./run-deps.ts";
-
-/** Subscribers (by id) due for one digest key; `day` is their local date. */
-export type DigestBatch = { digestKey: string; day: string; ids: number[]; runId?: number };
 
 /** embeddings: set when they are configured but were not used ("embeddings unavailable (…): lexical ranking used"). */
 export type BatchResult = Record<SubscriberOutcome["status"] | "suppressed", number> & { possibleDuplicates: number; embeddings?: string };
+
+/** What `paperboy run` reports besides the counts: each subscriber's outcome, the candidate set, and why sending stopped (the relay refused everyone). */
+export type BatchDetail = { outcomes: SubscriberOutcome[]; candidates: Candidates; relayRefused?: string };
 
 const CANDIDATES_TTL_MS = 5 * 60 * 1000;
 
@@ -24,12 +25,13 @@ export type CandidateCache = Map<string, { candidates: Candidates; loadedAt: num
 /**
  * Sends the batch's digests: re-reads the subscribers (only those still active),
  * loads (or reuses) the day's candidate papers and delivers under the ledger.
- * Safe to run twice or concurrently: the ledger claim decides who sends.
+ * Safe to run twice or concurrently: the ledger claim decides who sends. With
+ * `dryRun` it plans and picks only, writing nothing.
  */
-export async function processBatch(deps: RunDeps & DeliveryOptions, batch: DigestBatch, cache: CandidateCache = new Map()): Promise<BatchResult> {
+export async function processBatch(deps: RunDeps & DeliveryOptions, batch: DigestBatch, cache: CandidateCache = new Map(), options: { dryRun?: boolean } = {}): Promise<BatchResult & BatchDetail> {
   const subscribers = await loadActiveSubscribers(deps.db, batch.ids);
   const active = new Set(subscribers.map((subscriber) => subscriber.id));
-  await releaseQueued(deps.db, { digestKey: batch.digestKey, ids: batch.ids.filter((id) => !active.has(id)) }, deps.now(), "subscriber is no longer active");
+  if (!options.dryRun) await releaseQueued(deps.db, { digestKey: batch.digestKey, ids: batch.ids.filter((id) => !active.has(id)) }, deps.now(), "subscriber is no longer active");
   const now = deps.now().getTime();
   const cacheKey = `${batch.digestKey}|${batch.day}`;
   let cached = cache.get(cacheKey);
@@ -38,8 +40,8 @@ export async function processBatch(deps: RunDeps & DeliveryOptions, batch: Diges
     cached = { candidates: await loadCandidates(deps.db, window, [], deps.embedder), loadedAt: now };
     cache.set(cacheKey, cached);
   }
-  const { outcomes, suppressed } = await deliverPage(deps, subscribers, { candidates: cached.candidates, digestKey: batch.digestKey, runId: batch.runId });
-  const result: BatchResult = { sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, suppressed, possibleDuplicates: 0 };
+  const { outcomes, suppressed, relayRefused } = await deliverPage(deps, subscribers, { candidates: cached.candidates, digestKey: batch.digestKey, runId: batch.runId, dryRun: options.dryRun });
+  const result: BatchResult & BatchDetail = { sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, suppressed, possibleDuplicates: 0, outcomes, candidates: cached.candidates, relayRefused };
   for (const outcome of outcomes) {
     result[outcome.status]++;
     if (outcome.possibleDuplicate) result.possibleDuplicates++;
@@ -47,6 +49,11 @@ export async function processBatch(deps: RunDeps & DeliveryOptions, batch: Diges
   const fallback = describeDenseFallback(cached.candidates);
   if (fallback) result.embeddings = fallback;
   return result;
+}
+
+/** The counts of a batch's result, as a worker logs and pg-boss stores them. */
+export function batchCounts({ outcomes: _o, candidates: _c, relayRefused: _r, ...counts }: BatchResult & BatchDetail): BatchResult {
+  return counts;
 }
 
 /** Papers ingested since the candidates were loaded: a skip from stale candidates would be reopened at once. */

@@ -4,7 +4,8 @@ import PgBoss from "pg-boss";
 import { createOutageReporter, isDatabaseUnreachable } from "../db/unreachable.ts";
 import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
-import { batchJobId, processBatch, type CandidateCache, type DigestBatch } from "./process-batch.ts";
+import { batchCounts, batchJobId, processBatch, type CandidateCache } from "./process-batch.ts";
+import type { DigestBatch } from "./plan.ts";
 import type { DeliveryOptions } from "./deliver-page.ts";
 import type { RunDeps } from "./run-deps.ts";
 
@@ -45,7 +46,7 @@ export async function startQueue(databaseUrl: string, log: Log): Promise<Queue> 
         const id: string = await boss.work<DigestBatch>(DIGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
           if (!job) return;
           try {
-            const result = await processBatch(deps, job.data, cache);
+            const result = batchCounts(await processBatch(deps, job.data, cache));
             deps.log.info(`batch ${job.data.digestKey} (${job.data.ids.length} subscribers): ${JSON.stringify(result)}`);
             setImmediate(() => boss.notifyWorker(id));
             return result;

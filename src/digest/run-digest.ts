@@ -1,21 +1,20 @@
-// One digest run for one date: match every due subscriber's topics against the
-// date's papers, send each digest under the ledger, and report what happened.
+// `paperboy run` and the demo: the planner's digests for one day, processed
+// inline — the same plan → batch → send path as tick and the workers, without
+// pg-boss — and reported per subscriber.
 import { describeError } from "../errors.ts";
-import { loadCandidates } from "./candidates.ts";
-import { describeDenseFallback } from "./dense-matching.ts";
 import { parseDay } from "../days.ts";
-import { digestKeyFor } from "./digest-key.ts";
-import { runOwner } from "./run-owner.ts";
-import { batchWindow } from "./window.ts";
+import { queueDeliveries } from "../delivery/ledger.ts";
 import { createRefusalGuard } from "../delivery/refusal-guard.ts";
-import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
-import { findActiveTopics, findDueSubscribers } from "./plan.ts";
+import type { SubscriberOutcome } from "./deliver-page.ts";
+import { findDue, toBatches } from "./plan.ts";
+import { processBatch, type CandidateCache } from "./process-batch.ts";
+import { runOwner } from "./run-owner.ts";
 import type { RunDeps } from "./run-deps.ts";
 
 export type { SubscriberOutcome };
 
 export type RunOptions = {
-  /** YYYY-MM-DD */
+  /** YYYY-MM-DD: the local day whose digests are sent, for every subscriber whatever their zone and send hour. */
   date: string;
   /** Plan and match only: no email, no ledger rows, no run row. */
   dryRun?: boolean;
@@ -31,11 +30,9 @@ export type RunOptions = {
 export type RunReport = {
   runId?: number;
   date: string;
-  digestKey: string;
   dryRun: boolean;
-  since: string;
-  candidatePapers: number;
-  distinctTopics: number;
+  /** One per digest key planned (daily and weekday subscribers share `daily:<date>`, weekly ones get `weekly:<ISO week>`): the listing days its papers came from. */
+  digests: Array<{ key: string; since: string; until: string; candidatePapers: number; distinctTopics: number }>;
   /** alreadySent / alreadySkipped: digests closed in the ledger before this run (skips stay closed until new papers arrive). */
   counts: { due: number; sent: number; skipped: number; failed: number; planned: number; deferred: number; alreadySent: number; alreadySkipped: number; suppressed: number };
   outcomes: SubscriberOutcome[];
@@ -50,71 +47,71 @@ export type RunReport = {
 };
 
 /**
- * Runs the digest for `date`. Safe to run again: subscribers whose digest is in
- * the ledger are not planned again. Send failures are recorded per subscriber and
- * never abort the run.
+ * Sends the digests the planner finds due on `date` (each subscriber's cadence
+ * decides their key and window; weekday subscribers have none on a weekend).
+ * Safe to run again: digests closed in the ledger are not planned again. Send
+ * failures are recorded per subscriber and never abort the run.
  */
 export async function runDigest(deps: RunDeps, options: RunOptions): Promise<RunReport> {
-  const { db, log } = deps;
+  const { db } = deps;
   const started = deps.now();
   const date = parseDay(options.date);
-  const digestKey = digestKeyFor("daily", date);
   const dryRun = options.dryRun ?? false;
-
-  const topics = await findActiveTopics(db);
-  // Each subscriber's own window (their cadence, their previous digest) is cut from the widest.
-  const candidates = await loadCandidates(db, batchWindow("weekly", date, deps.lookbackDays), topics, deps.embedder);
-  const only = options.onlyEmails ? { subscriber: { email: { in: options.onlyEmails } } } : {};
-  const alreadySent = await db.delivery.count({ where: { digestKey, status: "sent", ...only } });
-  // A skip that papers ingested since have reopened is planned again below, so it is not counted here.
-  const alreadySkipped = await db.delivery.count({ where: { digestKey, status: "skipped", OR: [{ papersUpTo: null }, { papersUpTo: { gte: candidates.newestPaperId } }], ...only } });
   const run = dryRun ? undefined : await db.run.create({ data: { kind: options.kind ?? "manual", digestDate: date, startedAt: started, ...runOwner() } });
-  log.debug(`Digest ${digestKey}: ${candidates.papers.size} papers featured ${candidates.since}..${date}, ${candidates.compiled.size} distinct topics`);
-
   const report: RunReport = {
     runId: run?.id,
     date,
-    digestKey,
     dryRun,
-    since: candidates.since,
-    candidatePapers: candidates.papers.size,
-    distinctTopics: candidates.compiled.size,
-    counts: { due: 0, sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, alreadySent, alreadySkipped, suppressed: 0 },
+    digests: [],
+    counts: { due: 0, sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, alreadySent: 0, alreadySkipped: 0, suppressed: 0 },
     outcomes: [],
     outcomesOmitted: 0,
     mailer: deps.mailer.description,
     durationMs: 0,
   };
-
-  // One guard for the whole run, so a streak of refusals is seen across pages.
-  const refusals = createRefusalGuard();
+  // One guard and one candidate set per key for the whole run, so a streak of refusals is seen across batches.
+  const batchDeps = { ...deps, refusals: createRefusalGuard() };
+  const cache: CandidateCache = new Map();
   try {
-    for await (const page of findDueSubscribers(db, { digestKey, day: date, now: started, onlyEmails: options.onlyEmails })) {
-      const { outcomes, suppressed, relayRefused } = await deliverPage({ ...deps, refusals }, page, { candidates, digestKey, runId: run?.id, dryRun });
-      report.counts.suppressed += suppressed;
-      for (const outcome of outcomes) {
-        report.counts.due++;
-        report.counts[outcome.status]++;
-        if (report.outcomes.length < (options.maxOutcomes ?? Infinity)) report.outcomes.push(outcome);
-        else report.outcomesOmitted++;
-      }
-      options.onProgress?.(report.counts.due);
-      if (relayRefused) {
-        // The remaining pages are not even loaded: they have no ledger rows and are planned again next run.
-        report.alert = `Run stopped: ${relayRefused}. Fix the relay: the next run sends to everyone not sent yet (the refused ones once their retry is due, in about 5 minutes).`;
-        break;
+    pages: for await (const page of findDue(db, { now: started, day: date, onlyEmails: options.onlyEmails })) {
+      report.counts.alreadySent += page.closed.sent;
+      report.counts.alreadySkipped += page.closed.skipped;
+      for (const planned of toBatches(page.due, run?.id)) {
+        // As a tick does: the ledger decides who is queued (a tick's worker may hold some of them already).
+        const ids = dryRun ? planned.ids : await queueDeliveries(db, planned, started);
+        if (ids.length === 0) continue;
+        const result = await processBatch(batchDeps, { ...planned, ids }, cache, { dryRun });
+        addBatch(report, planned.digestKey, result, options.maxOutcomes ?? Infinity);
+        options.onProgress?.(report.counts.due);
+        if (result.relayRefused) {
+          // The remaining batches are not even queued: they have no ledger rows and are planned again next run.
+          report.alert = `Run stopped: ${result.relayRefused}. Fix the relay: the next run sends to everyone not sent yet (the refused ones once their retry is due, in about 5 minutes).`;
+          break pages;
+        }
       }
     }
   } catch (error) {
-    report.embeddings = describeDenseFallback(candidates);
     // What was sent is in the ledger; record how far the run got, then let the caller see the failure.
     await finishRun(deps, run?.id, report, started, describeError(error)).catch(() => {});
     throw error;
   }
-  // Set after the pages: a topic embedded for a page may be where the server failed.
-  report.embeddings = describeDenseFallback(candidates);
   await finishRun(deps, run?.id, report, started);
   return report;
+}
+
+function addBatch(report: RunReport, key: string, result: Awaited<ReturnType<typeof processBatch>>, maxOutcomes: number): void {
+  const { candidates } = result;
+  const digest = report.digests.find((entry) => entry.key === key);
+  if (digest) digest.distinctTopics = candidates.compiled.size;
+  else report.digests.push({ key, since: candidates.since, until: candidates.date, candidatePapers: candidates.papers.size, distinctTopics: candidates.compiled.size });
+  report.counts.suppressed += result.suppressed;
+  report.embeddings ??= result.embeddings;
+  for (const outcome of result.outcomes) {
+    report.counts.due++;
+    report.counts[outcome.status]++;
+    if (report.outcomes.length < maxOutcomes) report.outcomes.push(outcome);
+    else report.outcomesOmitted++;
+  }
 }
 
 async function finishRun(deps: RunDeps, runId: number | undefined, report: RunReport, started: Date, error?: string): Promise<void> {

@@ -8,11 +8,8 @@ import type { Embedder } from "../matching/embedder.ts";
 import { ingestBatch } from "../sources/ingest.ts";
 import type { Source } from "../sources/source.ts";
 import { queueDeliveries } from "../delivery/ledger.ts";
-import { findDueByLocalTime } from "./plan.ts";
+import { findDue, toBatches, type DigestBatch } from "./plan.ts";
 import { closeDeadRuns, runOwner } from "./run-owner.ts";
-import type { DigestBatch } from "./process-batch.ts";
-
-export const BATCH_SIZE = 200;
 
 export type TickDeps = {
   db: Db;
@@ -54,24 +51,15 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
   let batches = 0;
   let enqueued = 0;
   let alreadyQueued = 0;
-  for await (const page of findDueByLocalTime(deps.db, started)) {
-    due += page.length;
-    const byKey = new Map<string, { day: string; ids: number[] }>();
-    for (const entry of page) {
-      const group = byKey.get(entry.digestKey) ?? { day: entry.day, ids: [] };
-      group.ids.push(entry.id);
-      byKey.set(entry.digestKey, group);
-    }
-    for (const [digestKey, group] of byKey) {
-      for (let i = 0; i < group.ids.length; i += BATCH_SIZE) {
-        // The ledger decides who is queued: another scheduler may have queued some of them a moment ago.
-        const slice = group.ids.slice(i, i + BATCH_SIZE);
-        const ids = await queueDeliveries(deps.db, { digestKey, ids: slice, runId: run.id }, started);
-        alreadyQueued += slice.length - ids.length;
-        if (ids.length === 0) continue;
-        batches++;
-        if (await deps.enqueue({ digestKey, day: group.day, ids, runId: run.id })) enqueued++;
-      }
+  for await (const page of findDue(deps.db, { now: started })) {
+    due += page.due.length;
+    for (const batch of toBatches(page.due, run.id)) {
+      // The ledger decides who is queued: another scheduler may have queued some of them a moment ago.
+      const ids = await queueDeliveries(deps.db, batch, started);
+      alreadyQueued += batch.ids.length - ids.length;
+      if (ids.length === 0) continue;
+      batches++;
+      if (await deps.enqueue({ ...batch, ids })) enqueued++;
     }
   }
   const report: TickReport = { runId: run.id, ingest, due, batches, enqueued, alreadyQueued, durationMs: deps.now().getTime() - started.getTime() };

@@ -12,7 +12,7 @@ import { composeDigest } from "../../src/digest/compose-digest.ts";
 import { loadPageState } from "../../src/digest/deliver-page.ts";
 import type { Cadence } from "../../src/digest/digest-key.ts";
 import { batchWindow, digestWindow } from "../../src/digest/window.ts";
-import { findDueByLocalTime, type DueEntry } from "../../src/digest/plan.ts";
+import { findDue, toBatches, type DueEntry } from "../../src/digest/plan.ts";
 import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
 import { silentLog } from "../../src/log.ts";
 import { loadTemplates, type Templates } from "../../src/rendering/templates.ts";
@@ -38,14 +38,14 @@ async function timed<T>(call: () => Promise<T>): Promise<T> {
 
 /** Due pages with their subscribers and page state loaded; the next page is fetched while the caller works on this one. */
 async function* prefetchedPages(candidates: Candidates) {
-  const pages = findDueByLocalTime(db, BENCH_NOW);
+  const pages = findDue(db, { now: BENCH_NOW });
   const load = async () => {
     const next = await timed(() => pages.next());
     if (next.done) return undefined;
     const subscribers = await timed(() =>
       loadActiveSubscribers(
         db,
-        next.value.map((entry: DueEntry) => entry.id),
+        next.value.due.map((entry: DueEntry) => entry.id),
       ),
     );
     const state = await timed(() => loadPageState(db, subscribers, candidates, `daily:${BENCH_DAY}`));
@@ -124,10 +124,8 @@ async function delivery() {
   };
   let cpu = process.cpuUsage();
   let postgres = postgresCpuMs();
-  for await (const page of findDueByLocalTime(db, BENCH_NOW)) {
-    const byKey = new Map<string, number[]>();
-    for (const entry of page) byKey.set(entry.digestKey, [...(byKey.get(entry.digestKey) ?? []), entry.id]);
-    for (const [digestKey, ids] of byKey) sent += (await processBatch(deps, { digestKey, day: digestKey.slice(6), ids }, cache)).sent;
+  for await (const page of findDue(db, { now: BENCH_NOW })) {
+    for (const batch of toBatches(page.due)) sent += (await processBatch(deps, batch, cache)).sent;
     progress(sent);
   }
   const e2eSeconds = (performance.now() - started) / 1000;

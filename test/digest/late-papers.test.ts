@@ -62,7 +62,7 @@ describe("paperboy run --date before the day's papers are in", () => {
     expect(early.outcomes[0]?.reason).toBe("no papers were featured from 2026-05-13 to 2026-05-14");
     const again = await runDigest(deps, { date: "2026-05-14" });
     expect(again.counts).toMatchObject({ due: 0, alreadySent: 0, alreadySkipped: 2 });
-    expect(formatRunReport(again)).toContain("Nothing new to send for daily:2026-05-14: 2 subscribers were skipped (nothing to send, and no papers have been ingested since).");
+    expect(formatRunReport(again)).toContain("Nothing new to send for 2026-05-14: 2 subscribers were skipped (nothing to send, and no papers have been ingested since).");
     expect(formatRunReport(again)).not.toMatch(/already sent/);
 
     await ingest(SAMPLE_FILES);
@@ -73,7 +73,7 @@ describe("paperboy run --date before the day's papers are in", () => {
 
     const last = await runDigest(deps, { date: "2026-05-14" });
     expect(last.counts).toMatchObject({ due: 0, alreadySent: 1, alreadySkipped: 1 });
-    expect(formatRunReport(last)).toContain("Nothing new to send for daily:2026-05-14: 1 subscriber was already sent it; 1 was skipped");
+    expect(formatRunReport(last)).toContain("Nothing new to send for 2026-05-14: 1 subscriber was already sent it; 1 was skipped");
     expect(mailsTo("ada@example.org")).toBe(1);
   });
 });

@@ -2,8 +2,8 @@
 // digest per local day at their hour, across time zones and DST changes, and two
 // schedulers racing send nothing twice. Ticks are called directly; no sleeps.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findDueByLocalTime } from "../../src/digest/plan.ts";
-import { processBatch, type CandidateCache, type DigestBatch } from "../../src/digest/process-batch.ts";
+import { findDue, type DigestBatch } from "../../src/digest/plan.ts";
+import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
 import { startQueue } from "../../src/digest/queue.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
@@ -139,8 +139,8 @@ describe("cadence and pause", () => {
 
   const due = async (iso: string) => {
     const entries: Array<{ email: string; key: string }> = [];
-    for await (const page of findDueByLocalTime(world.test.db, new Date(iso))) {
-      for (const entry of page) entries.push({ email: (await world.test.db.subscriber.findUniqueOrThrow({ where: { id: entry.id } })).email, key: entry.digestKey });
+    for await (const page of findDue(world.test.db, { now: new Date(iso) })) {
+      for (const entry of page.due) entries.push({ email: (await world.test.db.subscriber.findUniqueOrThrow({ where: { id: entry.id } })).email, key: entry.digestKey });
     }
     return entries.sort((a, b) => a.email.localeCompare(b.email));
   };

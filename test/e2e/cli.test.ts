@@ -47,7 +47,7 @@ describe("paperboy CLI", () => {
     const plan = await runCli(["run", "--date", "2026-05-14", "--dry-run", "--json"], env);
     expect(plan.code).toBe(0);
     const report = JSON.parse(plan.stdout);
-    expect(report).toMatchObject({ dryRun: true, digestKey: "daily:2026-05-14", counts: { planned: 1, sent: 0 } });
+    expect(report).toMatchObject({ dryRun: true, digests: [expect.objectContaining({ key: "daily:2026-05-14" })], counts: { planned: 1, sent: 0 } });
     expect(report.outcomes[0].picks).toHaveLength(3);
     expect(report.outcomes[0].picks[0]).toEqual({
       paperId: expect.any(Number),
@@ -75,7 +75,7 @@ describe("paperboy CLI", () => {
     expect(files.filter((file) => file.endsWith(".eml"))).toHaveLength(1);
     expect(files.filter((file) => file.endsWith(".html"))).toHaveLength(1);
     const again = await runCli(["run", "--date", "2026-05-14"], env);
-    expect(again.stdout).toContain("Nothing new to send for daily:2026-05-14: 1 subscriber was already sent it.");
+    expect(again.stdout).toContain("Nothing new to send for 2026-05-14: 1 subscriber was already sent it.");
   });
 
   it.each([

@@ -59,7 +59,7 @@ describe.skipIf(!isRoot)("paperboy demo as root in a folder only root can enter"
 
     const second = await runCli(["demo"], {}, { cwd: project, bin });
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toContain("Nothing new to send for daily:2026-05-14: 4 subscribers were already sent it; 1 was skipped");
+    expect(second.stdout).toContain("Nothing new to send for 2026-05-14: 4 subscribers were already sent it; 1 was skipped");
     expect(await readlink(dataDir)).toBe(cluster);
 
     const reset = await runCli(["demo", "--reset"], {}, { cwd: project, bin });

@@ -40,7 +40,7 @@ describe("paperboy demo", () => {
 
     const second = await runCli(["demo"], env);
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain("Nothing new to send for daily:2026-05-14: 4 subscribers were already sent it; 1 was skipped (nothing to send, and no papers have been ingested since).");
+    expect(second.stdout).toContain("Nothing new to send for 2026-05-14: 4 subscribers were already sent it; 1 was skipped (nothing to send, and no papers have been ingested since).");
     expect((await readdir(outbox)).length).toBe(8);
 
     const reset = await runCli(["demo", "--reset"], env);

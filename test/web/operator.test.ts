@@ -1,7 +1,7 @@
 // Bounce/complaint webhooks and the run report, over HTTP against the real app.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDigest } from "../../src/digest/run-digest.ts";
-import { findDueByLocalTime } from "../../src/digest/plan.ts";
+import { findDue } from "../../src/digest/plan.ts";
 import { SAMPLE_FILES } from "../../src/demo.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
@@ -56,7 +56,7 @@ describe("POST /webhooks/bounce", () => {
 
   it("never plans a suppressed address again", async () => {
     const due: number[] = [];
-    for await (const page of findDueByLocalTime(t.test.db, new Date("2026-05-14T12:00:00Z"))) due.push(...page.map((entry) => entry.id));
+    for await (const page of findDue(t.test.db, { now: new Date("2026-05-14T12:00:00Z") })) due.push(...page.due.map((entry) => entry.id));
     const fine = await t.test.db.subscriber.findUniqueOrThrow({ where: { email: "fine@example.org" } });
     expect(due).toEqual([fine.id]);
   });
