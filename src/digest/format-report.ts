@@ -62,7 +62,9 @@ function capitalise(text: string): string {
 }
 
 type StoredReport = {
+  /** Runs before the planner was shared stored one key. */
   digestKey?: string;
+  digests?: Array<{ key: string }>;
   counts?: Partial<RunReport["counts"]>;
   ingest?: Array<Record<string, unknown>>;
   due?: number;
@@ -81,7 +83,8 @@ type StoredReport = {
 export function formatRunSummary(run: RunSummary): string {
   const report = (run.report ?? {}) as StoredReport;
   const took = run.durationMs !== null ? `${run.durationMs} ms` : run.state === "died" ? "died" : "running";
-  const what = report.digestKey ?? `day ${run.digestDate}`;
+  const keys = report.digests?.map((digest) => digest.key).join(", ") || report.digestKey;
+  const what = keys ?? `day ${run.digestDate}`;
   const d = run.deliveries;
   const counts = report.counts
     ? `sent ${report.counts.sent ?? 0}, skipped ${report.counts.skipped ?? 0}, failed ${report.counts.failed ?? 0}${report.counts.deferred ? `, deferred ${report.counts.deferred}` : ""}${run.dryRun ? " (dry run)" : ""}` +

@@ -77,7 +77,7 @@ describe("runs and preview after the demo", () => {
     expect(runs.code).toBe(0);
     const lines = runs.stdout.split("\n").filter((line) => line.startsWith("#"));
     expect(lines[0]).toMatch(/^#\d+ demo\s+daily:2026-05-14 .* sent 4, skipped 1, failed 0/);
-    expect(lines[1]).toMatch(/^#\d+ demo\s+daily:2026-05-14 .* sent 0, skipped 0, failed 0 \(before it: 4 already sent, 1 skipped\)/); // the second serve: all in the ledger
+    expect(lines[1]).toMatch(/^#\d+ demo\s+day 2026-05-14 .* sent 0, skipped 0, failed 0 \(before it: 4 already sent, 1 skipped\)/); // the second serve: all in the ledger
     // The first demo run's rows were deleted by --reset; its own report still says what it did.
     expect(lines[2]).toMatch(/^#\d+ demo\s+daily:2026-05-14 .* sent 4, skipped 1, failed 0/);
   });
