@@ -4,12 +4,12 @@ import { sql, type Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
 import { createRefusalGuard, type RefusalGuard } from "../delivery/refusal-guard.ts";
 import { recordSkipped, releaseQueued } from "../delivery/ledger.ts";
-import { undoStreakBounces } from "../delivery/undo-streak-bounces.ts";
 import { sendDigest } from "../delivery/send-digest.ts";
 import type { Profile } from "../matching/profile.ts";
 import { maskAddresses } from "../log.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { suppressAddress, undoStreakBounces } from "../subscriptions/suppress.ts";
 import { describePicks, explainEmpty, pickPapers, prepareTopics, type Candidates, type PickReport } from "./candidates.ts";
 import { embedTopics } from "./dense-matching.ts";
 import { composeDigest } from "./compose-digest.ts";
@@ -108,7 +108,8 @@ async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: Subscribe
   if (deps.refusals?.stopReason()) return { ...outcome, status: "deferred", reason: "sending stopped: the relay refused every recent recipient" };
 
   const message = composeDigest(deps.templates, deps.mail, subscriber, { key: job.digestKey, date: candidates.date, picks, papers: candidates.papers }, deps.now());
-  const delivered = await sendDigest(deps, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId, message, picks });
+  const suppressBounced = (address: string, reason: string) => suppressAddress(deps.db, address, "bounced", reason);
+  const delivered = await sendDigest({ ...deps, suppressBounced }, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId, message, picks });
   if (delivered.status === "sent" || delivered.status === "failed") deps.breaker?.record(delivered.status === "sent");
   if (delivered.status === "sent" || delivered.status === "failed")
     deps.refusals?.record(delivered.status === "failed" ? delivered.error : undefined, { subscriberId: subscriber.id, email: subscriber.email });

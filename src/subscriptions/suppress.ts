@@ -1,6 +1,7 @@
 // The suppression list: addresses (kept as hashes) that are never mailed again,
 // from hard bounces, complaints, repeated soft bounces or an operator.
-import type { Db } from "../db/client.ts";
+import { sql, type Db } from "../db/client.ts";
+import { RETRY_BASE_MS } from "../delivery/ledger.ts";
 import { hashAddress, normaliseEmail, type Tx } from "./subscriptions.ts";
 
 /** Soft bounces in a row after which an address is suppressed. */
@@ -45,4 +46,29 @@ export async function recordBounce(db: Db, report: { email: string; type: Bounce
   if ((updated[0]?.softBounces ?? 0) < SOFT_BOUNCE_LIMIT) return false;
   await suppressAddress(db, address, "bounced", `${SOFT_BOUNCE_LIMIT} soft bounces; last: ${reason}`);
   return true;
+}
+
+// When a relay answers "user unknown" to everyone, the hard bounces of that streak
+// were about the relay, not the addresses: take them back. The ledger rows are
+// turned in the same statement, so that the undo is atomic.
+/**
+ * Lifts the suppressions the streak's hard bounces wrote (recorded as lifted by
+ * "relay-wide refusal"), makes those subscribers active again, and turns their
+ * ledger rows into relay refusals retried like any other (all day). One statement; safe to run twice.
+ */
+export async function undoStreakBounces(db: Db, bounces: Array<{ subscriberId: number; email: string }>, digestKey: string, now: Date): Promise<void> {
+  if (bounces.length === 0) return;
+  await sql(
+    db,
+    `WITH bounced AS (SELECT unnest($1::int[]) AS id, unnest($2::text[]) AS hash),
+     lifted AS (
+       UPDATE "Suppression" SET "liftedAt" = $4, "liftedBy" = 'relay-wide refusal'
+       WHERE "addressHash" IN (SELECT hash FROM bounced) AND "liftedAt" IS NULL AND reason LIKE 'hard bounce:%'
+     ), restored AS (
+       UPDATE "Subscriber" SET status = 'active' WHERE id IN (SELECT id FROM bounced) AND status = 'bounced'
+     )
+     UPDATE "Delivery" SET "errorClass" = 'RELAY_REJECTED', "nextAttemptAt" = $5::timestamp, "updatedAt" = $4
+     WHERE "subscriberId" IN (SELECT id FROM bounced) AND "digestKey" = $3 AND status = 'failed' AND "errorClass" = 'RECIPIENT_REJECTED'`,
+    [bounces.map((bounce) => bounce.subscriberId), bounces.map((bounce) => hashAddress(bounce.email)), digestKey, now, new Date(now.getTime() + RETRY_BASE_MS)],
+  );
 }
