@@ -1,28 +1,27 @@
-// `paperboy` command line. Reads the environment (and ./.env) once, wires the
-// dependencies and maps errors to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
+// `paperboy` command line: the commands, over the dependencies main.ts wires,
+// and errors mapped to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
 // 4 some import rows rejected, or a seed file that cannot be read.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { toDay } from "./days.ts";
 import { readFile, writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { arxivCategories, checkEmailArguments, collectTopic, day, positiveInt, wholeNumber } from "./cli-arguments.ts";
-import { loadConfig, type Config } from "./config.ts";
-import { openContext, type AppContext } from "./context.ts";
+import type { Config } from "./config.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
 import { formatRunReport, formatRunSummary } from "./digest/format-report.ts";
 import { previewDigest } from "./digest/preview-digest.ts";
 import { runDigest } from "./digest/run-digest.ts";
 import { AppError, describeError, isAppError } from "./errors.ts";
-import { createLog, escapeControl, type Log } from "./log.ts";
+import { escapeControl, type Log } from "./log.ts";
 import { formatTopic } from "./matching/topics.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
-import { createConfiguredArxivLookup, createSources, type SourceSpec } from "./sources/configured.ts";
-import { serve } from "./web/serve.ts";
-import { DIGEST_QUEUE, startQueue } from "./digest/queue.ts";
+import { createSources, type SourceSpec } from "./sources/configured.ts";
+import { DIGEST_QUEUE } from "./digest/queue.ts";
 import { listRuns } from "./digest/runs.ts";
-import { configuredSources, startDigestService } from "./digest/service.ts";
-import { runTick } from "./digest/tick.ts";
+import type { RunDeps } from "./digest/run-deps.ts";
+import type { TickReport } from "./digest/tick.ts";
+import type { ArxivLookup } from "./sources/arxiv.ts";
 import { suppressAddress } from "./subscriptions/suppress.ts";
 import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
 import { deleteSubscriber } from "./subscriptions/leave.ts";
@@ -35,22 +34,28 @@ import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 const EXIT_SEND_FAILURES = 3;
 const EXIT_ROWS_REJECTED = 4;
 
-function readConfig(): Config {
-  if (existsSync(".env")) process.loadEnvFile(".env");
-  return loadConfig(process.env);
-}
+/** What a command runs with: main.ts builds it from the validated config. */
+export type AppContext = RunDeps & {
+  config: Config;
+  databaseUrl: string;
+  /** True when PAPERBOY_SECRET is unset and a generated local secret is used. */
+  secretIsGenerated: boolean;
+  close(): Promise<void>;
+};
 
-/** Opens the context, runs `action`, always closes (stopping an embedded database). */
-async function withContext<T>(action: (ctx: AppContext) => Promise<T>, override: Partial<Config> = {}): Promise<T> {
-  const config = { ...readConfig(), ...override };
-  const log = createLog(config.logLevel);
-  const ctx = await openContext(config, log);
-  try {
-    return await action(ctx);
-  } finally {
-    await ctx.close();
-  }
-}
+/** What main.ts wires for the commands. */
+export type Wiring = {
+  /** Opens the context (config from the environment, with `override`), runs `action`, always closes (stopping an embedded database). */
+  withContext<T>(action: (ctx: AppContext) => Promise<T>, override?: Partial<Config>): Promise<T>;
+  /** The web app, and unless `digests` is false the scheduler and queue workers, until SIGINT/SIGTERM. */
+  serve(ctx: AppContext, options?: { digests?: boolean }): Promise<void>;
+  /** `count` queue workers until SIGINT/SIGTERM. */
+  work(ctx: AppContext, count: number): Promise<void>;
+  /** One scheduler tick onto the queue. */
+  tick(ctx: AppContext): Promise<TickReport>;
+  /** arXiv lookups for like: topics, when PAPERBOY_SOURCES has an arXiv source. */
+  lookupArxiv(ctx: AppContext): ArxivLookup | undefined;
+};
 
 async function requireSubscriber(ctx: AppContext, email: string) {
   const address = normaliseEmail(email);
@@ -66,13 +71,6 @@ class SeedFileError extends AppError {
   }
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
-}
-
 function today(): string {
   return toDay(new Date());
 }
@@ -86,315 +84,316 @@ function printIngest(result: IngestResult, log: Log): void {
   else if (result.embeddings) log.info(`Embedded ${result.embeddings.embedded} papers`);
 }
 
-const program = new Command()
-  .name("paperboy")
-  .description("Mails subscribers a daily digest of new research papers matched to their topics.")
-  .version(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version)
-  .showHelpAfterError()
-  .exitOverride()
-  .hook("preAction", checkEmailArguments);
+function buildProgram(wiring: Wiring): Command {
+  const program = new Command()
+    .name("paperboy")
+    .description("Mails subscribers a daily digest of new research papers matched to their topics.")
+    .version(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version)
+    .showHelpAfterError()
+    .exitOverride()
+    .hook("preAction", checkEmailArguments);
 
-program
-  .command("serve")
-  .description("run the web app: subscribe, confirm, manage topics, unsubscribe, the JSON API")
-  .action(async () => {
-    await withContext(async (ctx) => {
-      if (ctx.secretIsGenerated) {
-        throw new AppError("CONFIG_INVALID", "PAPERBOY_SECRET must be set to serve (at least 32 characters, e.g. `openssl rand -base64 32`); only `paperboy demo --serve` runs without one");
-      }
-      await serve(ctx);
-    });
-  });
-
-program
-  .command("demo")
-  .description(`ingest the bundled sample of Hugging Face Daily Papers, add demo subscribers and mail the ${DEMO_DATE} digest to the outbox`)
-  .option("--reset", "delete the demo subscribers, their ledger rows and emails first, so the demo sends again")
-  .option("--serve", "then run the web app, so that the links in the demo emails work")
-  .action(async (options: { reset?: boolean; serve?: boolean }) => {
-    await withContext(
-      async (ctx) => {
-        const result = await runDemo(ctx, { reset: options.reset });
-        printIngest(result.ingest, ctx.log);
-        if (result.created > 0) ctx.log.info(`Created ${result.created} demo subscribers`);
-        console.log(formatRunReport(result.report));
-        if (result.report.counts.sent > 0) console.log(`\nEmails (.eml to import, .html to open in a browser): ${result.outbox}`);
-        else console.log(`\nRun \`npm run demo -- --reset\` to start the demo over. Earlier emails: ${result.outbox}`);
-        if (result.report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
-        // Only the web app: the scheduler would plan and mail this install's real subscribers too.
-        if (options.serve) await serve(ctx, { digests: false });
-      },
-      // The demo's addresses are examples: always the outbox; and no network sources.
-      { smtpUrl: undefined, sources: [] },
-    );
-  });
-
-program
-  .command("ingest")
-  .description("fetch and store papers: the Hugging Face Daily Papers API, arXiv listings, or saved API responses")
-  .addOption(new Option("--source <source>", "where from (default: file when --file is given, else hf)").choices(["hf", "arxiv", "file"]))
-  .option("--file <path...>", "JSON file(s) as returned by https://huggingface.co/api/daily_papers")
-  .option("--categories <cats>", "arXiv categories joined by +, e.g. cs.CL+cs.LG (default: from PAPERBOY_SOURCES, else cs.CL)", arxivCategories)
-  .option("--date <YYYY-MM-DD>", "listing day (default: today, UTC; for files: read from each entry)", day)
-  .action(async (options: { source?: string; file?: string[]; categories?: string[]; date?: string }, command: Command) => {
-    const source = options.source ?? (options.file ? "file" : "hf");
-    if (source === "file" && !options.file) command.error("error: --source file needs --file <path>");
-    if (source !== "file" && options.file) command.error(`error: --file reads saved responses; it cannot be combined with --source ${source}`);
-    await withContext(async (ctx) => {
-      const date = options.date ?? today();
-      const configured = ctx.config.sources.find((spec) => spec.kind === "arxiv");
-      const categories = options.categories ?? (configured?.kind === "arxiv" ? configured.categories : ["cs.CL"]);
-      const spec: SourceSpec = source === "file" ? { kind: "file", paths: options.file ?? [] } : source === "arxiv" ? { kind: "arxiv", categories } : { kind: "hf" };
-      const progress = (message: string) => ctx.log.info(`  … ${message}`);
-      const [built] =
-        source === "file" ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })] : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
-      printIngest(await ingestBatch(ctx.db, await built!.fetchPapers(), ctx.embedder), ctx.log);
-    });
-  });
-
-const subscribers = program.command("subscribers").description("manage subscribers");
-
-subscribers
-  .command("add <email>")
-  .description("add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic '\"mixture of experts\"'")
-  .option("--topic <topic>", 'a topic: words that must all appear, or a "quoted phrase" (repeatable)', collectTopic, [])
-  .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
-  .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it")
-  .action(async (email: string, options: { topic: string[]; maxPapers?: number; unsuppress?: boolean }) => {
-    await withContext(async (ctx) => {
-      const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
-      const suppression = options.unsuppress ? await findSuppression(ctx.db, normaliseEmail(email)) : undefined;
-      const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli", unsuppress: options.unsuppress }, ctx.now());
-      const likes = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
-      const unresolved: Array<{ entry: string; reason: string }> = [];
-      if (likes.length > 0) await resolvePapers({ db: ctx.db, lookupArxiv: createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log }) }, likes, unresolved);
-      for (const entry of unresolved) ctx.log.warn(`like:${entry.entry} matches nothing until its paper is ingested: ${entry.reason}`);
-      const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
-      if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${suppression.createdAt.toISOString().slice(0, 10)}: ${suppression.reason})`);
-      console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
-    });
-  });
-
-subscribers
-  .command("list")
-  .description("list subscribers and their topics")
-  .option("--json", "print JSON")
-  .action(async (options: { json?: boolean }) => {
-    await withContext(async (ctx) => {
-      const rows = await listSubscribers(ctx.db);
-      if (options.json) return console.log(JSON.stringify(rows, null, 2));
-      if (rows.length === 0) return console.log("No subscribers yet. Add one with: paperboy subscribers add <email> --topic <topic>");
-      for (const row of rows) {
-        const topics = row.topics.map(formatTopic).join(", ") || "(trending)";
-        console.log(`${String(row.id).padStart(5)}  ${row.status.padEnd(12)} ${row.email}  —  ${topics}`);
-      }
-    });
-  });
-
-subscribers
-  .command("show <email>")
-  .description("show one subscriber: preferences, topics and recent deliveries")
-  .action(async (email: string) => {
-    await withContext(async (ctx) => {
-      const subscriber = await requireSubscriber(ctx, email);
-      const prefs = readPreferences(subscriber);
-      const deliveries = await ctx.db.delivery.findMany({ where: { subscriberId: subscriber.id }, orderBy: { createdAt: "desc" }, take: 10 });
-      console.log(`${prefs.email} (id ${subscriber.id}) — ${prefs.status}`);
-      console.log(`  topics: ${subscriber.topics.map(formatTopic).join(", ") || "(trending)"}`);
-      console.log(`  ${prefs.cadence}, after ${prefs.sendHour}:00 ${prefs.timezone}, ${prefs.maxPapers} papers${prefs.pausedUntil ? `, paused until ${prefs.pausedUntil}` : ""}`);
-      for (const delivery of deliveries) {
-        console.log(`  ${delivery.digestKey}: ${delivery.status}${delivery.paperIds.length ? ` (${delivery.paperIds.length} papers)` : ""}${delivery.error ? ` — ${delivery.error}` : ""}`);
-      }
-    });
-  });
-
-subscribers
-  .command("remove <email>")
-  .description("delete a subscriber and everything stored about them")
-  .option("--suppress", "keep the address's hash on the suppression list so it is never mailed again")
-  .action(async (email: string, options: { suppress?: boolean }) => {
-    await withContext(async (ctx) => {
-      const subscriber = await requireSubscriber(ctx, email);
-      await deleteSubscriber(ctx.db, subscriber, { suppress: options.suppress ?? false });
-      console.log(`Removed ${subscriber.email}${options.suppress ? " and suppressed the address" : ""}`);
-    });
-  });
-
-subscribers
-  .command("import <csv>")
-  .description(
-    "add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, paused_until, status; exits 4 when rows were rejected",
-  )
-  .action(async (file: string) => {
-    const csv = await readFile(file, "utf8").catch((cause: unknown) => {
-      throw new AppError("INVALID_ARGUMENT", `cannot read ${file}: ${describeError(cause)}`);
-    });
-    await withContext(async (ctx) => {
-      const result = await importSubscribers(ctx.db, csv, ctx.now());
-      console.log(`Imported ${result.imported} ${result.imported === 1 ? "subscriber" : "subscribers"}; rejected ${result.rejected.length}`);
-      for (const reject of result.rejected) console.log(`  line ${reject.line}${reject.email ? ` (${reject.email})` : ""}: ${reject.reason}`);
-      if (result.rejected.length > 0) process.exitCode = EXIT_ROWS_REJECTED;
-    });
-  });
-
-subscribers
-  .command("seed <email> <file>")
-  .description(
-    `follow papers like those in a file: a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley) or a list of arXiv ids/URLs; each becomes a like: topic (at most ${MAX_PAPER_TOPICS}); papers not ingested yet are fetched from arXiv when PAPERBOY_SOURCES has an arXiv source; exits 4 when the file cannot be read`,
-  )
-  .action(async (email: string, file: string) => {
-    const text = await readFile(file, "utf8").catch((cause: unknown) => {
-      throw new SeedFileError(`cannot read ${file}: ${describeError(cause)}`);
-    });
-    await withContext(async (ctx) => {
-      const subscriber = await requireSubscriber(ctx, email);
-      const lookupArxiv = createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log });
-      const result = await seedTopics({ db: ctx.db, lookupArxiv }, subscriber, text).catch((error: unknown) => {
-        if (isAppError(error, "INVALID_ARGUMENT") && error.field === "file") throw new SeedFileError(`${file}: ${error.message}`);
-        throw error;
+  program
+    .command("serve")
+    .description("run the web app: subscribe, confirm, manage topics, unsubscribe, the JSON API")
+    .action(async () => {
+      await wiring.withContext(async (ctx) => {
+        if (ctx.secretIsGenerated) {
+          throw new AppError("CONFIG_INVALID", "PAPERBOY_SECRET must be set to serve (at least 32 characters, e.g. `openssl rand -base64 32`); only `paperboy demo --serve` runs without one");
+        }
+        await wiring.serve(ctx);
       });
-      console.log(formatSeedResult(result));
     });
-  });
 
-subscribers
-  .command("export")
-  .description("write all subscribers as CSV with every setting, in the columns import reads")
-  .option("--out <file>", "write to a file instead of stdout")
-  .action(async (options: { out?: string }) => {
-    await withContext(async (ctx) => {
-      const csv = await exportSubscribers(ctx.db);
-      if (options.out) await writeFile(options.out, csv);
-      else process.stdout.write(csv);
-    });
-  });
-
-program
-  .command("topics")
-  .description("topics")
-  .command("list")
-  .description("the most followed topics, with their number of active subscribers")
-  .option("--limit <n>", "how many", positiveInt, 20)
-  .action(async (options: { limit: number }) => {
-    await withContext(async (ctx) => {
-      const topics = await listPopularTopics(ctx.db, options.limit);
-      if (topics.length === 0) return console.log("No topics yet.");
-      for (const row of topics) console.log(`${String(row.subscribers).padStart(6)}  ${row.topic}`);
-    });
-  });
-
-program
-  .command("worker")
-  .description("process digest batches from the queue (run on as many machines as you like, same DATABASE_URL)")
-  .option("--count <n>", "workers in this process, 1–32 (default: PAPERBOY_WORKERS)", wholeNumber(1, 32))
-  .action(async (options: { count?: number }) => {
-    await withContext(async (ctx) => {
-      const service = await startDigestService(ctx, { scheduler: false, workers: options.count ?? Math.max(1, ctx.config.workers) });
-      ctx.log.info(`worker: processing ${DIGEST_QUEUE} with ${options.count ?? Math.max(1, ctx.config.workers)} workers; mail goes to ${ctx.mailer.description}`);
-      await untilSignal();
-      await service.stop();
-    });
-  });
-
-program
-  .command("tick")
-  .description("run one scheduler tick now: ingest PAPERBOY_SOURCES, enqueue everyone due; workers send")
-  .action(async () => {
-    await withContext(async (ctx) => {
-      const queue = await startQueue(ctx.databaseUrl, ctx.log);
-      try {
-        const report = await runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), embedder: ctx.embedder, enqueue: (batch) => queue.enqueue(batch) });
-        console.log(JSON.stringify(report, null, 2));
-      } finally {
-        await queue.stop();
-      }
-    });
-  });
-
-program
-  .command("suppress <email>")
-  .description("never mail this address again (keeps only its hash)")
-  .option("--reason <text>", "why", "operator")
-  .action(async (email: string, options: { reason: string }) => {
-    await withContext(async (ctx) => {
-      await suppressAddress(ctx.db, email, "unsubscribed", options.reason);
-      console.log(`Suppressed ${normaliseEmail(email)}`);
-    });
-  });
-
-program
-  .command("runs")
-  .description("the run report: ticks and runs with ingest, planned, sent, failed, skipped and possible duplicates")
-  .option("--last <n>", "how many", positiveInt, 10)
-  .option("--json", "print JSON")
-  .action(async (options: { last: number; json?: boolean }) => {
-    await withContext(async (ctx) => {
-      const runs = await listRuns(ctx.db, options.last);
-      if (options.json) return console.log(JSON.stringify(runs, null, 2));
-      console.log(runs.length === 0 ? "No runs yet." : runs.map(formatRunSummary).join("\n"));
-    });
-  });
-
-/** Subscribers listed one by one in `run`'s report; the rest are counted. */
-const REPORTED_OUTCOMES = 1000;
-
-program
-  .command("run")
-  .description("send the digests due on a day now (default: today, UTC): plan, match, render, send and record, without the queue")
-  .option("--date <YYYY-MM-DD>", "digest date (default: today, UTC)", day)
-  .option("--dry-run", "match and report only: send nothing, record nothing")
-  .option("--json", "print the report as JSON (per subscriber: picked paper ids in order, scores, reasons)")
-  .action(async (options: { date?: string; dryRun?: boolean; json?: boolean }) => {
-    await withContext(async (ctx) => {
-      const progress = startProgress("Sending digests", await ctx.db.subscriber.count({ where: { status: "active" } }), { quiet: Boolean(process.env.CI) });
-      const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update, maxOutcomes: options.json ? undefined : REPORTED_OUTCOMES }).finally(
-        progress.stop,
+  program
+    .command("demo")
+    .description(`ingest the bundled sample of Hugging Face Daily Papers, add demo subscribers and mail the ${DEMO_DATE} digest to the outbox`)
+    .option("--reset", "delete the demo subscribers, their ledger rows and emails first, so the demo sends again")
+    .option("--serve", "then run the web app, so that the links in the demo emails work")
+    .action(async (options: { reset?: boolean; serve?: boolean }) => {
+      await wiring.withContext(
+        async (ctx) => {
+          const result = await runDemo({ ...ctx, outboxDir: ctx.config.outboxDir }, { reset: options.reset });
+          printIngest(result.ingest, ctx.log);
+          if (result.created > 0) ctx.log.info(`Created ${result.created} demo subscribers`);
+          console.log(formatRunReport(result.report));
+          if (result.report.counts.sent > 0) console.log(`\nEmails (.eml to import, .html to open in a browser): ${result.outbox}`);
+          else console.log(`\nRun \`npm run demo -- --reset\` to start the demo over. Earlier emails: ${result.outbox}`);
+          if (result.report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
+          // Only the web app: the scheduler would plan and mail this install's real subscribers too.
+          if (options.serve) await wiring.serve(ctx, { digests: false });
+        },
+        // The demo's addresses are examples: always the outbox; and no network sources.
+        { smtpUrl: undefined, sources: [] },
       );
-      console.log(options.json ? JSON.stringify(report, null, 2) : formatRunReport(report));
-      if (report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
     });
-  });
 
-program
-  .command("preview <email>")
-  .description("render a subscriber's next digest (or the one of --date) without sending or recording it; a digest already sent is shown as sent")
-  .option("--date <YYYY-MM-DD>", "the subscriber's local digest date (default: their next digest)", day)
-  .addOption(new Option("--format <format>", "which part to render").choices(["text", "html"]).default("text"))
-  .option("--out <file>", "write the rendered part to a file instead of stdout")
-  .option("--json", "print the picks as JSON instead")
-  .action(async (email: string, options: { date?: string; format: string; out?: string; json?: boolean }) => {
-    await withContext(async (ctx) => {
-      const preview = await previewDigest(ctx, { email, date: options.date });
-      if (options.json) return console.log(JSON.stringify({ ...preview, message: undefined }, null, 2));
-      const head = preview.sentAt
-        ? `${preview.digestKey} was already sent to ${preview.email} at ${preview.sentAt}; this is what was sent.`
-        : `${preview.digestKey} for ${preview.email} (${preview.date}), from papers listed ${preview.window?.since} to ${preview.window?.until}; not sent.`;
-      if (!preview.message) return console.log(`${head}\nNo digest: nothing matched or everything was already sent.`);
-      const body = options.format === "html" ? preview.message.html : `Subject: ${preview.message.subject}\n\n${preview.message.text}`;
-      if (options.out) {
-        await writeFile(options.out, body);
-        console.log(`${head}\nWrote ${preview.picks.length} papers for ${preview.email} to ${options.out}`);
-      } else {
-        console.error(head);
-        console.log(body);
-      }
+  program
+    .command("ingest")
+    .description("fetch and store papers: the Hugging Face Daily Papers API, arXiv listings, or saved API responses")
+    .addOption(new Option("--source <source>", "where from (default: file when --file is given, else hf)").choices(["hf", "arxiv", "file"]))
+    .option("--file <path...>", "JSON file(s) as returned by https://huggingface.co/api/daily_papers")
+    .option("--categories <cats>", "arXiv categories joined by +, e.g. cs.CL+cs.LG (default: from PAPERBOY_SOURCES, else cs.CL)", arxivCategories)
+    .option("--date <YYYY-MM-DD>", "listing day (default: today, UTC; for files: read from each entry)", day)
+    .action(async (options: { source?: string; file?: string[]; categories?: string[]; date?: string }, command: Command) => {
+      const source = options.source ?? (options.file ? "file" : "hf");
+      if (source === "file" && !options.file) command.error("error: --source file needs --file <path>");
+      if (source !== "file" && options.file) command.error(`error: --file reads saved responses; it cannot be combined with --source ${source}`);
+      await wiring.withContext(async (ctx) => {
+        const date = options.date ?? today();
+        const configured = ctx.config.sources.find((spec) => spec.kind === "arxiv");
+        const categories = options.categories ?? (configured?.kind === "arxiv" ? configured.categories : ["cs.CL"]);
+        const spec: SourceSpec = source === "file" ? { kind: "file", paths: options.file ?? [] } : source === "arxiv" ? { kind: "arxiv", categories } : { kind: "hf" };
+        const progress = (message: string) => ctx.log.info(`  … ${message}`);
+        const [built] =
+          source === "file"
+            ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })]
+            : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
+        printIngest(await ingestBatch(ctx.db, await built!.fetchPapers(), ctx.embedder), ctx.log);
+      });
     });
-  });
 
-ignoreClosedOutput();
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  const code = (error as { code?: string }).code ?? "";
-  if (code.startsWith("commander.")) {
-    // commander has printed the problem; help and version exit 0.
-    process.exitCode = code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help" ? 0 : 2;
-  } else {
-    console.error(`error: ${isAppError(error) ? error.message : describeError(error)}`);
-    if (!isAppError(error) && process.env.PAPERBOY_LOG_LEVEL === "debug") console.error(error);
-    process.exitCode = error instanceof SeedFileError ? EXIT_ROWS_REJECTED : 1;
-  }
+  const subscribers = program.command("subscribers").description("manage subscribers");
+
+  subscribers
+    .command("add <email>")
+    .description("add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic '\"mixture of experts\"'")
+    .option("--topic <topic>", 'a topic: words that must all appear, or a "quoted phrase" (repeatable)', collectTopic, [])
+    .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
+    .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it")
+    .action(async (email: string, options: { topic: string[]; maxPapers?: number; unsuppress?: boolean }) => {
+      await wiring.withContext(async (ctx) => {
+        const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
+        const suppression = options.unsuppress ? await findSuppression(ctx.db, normaliseEmail(email)) : undefined;
+        const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli", unsuppress: options.unsuppress }, ctx.now());
+        const likes = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
+        const unresolved: Array<{ entry: string; reason: string }> = [];
+        if (likes.length > 0) await resolvePapers({ db: ctx.db, lookupArxiv: wiring.lookupArxiv(ctx) }, likes, unresolved);
+        for (const entry of unresolved) ctx.log.warn(`like:${entry.entry} matches nothing until its paper is ingested: ${entry.reason}`);
+        const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
+        if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${suppression.createdAt.toISOString().slice(0, 10)}: ${suppression.reason})`);
+        console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
+      });
+    });
+
+  subscribers
+    .command("list")
+    .description("list subscribers and their topics")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }) => {
+      await wiring.withContext(async (ctx) => {
+        const rows = await listSubscribers(ctx.db);
+        if (options.json) return console.log(JSON.stringify(rows, null, 2));
+        if (rows.length === 0) return console.log("No subscribers yet. Add one with: paperboy subscribers add <email> --topic <topic>");
+        for (const row of rows) {
+          const topics = row.topics.map(formatTopic).join(", ") || "(trending)";
+          console.log(`${String(row.id).padStart(5)}  ${row.status.padEnd(12)} ${row.email}  —  ${topics}`);
+        }
+      });
+    });
+
+  subscribers
+    .command("show <email>")
+    .description("show one subscriber: preferences, topics and recent deliveries")
+    .action(async (email: string) => {
+      await wiring.withContext(async (ctx) => {
+        const subscriber = await requireSubscriber(ctx, email);
+        const prefs = readPreferences(subscriber);
+        const deliveries = await ctx.db.delivery.findMany({ where: { subscriberId: subscriber.id }, orderBy: { createdAt: "desc" }, take: 10 });
+        console.log(`${prefs.email} (id ${subscriber.id}) — ${prefs.status}`);
+        console.log(`  topics: ${subscriber.topics.map(formatTopic).join(", ") || "(trending)"}`);
+        console.log(`  ${prefs.cadence}, after ${prefs.sendHour}:00 ${prefs.timezone}, ${prefs.maxPapers} papers${prefs.pausedUntil ? `, paused until ${prefs.pausedUntil}` : ""}`);
+        for (const delivery of deliveries) {
+          console.log(`  ${delivery.digestKey}: ${delivery.status}${delivery.paperIds.length ? ` (${delivery.paperIds.length} papers)` : ""}${delivery.error ? ` — ${delivery.error}` : ""}`);
+        }
+      });
+    });
+
+  subscribers
+    .command("remove <email>")
+    .description("delete a subscriber and everything stored about them")
+    .option("--suppress", "keep the address's hash on the suppression list so it is never mailed again")
+    .action(async (email: string, options: { suppress?: boolean }) => {
+      await wiring.withContext(async (ctx) => {
+        const subscriber = await requireSubscriber(ctx, email);
+        await deleteSubscriber(ctx.db, subscriber, { suppress: options.suppress ?? false });
+        console.log(`Removed ${subscriber.email}${options.suppress ? " and suppressed the address" : ""}`);
+      });
+    });
+
+  subscribers
+    .command("import <csv>")
+    .description(
+      "add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, paused_until, status; exits 4 when rows were rejected",
+    )
+    .action(async (file: string) => {
+      const csv = await readFile(file, "utf8").catch((cause: unknown) => {
+        throw new AppError("INVALID_ARGUMENT", `cannot read ${file}: ${describeError(cause)}`);
+      });
+      await wiring.withContext(async (ctx) => {
+        const result = await importSubscribers(ctx.db, csv, ctx.now());
+        console.log(`Imported ${result.imported} ${result.imported === 1 ? "subscriber" : "subscribers"}; rejected ${result.rejected.length}`);
+        for (const reject of result.rejected) console.log(`  line ${reject.line}${reject.email ? ` (${reject.email})` : ""}: ${reject.reason}`);
+        if (result.rejected.length > 0) process.exitCode = EXIT_ROWS_REJECTED;
+      });
+    });
+
+  subscribers
+    .command("seed <email> <file>")
+    .description(
+      `follow papers like those in a file: a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley) or a list of arXiv ids/URLs; each becomes a like: topic (at most ${MAX_PAPER_TOPICS}); papers not ingested yet are fetched from arXiv when PAPERBOY_SOURCES has an arXiv source; exits 4 when the file cannot be read`,
+    )
+    .action(async (email: string, file: string) => {
+      const text = await readFile(file, "utf8").catch((cause: unknown) => {
+        throw new SeedFileError(`cannot read ${file}: ${describeError(cause)}`);
+      });
+      await wiring.withContext(async (ctx) => {
+        const subscriber = await requireSubscriber(ctx, email);
+        const lookupArxiv = wiring.lookupArxiv(ctx);
+        const result = await seedTopics({ db: ctx.db, lookupArxiv }, subscriber, text).catch((error: unknown) => {
+          if (isAppError(error, "INVALID_ARGUMENT") && error.field === "file") throw new SeedFileError(`${file}: ${error.message}`);
+          throw error;
+        });
+        console.log(formatSeedResult(result));
+      });
+    });
+
+  subscribers
+    .command("export")
+    .description("write all subscribers as CSV with every setting, in the columns import reads")
+    .option("--out <file>", "write to a file instead of stdout")
+    .action(async (options: { out?: string }) => {
+      await wiring.withContext(async (ctx) => {
+        const csv = await exportSubscribers(ctx.db);
+        if (options.out) await writeFile(options.out, csv);
+        else process.stdout.write(csv);
+      });
+    });
+
+  program
+    .command("topics")
+    .description("topics")
+    .command("list")
+    .description("the most followed topics, with their number of active subscribers")
+    .option("--limit <n>", "how many", positiveInt, 20)
+    .action(async (options: { limit: number }) => {
+      await wiring.withContext(async (ctx) => {
+        const topics = await listPopularTopics(ctx.db, options.limit);
+        if (topics.length === 0) return console.log("No topics yet.");
+        for (const row of topics) console.log(`${String(row.subscribers).padStart(6)}  ${row.topic}`);
+      });
+    });
+
+  program
+    .command("worker")
+    .description("process digest batches from the queue (run on as many machines as you like, same DATABASE_URL)")
+    .option("--count <n>", "workers in this process, 1–32 (default: PAPERBOY_WORKERS)", wholeNumber(1, 32))
+    .action(async (options: { count?: number }) => {
+      await wiring.withContext(async (ctx) => {
+        const count = options.count ?? Math.max(1, ctx.config.workers);
+        ctx.log.info(`worker: processing ${DIGEST_QUEUE} with ${count} workers; mail goes to ${ctx.mailer.description}`);
+        await wiring.work(ctx, count);
+      });
+    });
+
+  program
+    .command("tick")
+    .description("run one scheduler tick now: ingest PAPERBOY_SOURCES, enqueue everyone due; workers send")
+    .action(async () => {
+      await wiring.withContext(async (ctx) => {
+        console.log(JSON.stringify(await wiring.tick(ctx), null, 2));
+      });
+    });
+
+  program
+    .command("suppress <email>")
+    .description("never mail this address again (keeps only its hash)")
+    .option("--reason <text>", "why", "operator")
+    .action(async (email: string, options: { reason: string }) => {
+      await wiring.withContext(async (ctx) => {
+        await suppressAddress(ctx.db, email, "unsubscribed", options.reason);
+        console.log(`Suppressed ${normaliseEmail(email)}`);
+      });
+    });
+
+  program
+    .command("runs")
+    .description("the run report: ticks and runs with ingest, planned, sent, failed, skipped and possible duplicates")
+    .option("--last <n>", "how many", positiveInt, 10)
+    .option("--json", "print JSON")
+    .action(async (options: { last: number; json?: boolean }) => {
+      await wiring.withContext(async (ctx) => {
+        const runs = await listRuns(ctx.db, options.last);
+        if (options.json) return console.log(JSON.stringify(runs, null, 2));
+        console.log(runs.length === 0 ? "No runs yet." : runs.map(formatRunSummary).join("\n"));
+      });
+    });
+
+  /** Subscribers listed one by one in `run`'s report; the rest are counted. */
+  const REPORTED_OUTCOMES = 1000;
+
+  program
+    .command("run")
+    .description("send the digests due on a day now (default: today, UTC): plan, match, render, send and record, without the queue")
+    .option("--date <YYYY-MM-DD>", "digest date (default: today, UTC)", day)
+    .option("--dry-run", "match and report only: send nothing, record nothing")
+    .option("--json", "print the report as JSON (per subscriber: picked paper ids in order, scores, reasons)")
+    .action(async (options: { date?: string; dryRun?: boolean; json?: boolean }) => {
+      await wiring.withContext(async (ctx) => {
+        const progress = startProgress("Sending digests", await ctx.db.subscriber.count({ where: { status: "active" } }), { quiet: Boolean(process.env.CI) });
+        const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update, maxOutcomes: options.json ? undefined : REPORTED_OUTCOMES }).finally(
+          progress.stop,
+        );
+        console.log(options.json ? JSON.stringify(report, null, 2) : formatRunReport(report));
+        if (report.counts.failed > 0) process.exitCode = EXIT_SEND_FAILURES;
+      });
+    });
+
+  program
+    .command("preview <email>")
+    .description("render a subscriber's next digest (or the one of --date) without sending or recording it; a digest already sent is shown as sent")
+    .option("--date <YYYY-MM-DD>", "the subscriber's local digest date (default: their next digest)", day)
+    .addOption(new Option("--format <format>", "which part to render").choices(["text", "html"]).default("text"))
+    .option("--out <file>", "write the rendered part to a file instead of stdout")
+    .option("--json", "print the picks as JSON instead")
+    .action(async (email: string, options: { date?: string; format: string; out?: string; json?: boolean }) => {
+      await wiring.withContext(async (ctx) => {
+        const preview = await previewDigest(ctx, { email, date: options.date });
+        if (options.json) return console.log(JSON.stringify({ ...preview, message: undefined }, null, 2));
+        const head = preview.sentAt
+          ? `${preview.digestKey} was already sent to ${preview.email} at ${preview.sentAt}; this is what was sent.`
+          : `${preview.digestKey} for ${preview.email} (${preview.date}), from papers listed ${preview.window?.since} to ${preview.window?.until}; not sent.`;
+        if (!preview.message) return console.log(`${head}\nNo digest: nothing matched or everything was already sent.`);
+        const body = options.format === "html" ? preview.message.html : `Subject: ${preview.message.subject}\n\n${preview.message.text}`;
+        if (options.out) {
+          await writeFile(options.out, body);
+          console.log(`${head}\nWrote ${preview.picks.length} papers for ${preview.email} to ${options.out}`);
+        } else {
+          console.error(head);
+          console.log(body);
+        }
+      });
+    });
+  return program;
 }
-// Exit explicitly (a pool or timer left open must not keep a finished command alive),
-// but only once stdout and stderr are flushed.
-await exitAfterOutput(Number(process.exitCode ?? 0));
+
+/** Runs the command `argv` names with `wiring`; sets the exit code and exits once output is flushed. */
+export async function runCli(argv: string[], wiring: Wiring): Promise<void> {
+  ignoreClosedOutput();
+  try {
+    await buildProgram(wiring).parseAsync(argv);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    if (code.startsWith("commander.")) {
+      // commander has printed the problem; help and version exit 0.
+      process.exitCode = code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help" ? 0 : 2;
+    } else {
+      console.error(`error: ${isAppError(error) ? error.message : describeError(error)}`);
+      if (!isAppError(error) && process.env.PAPERBOY_LOG_LEVEL === "debug") console.error(error);
+      process.exitCode = error instanceof SeedFileError ? EXIT_ROWS_REJECTED : 1;
+    }
+  }
+  // Exit explicitly (a pool or timer left open must not keep a finished command alive),
+  // but only once stdout and stderr are flushed.
+  await exitAfterOutput(Number(process.exitCode ?? 0));
+}

@@ -3,7 +3,7 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AppContext } from "./context.ts";
+import type { RunDeps } from "./digest/run-deps.ts";
 import { runDigest, type RunReport } from "./digest/run-digest.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
@@ -29,11 +29,11 @@ export type DemoResult = { ingest: IngestResult; created: number; report: RunRep
  * the digest for DEMO_DATE. Running it again sends nothing new (the ledger has
  * it); `reset` first deletes the demo subscribers, their ledger rows and their emails.
  */
-export async function runDemo(ctx: AppContext, options: { reset?: boolean } = {}): Promise<DemoResult> {
+export async function runDemo(ctx: RunDeps & { outboxDir: string }, options: { reset?: boolean } = {}): Promise<DemoResult> {
   const emails = DEMO_SUBSCRIBERS.map((subscriber) => subscriber.email);
   if (options.reset) {
     await ctx.db.subscriber.deleteMany({ where: { email: { in: emails } } });
-    await rm(path.join(ctx.config.outboxDir, DEMO_DATE), { recursive: true, force: true });
+    await rm(path.join(ctx.outboxDir, DEMO_DATE), { recursive: true, force: true });
   }
   const ingest = await ingestBatch(ctx.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers(), ctx.embedder);
 
@@ -43,5 +43,5 @@ export async function runDemo(ctx: AppContext, options: { reset?: boolean } = {}
 
   // Only the demo subscribers: real subscribers of this install are never mailed by the demo.
   const report = await runDigest(ctx, { date: DEMO_DATE, kind: "demo", onlyEmails: emails });
-  return { ingest, created: missing.length, report, outbox: path.resolve(ctx.config.outboxDir, DEMO_DATE) };
+  return { ingest, created: missing.length, report, outbox: path.resolve(ctx.outboxDir, DEMO_DATE) };
 }
