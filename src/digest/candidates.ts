@@ -1,7 +1,7 @@
 // Loads a digest date's candidate papers and matches every distinct topic once.
 import type { Db } from "../db/client.ts";
 import { dayStart, toDay } from "../days.ts";
-import type { DigestWindow } from "./window.ts";
+import type { DigestWindow } from "./digest-key.ts";
 import { embedTopics, fuseTopicHits, loadDense, type DenseState } from "./dense-matching.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import type { AssociatedTerm } from "../matching/associations.ts";

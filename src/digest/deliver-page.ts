@@ -14,8 +14,7 @@ import { describePicks, explainEmpty, pickPapers, prepareTopics, type Candidates
 import { embedTopics } from "./dense-matching.ts";
 import { composeDigest } from "./compose-digest.ts";
 import { localTime } from "../days.ts";
-import { type Cadence } from "./digest-key.ts";
-import { digestWindow } from "./window.ts";
+import { digestWindow, type Cadence } from "./digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";
 
 export type SubscriberOutcome = {

@@ -13,10 +13,9 @@ import { describePicks, loadCandidates, pickPapers, type Candidates, type PickRe
 import { composeDigest } from "./compose-digest.ts";
 import { findPreviousDigestDays } from "./deliver-page.ts";
 import { parseDay, toDay } from "../days.ts";
-import { digestKeyFor, parseDigestKey, type Cadence } from "./digest-key.ts";
+import { batchWindow, digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays, type Cadence, type DigestWindow, type Schedule } from "./digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";
 import { loadSentDigest } from "./sent-digest.ts";
-import { batchWindow, digestWindow, upcomingDigestDays, type DigestWindow, type Schedule } from "./window.ts";
 
 export type NextDigest = { key: string; day: string; window: DigestWindow };
 
