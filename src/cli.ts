@@ -27,7 +27,8 @@ import { importSubscribers, exportSubscribers } from "./subscriptions/import-exp
 import { deleteSubscriber } from "./subscriptions/leave.ts";
 import { formatSeedResult, MAX_PAPER_TOPICS, resolvePapers, seedTopics } from "./subscriptions/seed-topics.ts";
 import { MAX_PAPERS_LIMIT, readPreferences } from "./subscriptions/preferences.ts";
-import { addSubscriber, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
+import { recentDeliveries } from "./delivery/ledger.ts";
+import { addSubscriber, countActiveSubscribers, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
 import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 
@@ -199,7 +200,7 @@ function buildProgram(wiring: Wiring): Command {
       await wiring.withContext(async (ctx) => {
         const subscriber = await requireSubscriber(ctx, email);
         const prefs = readPreferences(subscriber);
-        const deliveries = await ctx.db.delivery.findMany({ where: { subscriberId: subscriber.id }, orderBy: { createdAt: "desc" }, take: 10 });
+        const deliveries = await recentDeliveries(ctx.db, subscriber.id, 10);
         console.log(`${prefs.email} (id ${subscriber.id}) — ${prefs.status}`);
         console.log(`  topics: ${subscriber.topics.map(formatTopic).join(", ") || "(trending)"}`);
         console.log(`  ${prefs.cadence}, after ${prefs.sendHour}:00 ${prefs.timezone}, ${prefs.maxPapers} papers${prefs.pausedUntil ? `, paused until ${prefs.pausedUntil}` : ""}`);
@@ -340,7 +341,7 @@ function buildProgram(wiring: Wiring): Command {
     .option("--json", "print the report as JSON (per subscriber: picked paper ids in order, scores, reasons)")
     .action(async (options: { date?: string; dryRun?: boolean; json?: boolean }) => {
       await wiring.withContext(async (ctx) => {
-        const progress = startProgress("Sending digests", await ctx.db.subscriber.count({ where: { status: "active" } }), { quiet: Boolean(process.env.CI) });
+        const progress = startProgress("Sending digests", await countActiveSubscribers(ctx.db), { quiet: Boolean(process.env.CI) });
         const report = await runDigest(ctx, { date: options.date ?? today(), dryRun: options.dryRun, onProgress: progress.update, maxOutcomes: options.json ? undefined : REPORTED_OUTCOMES }).finally(
           progress.stop,
         );

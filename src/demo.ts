@@ -7,7 +7,7 @@ import type { RunDeps } from "./digest/run-deps.ts";
 import { runDigest, type RunReport } from "./digest/run-digest.ts";
 import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
 import { createJsonFileSource } from "./sources/json-file.ts";
-import { addSubscriber } from "./subscriptions/subscriptions.ts";
+import { addSubscriber, deleteSubscribersByEmail, existingEmails } from "./subscriptions/subscriptions.ts";
 
 const SAMPLE_DIR = fileURLToPath(new URL("../data/sample", import.meta.url));
 export const SAMPLE_FILES = ["2026-05-12", "2026-05-13", "2026-05-14"].map((day) => path.join(SAMPLE_DIR, `hf-daily-${day}.json`));
@@ -32,12 +32,12 @@ export type DemoResult = { ingest: IngestResult; created: number; report: RunRep
 export async function runDemo(ctx: RunDeps & { outboxDir: string }, options: { reset?: boolean } = {}): Promise<DemoResult> {
   const emails = DEMO_SUBSCRIBERS.map((subscriber) => subscriber.email);
   if (options.reset) {
-    await ctx.db.subscriber.deleteMany({ where: { email: { in: emails } } });
+    await deleteSubscribersByEmail(ctx.db, emails);
     await rm(path.join(ctx.outboxDir, DEMO_DATE), { recursive: true, force: true });
   }
   const ingest = await ingestBatch(ctx.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers(), ctx.embedder);
 
-  const existing = new Set((await ctx.db.subscriber.findMany({ where: { email: { in: emails } }, select: { email: true } })).map((row) => row.email));
+  const existing = await existingEmails(ctx.db, emails);
   const missing = DEMO_SUBSCRIBERS.filter((subscriber) => !existing.has(subscriber.email));
   for (const subscriber of missing) await addSubscriber(ctx.db, { ...subscriber, source: "demo" }, ctx.now());
 

@@ -194,6 +194,11 @@ export async function recordSkipped(db: Db, key: { subscriberId: number; digestK
   return written.length === 1;
 }
 
+/** A subscriber's newest ledger rows, newest first (the operator's view). */
+export function recentDeliveries(db: Db, subscriberId: number, take: number) {
+  return db.delivery.findMany({ where: { subscriberId }, orderBy: { createdAt: "desc" }, take, select: { digestKey: true, status: true, paperIds: true, error: true } });
+}
+
 /** Turns a claim into a skip (the subscriber left between planning and sending). */
 export async function skipClaim(db: Db, claim: Claim, reason: string): Promise<void> {
   await db.delivery.update({ where: { id: claim.deliveryId }, data: { status: "skipped", error: reason, leaseUntil: null, papersUpTo: null } });

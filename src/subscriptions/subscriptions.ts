@@ -199,6 +199,22 @@ export async function listSubscribers(db: Db): Promise<SubscriberWithTopics[]> {
   return rows.map(toSubscriber);
 }
 
+/** How many subscribers are active (what a run may send to at most). */
+export function countActiveSubscribers(db: Db): Promise<number> {
+  return db.subscriber.count({ where: { status: "active" } });
+}
+
+/** Which of `emails` (normalised) are subscribers, whatever their status. */
+export async function existingEmails(db: Db, emails: string[]): Promise<Set<string>> {
+  const rows = await db.subscriber.findMany({ where: { email: { in: emails } }, select: { email: true } });
+  return new Set(rows.map((row) => row.email));
+}
+
+/** Deletes the subscribers with these addresses, and with them their topics, ledger rows and feedback (the demo's reset; no suppression). */
+export async function deleteSubscribersByEmail(db: Db, emails: string[]): Promise<void> {
+  await db.subscriber.deleteMany({ where: { email: { in: emails } } });
+}
+
 type SubscriberRow = Omit<SubscriberWithTopics, "topics"> & { topics: Array<{ topic: { kind: string; query: string } }> };
 
 /** Maps a row loaded with WITH_TOPICS. */

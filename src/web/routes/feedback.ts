@@ -3,6 +3,7 @@
 // the proof, so no cookie is needed.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
+import { paperTitles } from "../../sources/store.ts";
 import { parseTopic } from "../../matching/topics.ts";
 import { lessOfTopic, recordVote, resetLearning } from "../../subscriptions/feedback.ts";
 import { sendPage } from "../respond.ts";
@@ -16,10 +17,10 @@ export function registerFeedbackRoutes(app: FastifyInstance, deps: WebDeps): voi
   app.get("/feedback", async (request, reply) => {
     await authenticate(deps, request, "feedback");
     const action = describeAction(request);
-    const paper = action.paper ? await deps.db.paper.findUnique({ where: { arxivId: action.paper }, select: { title: true } }) : null;
-    if (action.paper && !paper) throw new AppError("NOT_FOUND", "That paper is not known here.");
+    const title = action.paper ? (await paperTitles(deps.db, [action.paper])).get(action.paper) : undefined;
+    if (action.paper && title === undefined) throw new AppError("NOT_FOUND", "That paper is not known here.");
     const query = new URLSearchParams({ token: readToken(request), ...(request.query as Record<string, string>) }).toString();
-    return sendPage(deps, reply, "feedback", { title: "Your feedback", question: action.question(paper?.title), action: `/feedback?${query}`, button: action.button });
+    return sendPage(deps, reply, "feedback", { title: "Your feedback", question: action.question(title), action: `/feedback?${query}`, button: action.button });
   });
 
   app.post("/feedback", async (request, reply) => {

@@ -1,6 +1,7 @@
 // The manage page (reached from the signed link in every email): topics, cadence,
 // time, size, pause, live preview, and "your data".
 import { paperUrl } from "../../rendering/paper-url.ts";
+import { paperTitles } from "../../sources/store.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
 import { isAppError } from "../../errors.ts";
@@ -121,7 +122,7 @@ export async function renderManage(
 async function describePaperTopics(deps: WebDeps, subscriber: SubscriberWithTopics) {
   const ids = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
   if (ids.length === 0) return [];
-  const titles = new Map((await deps.db.paper.findMany({ where: { arxivId: { in: ids } }, select: { arxivId: true, title: true } })).map((paper) => [paper.arxivId, paper.title]));
+  const titles = await paperTitles(deps.db, ids);
   return ids.map((id) => ({ id, title: titles.get(id), url: paperUrl({ arxivId: id, source: "arxiv" }) }));
 }
 

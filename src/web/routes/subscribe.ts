@@ -1,5 +1,6 @@
 // Landing page, subscribe (form and JSON) and the confirmation link.
 import { paperUrl } from "../../rendering/paper-url.ts";
+import { newestListing } from "../../sources/store.ts";
 import type { FastifyInstance } from "fastify";
 import { isAppError } from "../../errors.ts";
 import { summarise } from "../../rendering/summarise.ts";
@@ -59,13 +60,11 @@ export function toLines(value: unknown): string[] {
 }
 
 async function loadSample(deps: WebDeps) {
-  const newest = await deps.db.paper.aggregate({ _max: { featuredOn: true } });
-  const day = newest._max.featuredOn;
-  if (!day) return { sample: [] };
-  const papers = await deps.db.paper.findMany({ where: { featuredOn: day }, orderBy: [{ upvotes: "desc" }, { arxivId: "asc" }], take: SAMPLE_SIZE });
+  const listing = await newestListing(deps.db, SAMPLE_SIZE);
+  if (!listing) return { sample: [] };
   return {
-    sampleDate: day.toISOString().slice(0, 10),
-    sample: papers.map((paper) => ({
+    sampleDate: listing.day,
+    sample: listing.papers.map((paper) => ({
       title: paper.title,
       url: paperUrl(paper),
       authors: paper.authors.length > 3 ? `${paper.authors.slice(0, 3).join(", ")} et al.` : paper.authors.join(", "),
