@@ -1,35 +1,13 @@
-// Dense embeddings in a candidate set: the window papers' stored vectors, each
-// distinct topic embedded once, and the fusion of similarity into its hits. When
+// Dense embeddings for a candidate set: the window papers' stored vectors loaded
+// and each distinct topic embedded once (matching/fuse-dense.ts fuses them). When
 // the server fails or vectors are missing, the lexical ranking is used and
 // `unavailable` says why (the run report shows it).
 import type { Db } from "../db/client.ts";
 import { describeError } from "../errors.ts";
-import { decodeVector, dot, normalize, type Embedder } from "../matching/embedder.ts";
-import { fuseDense } from "../matching/fuse-dense.ts";
-import type { TopicHit } from "../matching/match.ts";
-import { compileTopic, topicKey, type CompiledTopic, type TopicSpec } from "../matching/topics.ts";
+import { decodeVector, normalize, type Embedder } from "../matching/embedder.ts";
+import { isDenseTopic, type DenseCandidates, type DenseState } from "../matching/fuse-dense.ts";
+import { compileTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
 import { embedNewPapers } from "../sources/paper-embeddings.ts";
-
-/** What dense matching reads of a candidate set (candidates.ts). */
-type DenseCandidates = {
-  dense?: DenseState;
-  compiled: ReadonlyMap<string, unknown>;
-  papers: ReadonlyMap<number, { id: number; arxivId: string }>;
-  seeds: ReadonlyMap<string, { title: string }>;
-};
-
-/** Vectors are held at length 1, so that a dot product is the cosine (per topic and paper, the hot loop). */
-export type DenseState = {
-  embedder: Embedder;
-  /** The window papers' vectors by paper id. */
-  vectors: Map<number, Float32Array>;
-  /** The papers of `like:` topics' vectors, by arXiv id. */
-  seedVectors: Map<string, Float32Array>;
-  /** Embedded topic labels, by topic key. */
-  topics: Map<string, Float32Array>;
-  /** Set once dense matching is off for this candidate set: why. */
-  unavailable?: string;
-};
 
 /**
  * Embeds papers still without a vector (see embedNewPapers), then loads the
@@ -68,12 +46,6 @@ function decodeAll<K>(entries: Array<[K, Uint8Array | null]>): Map<K, Float32Arr
   return vectors;
 }
 
-/** Whether the topic is matched by meaning too: ranked keyword topics without "quoted phrases", and like: topics. Author, category, exclusion and phrase topics stay exact. */
-export function isDenseTopic(topic: CompiledTopic): boolean {
-  if (topic.kind === "like") return true;
-  return topic.kind === "keyword" && topic.queries.every((query) => query.phrases.length === 0);
-}
-
 /**
  * Embeds the labels of the topics not embedded yet (one request for all), so the
  * synchronous matching can fuse them. A server failure turns dense matching off
@@ -96,23 +68,4 @@ export async function embedTopics(candidates: DenseCandidates, topics: TopicSpec
   } catch (error) {
     dense.unavailable = describeError(error);
   }
-}
-
-/** The topic's lexical hits with embedding similarity fused in (see fuseDense), or the lexical hits when dense matching is off or the topic is exact. */
-export function fuseTopicHits(candidates: DenseCandidates, topic: CompiledTopic, hits: TopicHit[]): TopicHit[] {
-  const dense = candidates.dense;
-  if (!dense || dense.unavailable || !isDenseTopic(topic)) return hits;
-  const seedId = topic.seed === undefined ? undefined : [...candidates.papers.values()].find((paper) => paper.arxivId === topic.seed)?.id;
-  const vector = topic.seed === undefined ? dense.topics.get(topic.key) : (dense.seedVectors.get(topic.seed) ?? (seedId === undefined ? undefined : dense.vectors.get(seedId)));
-  if (!vector) return hits;
-  const similarity = new Map<number, number>();
-  for (const [paperId, paperVector] of dense.vectors) if (paperId !== seedId) similarity.set(paperId, dot(vector, paperVector));
-  const label = topic.seed !== undefined ? (candidates.seeds.get(topic.seed)?.title ?? topic.label) : topic.label;
-  return fuseDense(hits, similarity, label);
-}
-
-/** The run report's line when embeddings were configured but not used. */
-export function describeDenseFallback(candidates: DenseCandidates): string | undefined {
-  const reason = candidates.dense?.unavailable;
-  return reason === undefined ? undefined : `embeddings unavailable (${reason}): lexical ranking used`;
 }

@@ -1,7 +1,10 @@
 // Fuses a topic's lexical hits with dense (embedding) similarity (pure): a
 // calibrated blend that keeps the relevance scale, so the digest's cut
-// (MIN_RELEVANCE) means the same with and without embeddings.
+// (MIN_RELEVANCE) means the same with and without embeddings. The vectors
+// come in DenseState, loaded by digest/dense-matching.ts.
+import { dot, type Embedder } from "./embedder.ts";
 import type { TopicHit } from "./match.ts";
+import type { CompiledTopic } from "./topics.ts";
 import { MIN_RELEVANCE } from "./rank.ts";
 
 /**
@@ -72,4 +75,50 @@ function denseRelevance(value: number, floor: number): number {
 function medianOf(sorted: number[]): number {
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** What dense matching reads of a candidate set (candidates.ts). */
+export type DenseCandidates = {
+  dense?: DenseState;
+  compiled: ReadonlyMap<string, unknown>;
+  papers: ReadonlyMap<number, { id: number; arxivId: string }>;
+  seeds: ReadonlyMap<string, { title: string }>;
+};
+
+/** Vectors are held at length 1, so that a dot product is the cosine (per topic and paper, the hot loop). */
+export type DenseState = {
+  embedder: Embedder;
+  /** The window papers' vectors by paper id. */
+  vectors: Map<number, Float32Array>;
+  /** The papers of `like:` topics' vectors, by arXiv id. */
+  seedVectors: Map<string, Float32Array>;
+  /** Embedded topic labels, by topic key. */
+  topics: Map<string, Float32Array>;
+  /** Set once dense matching is off for this candidate set: why. */
+  unavailable?: string;
+};
+
+/** Whether the topic is matched by meaning too: ranked keyword topics without "quoted phrases", and like: topics. Author, category, exclusion and phrase topics stay exact. */
+export function isDenseTopic(topic: CompiledTopic): boolean {
+  if (topic.kind === "like") return true;
+  return topic.kind === "keyword" && topic.queries.every((query) => query.phrases.length === 0);
+}
+
+/** The topic's lexical hits with embedding similarity fused in (see fuseDense), or the lexical hits when dense matching is off or the topic is exact. */
+export function fuseTopicHits(candidates: DenseCandidates, topic: CompiledTopic, hits: TopicHit[]): TopicHit[] {
+  const dense = candidates.dense;
+  if (!dense || dense.unavailable || !isDenseTopic(topic)) return hits;
+  const seedId = topic.seed === undefined ? undefined : [...candidates.papers.values()].find((paper) => paper.arxivId === topic.seed)?.id;
+  const vector = topic.seed === undefined ? dense.topics.get(topic.key) : (dense.seedVectors.get(topic.seed) ?? (seedId === undefined ? undefined : dense.vectors.get(seedId)));
+  if (!vector) return hits;
+  const similarity = new Map<number, number>();
+  for (const [paperId, paperVector] of dense.vectors) if (paperId !== seedId) similarity.set(paperId, dot(vector, paperVector));
+  const label = topic.seed !== undefined ? (candidates.seeds.get(topic.seed)?.title ?? topic.label) : topic.label;
+  return fuseDense(hits, similarity, label);
+}
+
+/** The run report's line when embeddings were configured but not used. */
+export function describeDenseFallback(candidates: DenseCandidates): string | undefined {
+  const reason = candidates.dense?.unavailable;
+  return reason === undefined ? undefined : `embeddings unavailable (${reason}): lexical ranking used`;
 }
