@@ -11,11 +11,11 @@ import { loadProfiles } from "../subscriptions/feedback.ts";
 import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import { suppressAddress, undoStreakBounces } from "../subscriptions/suppress.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
-import { prepareTopics } from "./candidates.ts";
-import { embedTopics } from "./dense-matching.ts";
+import { prepareTopics } from "../sources/candidates.ts";
+import { embedTopics } from "../sources/dense-vectors.ts";
 import { composeDigest } from "./compose-digest.ts";
 import { localTime } from "../days.ts";
-import { digestWindow, type Cadence } from "./digest-key.ts";
+import { digestWindow, type Cadence } from "../digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";
 
 export type SubscriberOutcome = {

@@ -3,7 +3,7 @@
 // for the workers; `paperboy run` and the demo process them inline (run-digest.ts).
 import { sql, type Db } from "../db/client.ts";
 import { reopenedSql } from "../delivery/ledger.ts";
-import { digestKeySql } from "./digest-key.ts";
+import { digestKeySql } from "../digest-key.ts";
 
 const PAGE_SIZE = 500;
 export const BATCH_SIZE = 200;

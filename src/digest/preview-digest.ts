@@ -10,11 +10,11 @@ import type { TopicSpec } from "../matching/topics.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import { describePicks, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
-import { loadCandidates } from "./candidates.ts";
+import { loadCandidates } from "../sources/candidates.ts";
 import { composeDigest } from "./compose-digest.ts";
 import { findPreviousDigestDays } from "./deliver-page.ts";
 import { parseDay, toDay } from "../days.ts";
-import { batchWindow, digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays, type Cadence, type DigestWindow, type Schedule } from "./digest-key.ts";
+import { batchWindow, digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays, type Cadence, type DigestWindow, type Schedule } from "../digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";
 import { loadSentDigest } from "./sent-digest.ts";
 

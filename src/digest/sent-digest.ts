@@ -3,7 +3,7 @@
 import type { Db } from "../db/client.ts";
 import type { DigestEntry } from "../rendering/render-digest.ts";
 import { localTime } from "../days.ts";
-import { parseDigestKey, type DigestKey } from "./digest-key.ts";
+import { parseDigestKey, type DigestKey } from "../digest-key.ts";
 
 export type SentDigest = {
   key: DigestKey;

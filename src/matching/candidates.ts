@@ -1,5 +1,5 @@
 // A window's candidate papers, held in memory and matched once per distinct
-// topic, and each subscriber's picks from them (pure: digest/candidates.ts loads them).
+// topic, and each subscriber's picks from them (pure: sources/candidates.ts loads them).
 import type { AssociatedTerm } from "./associations.ts";
 import { fuseTopicHits, type DenseState } from "./fuse-dense.ts";
 import { matchTopic, type TopicHit } from "./match.ts";
@@ -53,7 +53,7 @@ export type Candidates = {
   rankedHeld: number;
   /** Papers featured before a day, by that day: left out of a subscriber whose window starts later. */
   featuredBefore: Map<string, Set<number>>;
-  /** Dense embeddings, when an embedder is configured (see digest/dense-matching.ts). */
+  /** Dense embeddings, when an embedder is configured (see sources/dense-vectors.ts). */
   dense?: DenseState;
 };
 

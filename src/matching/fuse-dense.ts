@@ -1,7 +1,7 @@
 // Fuses a topic's lexical hits with dense (embedding) similarity (pure): a
 // calibrated blend that keeps the relevance scale, so the digest's cut
 // (MIN_RELEVANCE) means the same with and without embeddings. The vectors
-// come in DenseState, loaded by digest/dense-matching.ts.
+// come in DenseState, loaded by sources/dense-vectors.ts.
 import { dot, type Embedder } from "./embedder.ts";
 import type { TopicHit } from "./match.ts";
 import type { CompiledTopic } from "./topics.ts";

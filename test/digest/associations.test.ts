@@ -1,7 +1,7 @@
 // Term associations end to end: key terms stored at ingest, co-occurrence counted
 // by the database, and a window paper found by words the topic's papers in history use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCandidates } from "../../src/digest/candidates.ts";
+import { loadCandidates } from "../../src/sources/candidates.ts";
 import { pickPapers } from "../../src/matching/candidates.ts";
 import { keyTerms } from "../../src/matching/associations.ts";
 import { matchTopic } from "../../src/matching/match.ts";

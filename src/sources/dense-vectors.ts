@@ -7,7 +7,7 @@ import { describeError } from "../errors.ts";
 import { decodeVector, normalize, type Embedder } from "../matching/embedder.ts";
 import { isDenseTopic, type DenseCandidates, type DenseState } from "../matching/fuse-dense.ts";
 import { compileTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
-import { embedNewPapers } from "../sources/paper-embeddings.ts";
+import { embedNewPapers } from "./paper-embeddings.ts";
 
 /**
  * Embeds papers still without a vector (see embedNewPapers), then loads the

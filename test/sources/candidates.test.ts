@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCandidates } from "../../src/digest/candidates.ts";
+import { loadCandidates } from "../../src/sources/candidates.ts";
 import { pickPapers } from "../../src/matching/candidates.ts";
 import { rankDigest } from "../../src/matching/rank.ts";
 import { compileTopic, parseTopic } from "../../src/matching/topics.ts";

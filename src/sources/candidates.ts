@@ -2,15 +2,15 @@
 // statistics, term associations, embeddings — for matching/candidates.ts.
 import type { Db } from "../db/client.ts";
 import { dayStart, toDay } from "../days.ts";
-import type { DigestWindow } from "./digest-key.ts";
-import { embedTopics, loadDense } from "./dense-matching.ts";
+import type { DigestWindow } from "../digest-key.ts";
+import { embedTopics, loadDense } from "./dense-vectors.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import { createCandidates, matchTopics, type Candidates } from "../matching/candidates.ts";
 import { documentTerms } from "../matching/corpus.ts";
 import { indexPapers } from "../matching/paper-index.ts";
 import { isStopWord } from "../matching/tokens.ts";
-import { countNewPapers, loadCorpusStats } from "../sources/corpus-stats.ts";
-import { associationKeys, loadAssociations } from "../sources/term-associations.ts";
+import { countNewPapers, loadCorpusStats } from "./corpus-stats.ts";
+import { associationKeys, loadAssociations } from "./term-associations.ts";
 import { compileTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
 
 /**

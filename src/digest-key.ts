@@ -2,8 +2,8 @@
 // A digest key names one digest of one subscriber in the ledger: `daily:2026-05-14`
 // (daily and weekdays cadences, the subscriber's local date) or `weekly:2026-W20`
 // (ISO week of the local date).
-import { AppError } from "../errors.ts";
-import { addDays, isoWeek, isoWeekday, localTime, parseDay } from "../days.ts";
+import { AppError } from "./errors.ts";
+import { addDays, isoWeek, isoWeekday, localTime, parseDay } from "./days.ts";
 
 export type Cadence = "daily" | "weekdays" | "weekly";
 

@@ -1,7 +1,7 @@
 // Days, digest keys and windows: each has one module that builds and parses it (table-driven).
 import { describe, expect, it } from "vitest";
-import { isoWeek, localTime } from "../../src/days.ts";
-import { digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays } from "../../src/digest/digest-key.ts";
+import { isoWeek, localTime } from "../src/days.ts";
+import { digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays } from "../src/digest-key.ts";
 
 describe("digest keys", () => {
   it.each([
