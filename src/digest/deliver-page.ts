@@ -4,9 +4,8 @@ import { sql, type Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
 import { createRefusalGuard, type RefusalGuard } from "../delivery/refusal-guard.ts";
 import { recordSkipped, releaseQueued } from "../delivery/ledger.ts";
-import { sendDigest } from "../delivery/send-digest.ts";
+import { deliverLetter, inLanes, type Letter } from "../delivery/send-page.ts";
 import type { Profile } from "../matching/profile.ts";
-import { maskAddresses } from "../log.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import { suppressAddress, undoStreakBounces } from "../subscriptions/suppress.ts";
@@ -66,17 +65,11 @@ export async function deliverPage(
   );
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: [...suppressed] }, deps.now(), "the address is suppressed");
-  const outcomes: SubscriberOutcome[] = new Array(queue.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < queue.length) {
-      const index = next++;
-      const subscriber = queue[index]!;
-      const window = digestWindow({ cadence: subscriber.cadence as Cadence, day: job.candidates.date, overlapDays: deps.lookbackDays, previousDay: previous.get(subscriber.id) });
-      outcomes[index] = await deliverOne(deps, subscriber, job, { sentPaperIds: sent.get(subscriber.id) ?? new Set(), profile: profiles.get(subscriber.id), since: window.since });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, lane));
+  const outcomes = await inLanes(queue.length, deps.concurrency ?? 1, (index) => {
+    const subscriber = queue[index]!;
+    const window = digestWindow({ cadence: subscriber.cadence as Cadence, day: job.candidates.date, overlapDays: deps.lookbackDays, previousDay: previous.get(subscriber.id) });
+    return deliverOne(deps, subscriber, job, { sentPaperIds: sent.get(subscriber.id) ?? new Set(), profile: profiles.get(subscriber.id), since: window.since });
+  });
   // Deferred (the relay is failing): hand them back to the planner, so the next tick queues them again.
   const deferred = outcomes.filter((outcome) => outcome.status === "deferred").map((outcome) => outcome.subscriberId);
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: deferred }, deps.now());
@@ -104,28 +97,16 @@ async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: Subscribe
     return outcome;
   }
   if (job.dryRun) return outcome;
-  if (deps.breaker && !deps.breaker.allow()) return { ...outcome, status: "deferred", reason: "sending paused: most recent attempts failed" };
-  if (deps.refusals?.stopReason()) return { ...outcome, status: "deferred", reason: "sending stopped: the relay refused every recent recipient" };
-
-  const message = composeDigest(deps.templates, deps.mail, subscriber, { key: job.digestKey, date: candidates.date, picks, papers: candidates.papers }, deps.now());
   const suppressBounced = (address: string, reason: string) => suppressAddress(deps.db, address, "bounced", reason);
-  const delivered = await sendDigest({ ...deps, suppressBounced }, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId, message, picks });
-  if (delivered.status === "sent" || delivered.status === "failed") deps.breaker?.record(delivered.status === "sent");
-  if (delivered.status === "sent" || delivered.status === "failed")
-    deps.refusals?.record(delivered.status === "failed" ? delivered.error : undefined, { subscriberId: subscriber.id, email: subscriber.email });
-  switch (delivered.status) {
-    case "sent":
-      return { ...outcome, status: "sent", messageId: delivered.messageId, possibleDuplicate: delivered.possibleDuplicate };
-    case "failed": {
-      deps.log.warn(`Sending to subscriber ${subscriber.id} (${maskAddresses(subscriber.email)}) failed: ${maskAddresses(delivered.error.message)}`);
-      const retry = delivered.retryAt ? `; retry after ${delivered.retryAt.toISOString()}` : "; not retried";
-      return { ...outcome, status: "failed", reason: `${delivered.error.code}: ${delivered.error.message}${retry}`, possibleDuplicate: delivered.possibleDuplicate };
-    }
-    case "skipped":
-      return { ...outcome, status: "skipped", reason: delivered.reason };
-    default:
-      return { ...outcome, status: "skipped", reason: "another run is sending or has sent this digest" };
-  }
+  const letter: Letter = {
+    subscriberId: subscriber.id,
+    email: subscriber.email,
+    digestKey: job.digestKey,
+    runId: job.runId,
+    picks,
+    message: () => composeDigest(deps.templates, deps.mail, subscriber, { key: job.digestKey, date: candidates.date, picks, papers: candidates.papers }, deps.now()),
+  };
+  return { ...outcome, ...(await deliverLetter({ ...deps, suppressBounced }, letter)) };
 }
 
 /**
