@@ -2,6 +2,7 @@
 // ("sending") before the message goes out and its outcome recorded after, so a
 // re-run or a second worker never sends the same digest twice.
 import { sql, type Db } from "../db/client.ts";
+import { localTime } from "../days.ts";
 import type { AppError } from "../errors.ts";
 
 export type Claim = {
@@ -192,6 +193,34 @@ export async function recordSkipped(db: Db, key: { subscriberId: number; digestK
     [key.subscriberId, key.digestKey, reason, key.runId ?? null, papersUpTo ?? null, now],
   );
   return written.length === 1;
+}
+
+/** The local day each subscriber's last sent digest (other than `digestKey`) went out, by subscriber id. */
+export async function previousDigestDays(db: Db, page: Array<{ id: number; timezone: string }>, digestKey: string): Promise<Map<number, string>> {
+  const rows = await sql<{ subscriberId: number; sentAt: Date }>(
+    db,
+    `SELECT DISTINCT ON ("subscriberId") "subscriberId", "sentAt" AT TIME ZONE 'UTC' AS "sentAt" FROM "Delivery"
+     WHERE "subscriberId" = ANY($1::int[]) AND status = 'sent' AND "digestKey" <> $2 AND "sentAt" IS NOT NULL
+     ORDER BY "subscriberId", "sentAt" DESC`,
+    [page.map((subscriber) => subscriber.id), digestKey],
+  );
+  const zones = new Map(page.map((subscriber) => [subscriber.id, subscriber.timezone]));
+  return new Map(rows.map((row) => [row.subscriberId, localTime(row.sentAt, zones.get(row.subscriberId) ?? "UTC").day]));
+}
+
+/** Which of `paperIds` each subscriber has been sent, by subscriber id (the papers never to send them again). */
+export async function sentPaperIds(db: Db, subscriberIds: number[], paperIds: number[]): Promise<Map<number, Set<number>>> {
+  const rows = await sql<{ subscriberId: number; paperId: number }>(db, `SELECT "subscriberId", "paperId" FROM "SentPaper" WHERE "subscriberId" = ANY($1::int[]) AND "paperId" = ANY($2::int[])`, [
+    subscriberIds,
+    paperIds,
+  ]);
+  const sent = new Map<number, Set<number>>();
+  for (const row of rows) {
+    const set = sent.get(row.subscriberId) ?? new Set<number>();
+    set.add(row.paperId);
+    sent.set(row.subscriberId, set);
+  }
+  return sent;
 }
 
 /** A subscriber's newest ledger rows, newest first (the operator's view). */

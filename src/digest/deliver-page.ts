@@ -1,19 +1,18 @@
 // Delivers one page (or batch) of due subscribers: pick, render, send under the
 // ledger, with a bounded number of sends in flight and a circuit breaker.
-import { sql, type Db } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
 import { createRefusalGuard, type RefusalGuard } from "../delivery/refusal-guard.ts";
-import { recordSkipped, releaseQueued } from "../delivery/ledger.ts";
+import { previousDigestDays, recordSkipped, releaseQueued, sentPaperIds } from "../delivery/ledger.ts";
 import { deliverLetter, inLanes, type Letter } from "../delivery/send-page.ts";
 import type { Profile } from "../matching/profile.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
-import { hashAddress, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
-import { suppressAddress, undoStreakBounces } from "../subscriptions/suppress.ts";
+import type { SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { suppressAddress, suppressedAmong, undoStreakBounces } from "../subscriptions/suppress.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
 import { prepareTopics } from "../sources/candidates.ts";
 import { embedTopics } from "../sources/dense-vectors.ts";
 import { composeDigest } from "./compose-digest.ts";
-import { localTime } from "../days.ts";
 import { digestWindow, type Cadence } from "../digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";
 
@@ -116,46 +115,17 @@ async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: Subscribe
  */
 export async function loadPageState(db: Db, page: SubscriberWithTopics[], candidates: Candidates, digestKey: string) {
   const [suppressed, sent, profiles, previous] = await Promise.all([
-    findSuppressed(db, page),
-    findSentPapers(db, page, candidates),
+    suppressedAmong(db, page),
+    sentPaperIds(
+      db,
+      page.map((subscriber) => subscriber.id),
+      [...candidates.papers.keys()],
+    ),
     loadProfiles(
       db,
       page.map((subscriber) => subscriber.id),
     ),
-    findPreviousDigestDays(db, page, digestKey),
+    previousDigestDays(db, page, digestKey),
   ]);
   return { suppressed, sent, profiles, previous };
-}
-
-/** The local day each subscriber's last sent digest went out, by subscriber id. */
-export async function findPreviousDigestDays(db: Db, page: Array<{ id: number; timezone: string }>, digestKey: string): Promise<Map<number, string>> {
-  const rows = await sql<{ subscriberId: number; sentAt: Date }>(
-    db,
-    `SELECT DISTINCT ON ("subscriberId") "subscriberId", "sentAt" AT TIME ZONE 'UTC' AS "sentAt" FROM "Delivery"
-     WHERE "subscriberId" = ANY($1::int[]) AND status = 'sent' AND "digestKey" <> $2 AND "sentAt" IS NOT NULL
-     ORDER BY "subscriberId", "sentAt" DESC`,
-    [page.map((subscriber) => subscriber.id), digestKey],
-  );
-  const zones = new Map(page.map((subscriber) => [subscriber.id, subscriber.timezone]));
-  return new Map(rows.map((row) => [row.subscriberId, localTime(row.sentAt, zones.get(row.subscriberId) ?? "UTC").day]));
-}
-
-async function findSuppressed(db: Db, page: SubscriberWithTopics[]): Promise<Set<number>> {
-  const byHash = new Map(page.map((subscriber) => [hashAddress(subscriber.email), subscriber.id]));
-  const rows = await sql<{ addressHash: string }>(db, `SELECT "addressHash" FROM "Suppression" WHERE "addressHash" = ANY($1::text[]) AND "liftedAt" IS NULL`, [[...byHash.keys()]]);
-  return new Set(rows.map((row) => byHash.get(row.addressHash) ?? 0));
-}
-
-async function findSentPapers(db: Db, page: SubscriberWithTopics[], candidates: Candidates): Promise<Map<number, Set<number>>> {
-  const rows = await sql<{ subscriberId: number; paperId: number }>(db, `SELECT "subscriberId", "paperId" FROM "SentPaper" WHERE "subscriberId" = ANY($1::int[]) AND "paperId" = ANY($2::int[])`, [
-    page.map((subscriber) => subscriber.id),
-    [...candidates.papers.keys()],
-  ]);
-  const sent = new Map<number, Set<number>>();
-  for (const row of rows) {
-    const set = sent.get(row.subscriberId) ?? new Set<number>();
-    set.add(row.paperId);
-    sent.set(row.subscriberId, set);
-  }
-  return sent;
 }

@@ -4,7 +4,7 @@
 import { paperUrl } from "../rendering/paper-url.ts";
 import { sql } from "../db/client.ts";
 import type { OutgoingMessage } from "../delivery/mailer.ts";
-import { reopenedSql } from "../delivery/ledger.ts";
+import { previousDigestDays, reopenedSql, sentPaperIds } from "../delivery/ledger.ts";
 import { AppError } from "../errors.ts";
 import type { TopicSpec } from "../matching/topics.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
@@ -12,7 +12,6 @@ import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../su
 import { describePicks, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
 import { loadCandidates } from "../sources/candidates.ts";
 import { composeDigest } from "./compose-digest.ts";
-import { findPreviousDigestDays } from "./deliver-page.ts";
 import { parseDay, toDay } from "../days.ts";
 import { batchWindow, digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays, type Cadence, type DigestWindow, type Schedule } from "../digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";
@@ -42,7 +41,7 @@ export async function planNextDigest(deps: Pick<RunDeps, "db" | "lookbackDays">,
 
 /** The window of the subscriber's digest `key` for local `day`, as the worker computes it. */
 async function windowOf(deps: Pick<RunDeps, "db" | "lookbackDays">, subscriber: Schedule & { id?: number }, digest: { key: string; day: string }): Promise<DigestWindow> {
-  const previousDay = subscriber.id === undefined ? undefined : (await findPreviousDigestDays(deps.db, [{ id: subscriber.id, timezone: subscriber.timezone }], digest.key)).get(subscriber.id);
+  const previousDay = subscriber.id === undefined ? undefined : (await previousDigestDays(deps.db, [{ id: subscriber.id, timezone: subscriber.timezone }], digest.key)).get(subscriber.id);
   return digestWindow({ cadence: subscriber.cadence, day: digest.day, overlapDays: deps.lookbackDays, previousDay });
 }
 
@@ -108,10 +107,9 @@ function showSent(deps: RunDeps, subscriber: SubscriberWithTopics, sent: NonNull
 }
 
 async function pickFor(deps: Pick<RunDeps, "db">, candidates: Candidates, subscriber: { id?: number; topics: TopicSpec[]; maxPapers: number; popularity?: string }, window: DigestWindow) {
-  const sent =
-    subscriber.id === undefined ? [] : await deps.db.sentPaper.findMany({ where: { subscriberId: subscriber.id, paperId: { in: [...candidates.papers.keys()] } }, select: { paperId: true } });
+  const sent = subscriber.id === undefined ? undefined : (await sentPaperIds(deps.db, [subscriber.id], [...candidates.papers.keys()])).get(subscriber.id);
   const profile = subscriber.id === undefined ? undefined : (await loadProfiles(deps.db, [subscriber.id])).get(subscriber.id);
-  return pickPapers(candidates, subscriber, new Set(sent.map((entry) => entry.paperId)), profile, window.since);
+  return pickPapers(candidates, subscriber, sent ?? new Set(), profile, window.since);
 }
 
 /** The schedule of a stored subscriber or of preferences on a form (pause as a day). */

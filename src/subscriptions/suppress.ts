@@ -48,6 +48,13 @@ export async function recordBounce(db: Db, report: { email: string; type: Bounce
   return true;
 }
 
+/** The subscribers of `page` whose address is suppressed (not lifted), by id. */
+export async function suppressedAmong(db: Db, page: Array<{ id: number; email: string }>): Promise<Set<number>> {
+  const byHash = new Map(page.map((subscriber) => [hashAddress(subscriber.email), subscriber.id]));
+  const rows = await sql<{ addressHash: string }>(db, `SELECT "addressHash" FROM "Suppression" WHERE "addressHash" = ANY($1::text[]) AND "liftedAt" IS NULL`, [[...byHash.keys()]]);
+  return new Set(rows.map((row) => byHash.get(row.addressHash) ?? 0));
+}
+
 // When a relay answers "user unknown" to everyone, the hard bounces of that streak
 // were about the relay, not the addresses: take them back. The ledger rows are
 // turned in the same statement, so that the undo is atomic.
