@@ -1,7 +1,7 @@
 // What the web app is built from (see createApp in app.ts).
 import type { TrustProxy } from "../config.ts";
 import type { RunDeps } from "../digest/run-deps.ts";
-import type { ArxivLookup } from "../sources/arxiv.ts";
+import type { SeedDeps } from "../subscriptions/seed-topics.ts";
 
 export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "now" | "log" | "lookbackDays"> & {
   /** Take client addresses from X-Forwarded-For (behind a reverse proxy). */
@@ -15,5 +15,5 @@ export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "no
   /** How long GET /healthz waits for the database (default 2 s). */
   healthTimeoutMs?: number;
   /** Fetches papers by arXiv id for seeded topics; unset when no arXiv source is configured. */
-  lookupArxiv?: ArxivLookup;
+  lookupArxiv?: SeedDeps["lookupArxiv"];
 };
