@@ -13,7 +13,7 @@ import { describePicks, explainEmpty, pickPapers, type Candidates, type PickRepo
 import { prepareTopics } from "../sources/candidates.ts";
 import { embedTopics } from "../sources/dense-vectors.ts";
 import { composeDigest } from "./compose-digest.ts";
-import { digestWindow, type Cadence } from "../digest-key.ts";
+import { digestWindow } from "../digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";
 
 export type SubscriberOutcome = {
@@ -66,7 +66,7 @@ export async function deliverPage(
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: [...suppressed] }, deps.now(), "the address is suppressed");
   const outcomes = await inLanes(queue.length, deps.concurrency ?? 1, (index) => {
     const subscriber = queue[index]!;
-    const window = digestWindow({ cadence: subscriber.cadence as Cadence, day: job.candidates.date, overlapDays: deps.lookbackDays, previousDay: previous.get(subscriber.id) });
+    const window = digestWindow({ cadence: subscriber.cadence, day: job.candidates.date, overlapDays: deps.lookbackDays, previousDay: previous.get(subscriber.id) });
     return deliverOne(deps, subscriber, job, { sentPaperIds: sent.get(subscriber.id) ?? new Set(), profile: profiles.get(subscriber.id), since: window.since });
   });
   // Deferred (the relay is failing): hand them back to the planner, so the next tick queues them again.

@@ -113,9 +113,9 @@ async function pickFor(deps: Pick<RunDeps, "db">, candidates: Candidates, subscr
 }
 
 /** The schedule of a stored subscriber or of preferences on a form (pause as a day). */
-export function scheduleOf(subscriber: { cadence: string; timezone: string; pausedUntil: Date | string | null }): Schedule {
+export function scheduleOf(subscriber: { cadence: Cadence; timezone: string; pausedUntil: Date | string | null }): Schedule {
   const paused = subscriber.pausedUntil;
-  return { cadence: subscriber.cadence as Cadence, timezone: subscriber.timezone, pausedUntil: paused instanceof Date ? toDay(paused) : paused };
+  return { cadence: subscriber.cadence, timezone: subscriber.timezone, pausedUntil: paused instanceof Date ? toDay(paused) : paused };
 }
 
 export type TopicsPreview = {

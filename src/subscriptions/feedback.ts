@@ -40,7 +40,7 @@ export async function loadProfiles(db: Db, subscriberIds: number[]): Promise<Map
        ORDER BY f."createdAt" DESC, f.id DESC`,
       [subscriberIds],
     ),
-    sql<{ subscriberId: number; weight: number; kind: string; query: string }>(
+    sql<{ subscriberId: number; weight: number; kind: TopicSpec["kind"]; query: string }>(
       db,
       `SELECT st."subscriberId", st.weight, t.kind::text AS kind, t.query
        FROM "SubscriberTopic" st JOIN "Topic" t ON t.id = st."topicId" WHERE st."subscriberId" = ANY($1::int[]) AND st.weight <> 1`,
@@ -54,7 +54,7 @@ export async function loadProfiles(db: Db, subscriberIds: number[]): Promise<Map
     return profile;
   };
   for (const { subscriberId, ...vote } of votes) profileOf(subscriberId).votes.push(vote);
-  for (const row of topics) profileOf(row.subscriberId).topicWeights.set(topicKey({ kind: row.kind as TopicSpec["kind"], query: row.query }), row.weight);
+  for (const row of topics) profileOf(row.subscriberId).topicWeights.set(topicKey({ kind: row.kind, query: row.query }), row.weight);
   return profiles;
 }
 
@@ -63,7 +63,7 @@ export async function describeLearning(db: Db, subscriberId: number): Promise<{ 
   const profile = (await loadProfiles(db, [subscriberId])).get(subscriberId) ?? EMPTY_PROFILE;
   const votes = await db.feedback.count({ where: { subscriberId } });
   const rows = await db.subscriberTopic.findMany({ where: { subscriberId, weight: { lt: 1 } }, include: { topic: true } });
-  const lessTopics = rows.map((row) => formatTopic({ kind: row.topic.kind as TopicSpec["kind"], query: row.topic.query }));
+  const lessTopics = rows.map((row) => formatTopic({ kind: row.topic.kind, query: row.topic.query }));
   const { liked, disliked } = countedVotes(profile);
   const titles = (list: Vote[]) => list.slice(0, 5).map((vote) => vote.title);
   return { votes, liked: titles(liked), disliked: titles(disliked), lessTopics, canReset: votes > 0 || lessTopics.length > 0 };

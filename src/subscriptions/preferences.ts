@@ -1,13 +1,13 @@
 // A subscriber's preferences as the manage page and the API show and change them.
 import { dayStart, parseDay, toDay } from "../days.ts";
+import type { Cadence } from "../digest-key.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
 import { findSubscriber, MAX_TOPICS, replaceTopics, timezone, type SubscriberWithTopics } from "./subscriptions.ts";
 
-export const CADENCES = ["daily", "weekdays", "weekly"] as const;
+export const CADENCES = ["daily", "weekdays", "weekly"] as const satisfies readonly Cadence[];
 export const POPULARITY = ["niche", "balanced", "trending"] as const;
-export type Cadence = (typeof CADENCES)[number];
 export const MAX_PAPERS_LIMIT = 50;
 
 export type Preferences = {
@@ -56,7 +56,7 @@ export function readPreferences(subscriber: SubscriberWithTopics): Preferences {
     categories: of("category").map((topic) => topic.query),
     authors: of("author").map((topic) => topic.query),
     exclusions: of("exclude").map((topic) => formatTopic(topic).slice(1)),
-    cadence: subscriber.cadence as Cadence,
+    cadence: subscriber.cadence,
     popularity: subscriber.popularity as Preferences["popularity"],
     timezone: subscriber.timezone,
     sendHour: subscriber.sendHour,

@@ -3,6 +3,7 @@ import { hash } from "node:crypto";
 import { sql, type Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
+import type { Cadence } from "../digest-key.ts";
 import { verifyToken, type TokenPurpose } from "./tokens.ts";
 
 export const MAX_TOPICS = 50;
@@ -64,14 +65,17 @@ export type NewSubscriber = {
   unsuppress?: boolean;
 };
 
+/** The schema's SubscriberStatus. */
+export type SubscriberStatus = "pending" | "active" | "unsubscribed" | "bounced" | "complained";
+
 export type SubscriberWithTopics = {
   id: number;
   email: string;
-  status: string;
+  status: SubscriberStatus;
   maxPapers: number;
   timezone: string;
   sendHour: number;
-  cadence: string;
+  cadence: Cadence;
   /** "niche" | "balanced" | "trending". */
   popularity: string;
   pausedUntil: Date | null;
@@ -215,7 +219,7 @@ export async function deleteSubscribersByEmail(db: Db, emails: string[]): Promis
   await db.subscriber.deleteMany({ where: { email: { in: emails } } });
 }
 
-type SubscriberRow = Omit<SubscriberWithTopics, "topics"> & { topics: Array<{ topic: { kind: string; query: string } }> };
+type SubscriberRow = Omit<SubscriberWithTopics, "topics"> & { topics: Array<{ topic: { kind: TopicSpec["kind"]; query: string } }> };
 
 /** Maps a row loaded with WITH_TOPICS. */
 export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
@@ -231,7 +235,7 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
     popularity,
     pausedUntil,
     tokenVersion,
-    topics: row.topics.map(({ topic }) => ({ kind: topic.kind as TopicSpec["kind"], query: topic.query })),
+    topics: row.topics.map(({ topic }) => ({ kind: topic.kind, query: topic.query })),
   };
 }
 
@@ -240,7 +244,7 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
  * (topics aggregated in PostgreSQL), for workers loading a batch. Read-only.
  */
 export async function loadActiveSubscribers(db: Db, ids: number[]): Promise<SubscriberWithTopics[]> {
-  const rows = await sql<Omit<SubscriberWithTopics, "topics"> & { kinds: string[]; queries: string[] }>(
+  const rows = await sql<Omit<SubscriberWithTopics, "topics"> & { kinds: Array<TopicSpec["kind"]>; queries: string[] }>(
     db,
     `SELECT s.id, s.email, s.status::text AS status, s."maxPapers", s.timezone, s."sendHour", s.cadence::text AS cadence,
             s.popularity, s."pausedUntil" AT TIME ZONE 'UTC' AS "pausedUntil", s."tokenVersion",
@@ -253,7 +257,7 @@ export async function loadActiveSubscribers(db: Db, ids: number[]): Promise<Subs
      GROUP BY s.id ORDER BY s.id`,
     [ids],
   );
-  return rows.map(({ kinds, queries, ...subscriber }) => ({ ...subscriber, topics: kinds.map((kind, i) => ({ kind: kind as TopicSpec["kind"], query: queries[i]! })) }));
+  return rows.map(({ kinds, queries, ...subscriber }) => ({ ...subscriber, topics: kinds.map((kind, i) => ({ kind, query: queries[i]! })) }));
 }
 
 /** Topics by how many active subscribers follow them, most popular first. */
