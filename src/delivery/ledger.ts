@@ -1,6 +1,8 @@
 // The delivery ledger: one row per (subscriber, digest key). A row is claimed
 // ("sending") before the message goes out and its outcome recorded after, so a
-// re-run or a second worker never sends the same digest twice.
+// re-run or a second worker never sends the same digest twice. Every statement
+// is SQL: the claims are atomic upserts guarded by one rule (reopenedSql), which
+// Prisma cannot express, and one style keeps the rule in one place.
 import { sql, type Db } from "../db/client.ts";
 import { localTime } from "../days.ts";
 import type { AppError } from "../errors.ts";
@@ -154,17 +156,14 @@ export async function recordFailure(db: Db, claim: Claim, error: AppError, now: 
   const retry = !error.permanent && (allDay || claim.attempts < MAX_ATTEMPTS);
   const delay = Math.min(allDay ? RELAY_RETRY_MAX_MS : RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (Math.min(claim.attempts, 20) - 1)) * jitter(claim);
   const nextAttemptAt = retry ? new Date(now.getTime() + delay) : undefined;
-  await db.delivery.update({
-    where: { id: claim.deliveryId },
-    data: {
-      status: "failed",
-      errorClass: error.code,
-      error: `${error.message.slice(0, 900)}${retry || error.permanent ? "" : ` (gave up after ${claim.attempts} attempts)`}`,
-      nextAttemptAt: nextAttemptAt ?? null,
-      leaseUntil: null,
-      ...(options.possibleDuplicate ? { possibleDuplicate: true } : {}),
-    },
-  });
+  const message = `${error.message.slice(0, 900)}${retry || error.permanent ? "" : ` (gave up after ${claim.attempts} attempts)`}`;
+  await sql(
+    db,
+    `UPDATE "Delivery" SET status = 'failed', "errorClass" = $2, error = $3, "nextAttemptAt" = $4, "leaseUntil" = NULL,
+       "possibleDuplicate" = "possibleDuplicate" OR $5, "updatedAt" = $6
+     WHERE id = $1`,
+    [claim.deliveryId, error.code, message, nextAttemptAt ?? null, options.possibleDuplicate ?? false, now],
+  );
   return nextAttemptAt;
 }
 
@@ -225,10 +224,14 @@ export async function sentPaperIds(db: Db, subscriberIds: number[], paperIds: nu
 
 /** A subscriber's newest ledger rows, newest first (the operator's view). */
 export function recentDeliveries(db: Db, subscriberId: number, take: number) {
-  return db.delivery.findMany({ where: { subscriberId }, orderBy: { createdAt: "desc" }, take, select: { digestKey: true, status: true, paperIds: true, error: true } });
+  return sql<{ digestKey: string; status: string; paperIds: number[]; error: string | null }>(
+    db,
+    `SELECT "digestKey", status::text AS status, "paperIds", error FROM "Delivery" WHERE "subscriberId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT $2`,
+    [subscriberId, take],
+  );
 }
 
 /** Turns a claim into a skip (the subscriber left between planning and sending). */
 export async function skipClaim(db: Db, claim: Claim, reason: string): Promise<void> {
-  await db.delivery.update({ where: { id: claim.deliveryId }, data: { status: "skipped", error: reason, leaseUntil: null, papersUpTo: null } });
+  await sql(db, `UPDATE "Delivery" SET status = 'skipped', error = $2, "leaseUntil" = NULL, "papersUpTo" = NULL, "updatedAt" = now() WHERE id = $1`, [claim.deliveryId, reason]);
 }

@@ -1,4 +1,6 @@
-// Subscribers and their topics: validation, creation and lookup.
+// The subscriber store: validation, creation and lookup of subscribers and their
+// topics. Prisma (typed rows and relations), except the workers' batch loader,
+// one SQL query that aggregates the topics in PostgreSQL.
 import { hash } from "node:crypto";
 import { sql, type Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
