@@ -20,12 +20,23 @@ const QUOTED_FIELD_HINT =
  * Adds every valid row as a subscriber — active unless its status column says
  * otherwise; the operator vouches for their consent — and reports each rejected
  * row with its line and reason; one bad row never stops the others. Throws
- * INVALID_ARGUMENT when the file is not CSV with an `email` column.
+ * INVALID_ARGUMENT, importing nothing, when the file is not CSV with an `email`
+ * column or names a column it does not know.
  */
 export async function importSubscribers(db: Db, csv: string, now: Date): Promise<ImportResult> {
   const records = parseCsv(csv);
   if (records.length > MAX_ROWS) throw new AppError("INVALID_ARGUMENT", `at most ${MAX_ROWS} rows per import (got ${records.length})`);
-  if (records.length > 0 && !("email" in (records[0]?.record ?? {}))) throw new AppError("INVALID_ARGUMENT", "the first line must name the columns, among them `email`");
+  const header = Object.keys(records[0]?.record ?? {});
+  if (records.length > 0 && !header.includes("email")) throw new AppError("INVALID_ARGUMENT", "the first line must name the columns, among them `email`");
+  // A misspelt column would otherwise be dropped silently, and its setting with it, for every row.
+  const unknown = header.filter((name) => !(CSV_COLUMNS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    const names = unknown.map((name) => JSON.stringify(name.slice(0, 40))).join(", ");
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `unknown column${unknown.length === 1 ? "" : "s"} ${names} in the first line: rename or remove ${unknown.length === 1 ? "it" : "them"}; the columns are ${CSV_COLUMNS.join(", ")}. Nothing was imported.`,
+    );
+  }
 
   const result: ImportResult = { imported: 0, rejected: [] };
   for (const { record, info } of records) {

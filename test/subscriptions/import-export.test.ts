@@ -102,6 +102,15 @@ describe("subscribers import and export", () => {
     ]);
   });
 
+  it("refuses a file whose first line names a column it does not know, and imports none of it", async () => {
+    const csv = ["email,timezon,send_hour", "tz1@example.org,Europe/Berlin,7", "tz2@example.org,Asia/Tokyo,8"].join("\n");
+    await expect(importSubscribers(target.db, csv, now)).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/^unknown column "timezon" in the first line: rename or remove it; the columns are email, topics, max_papers, timezone, .*Nothing was imported\.$/),
+    });
+    expect(await target.db.subscriber.count({ where: { email: { in: ["tz1@example.org", "tz2@example.org"] } } })).toBe(0);
+  });
+
   it("says how to quote a field that starts with a phrase", async () => {
     await expect(importSubscribers(target.db, 'email,topics\ngus@example.org,"mixture of experts";agents\n', now)).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
