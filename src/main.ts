@@ -15,7 +15,7 @@ import type { Mailer } from "./delivery/mailer.ts";
 import { createOutboxMailer } from "./delivery/outbox-mailer.ts";
 import { createSmtpMailer } from "./delivery/smtp-mailer.ts";
 import { toDay } from "./days.ts";
-import type { MailSettings } from "./digest/compose-digest.ts";
+import type { MailSettings } from "./subscriptions/links.ts";
 import { startQueue } from "./digest/queue.ts";
 import { startScheduler, type Scheduler } from "./digest/scheduler.ts";
 import { runTick, type TickReport } from "./digest/tick.ts";

@@ -6,16 +6,7 @@ import type { Pick } from "../matching/rank.ts";
 import { formatTopic, type TopicSpec } from "../matching/topics.ts";
 import { renderDigest, type DigestPaper } from "../rendering/render-digest.ts";
 import type { Templates } from "../rendering/templates.ts";
-import { signedUrl } from "../subscriptions/links.ts";
-
-export type MailSettings = {
-  secret: string;
-  /** Base URL of the web app, without trailing slash. */
-  publicUrl: string;
-  /** From header, e.g. "paperboy <digest@example.org>". */
-  from: string;
-  listName: string;
-};
+import { signedUrl, type MailSettings } from "../subscriptions/links.ts";
 
 export type DigestRecipient = { id: number; email: string; tokenVersion: number; topics: TopicSpec[] };
 

@@ -4,7 +4,7 @@ import type { Mailer } from "../delivery/mailer.ts";
 import type { Log } from "../log.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import type { Templates } from "../rendering/templates.ts";
-import type { MailSettings } from "./compose-digest.ts";
+import type { MailSettings } from "../subscriptions/links.ts";
 
 export type RunDeps = {
   db: Db;

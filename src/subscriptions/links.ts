@@ -3,6 +3,9 @@ import { signToken, type TokenPurpose } from "./tokens.ts";
 
 export type LinkSettings = { secret: string; publicUrl: string };
 
+/** What every message paperboy sends is built with: the link settings, the From header ("paperboy <digest@example.org>") and the list's name. */
+export type MailSettings = LinkSettings & { from: string; listName: string };
+
 /** `<publicUrl><path>?token=…` signed for `purpose` and the subscriber's current token version. */
 export function signedUrl(settings: LinkSettings, path: string, purpose: TokenPurpose, subscriber: { id: number; tokenVersion: number }, now: Date): string {
   const token = signToken(settings.secret, purpose, { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion }, now);

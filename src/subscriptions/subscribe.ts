@@ -10,7 +10,7 @@ import { maskAddresses, type Log } from "../log.ts";
 import { formatTopic } from "../matching/topics.ts";
 import { formatList } from "../rendering/render-digest.ts";
 import { renderEmail, type Templates } from "../rendering/templates.ts";
-import { signedUrl } from "./links.ts";
+import { signedUrl, type MailSettings } from "./links.ts";
 import { findSubscriber, findSuppression, normaliseEmail, parseTopics, replaceTopics, type SubscriberWithTopics } from "./subscriptions.ts";
 import { verifyToken } from "./tokens.ts";
 
@@ -18,7 +18,7 @@ export type SubscribeDeps = {
   db: Db;
   mailer: Mailer;
   templates: Templates;
-  mail: { secret: string; publicUrl: string; from: string; listName: string };
+  mail: MailSettings;
   now: () => Date;
   log: Log;
 };

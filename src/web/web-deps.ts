@@ -1,9 +1,12 @@
 // What the web app is built from (see createApp in app.ts).
 import type { TrustProxy } from "../config.ts";
-import type { RunDeps } from "../digest/run-deps.ts";
+import type { SubscribeDeps } from "../subscriptions/subscribe.ts";
 import type { SeedDeps } from "../subscriptions/seed-topics.ts";
 
-export type WebDeps = Pick<RunDeps, "db" | "mailer" | "templates" | "mail" | "now" | "log" | "lookbackDays"> & {
+/** What subscribing needs (the database, the mailer for confirmation emails, templates, mail settings, log, clock), and: */
+export type WebDeps = SubscribeDeps & {
+  /** PAPERBOY_LOOKBACK_DAYS, for the previews. */
+  lookbackDays: number;
   /** Take client addresses from X-Forwarded-For (behind a reverse proxy). */
   trustProxy?: TrustProxy;
   /** Subscribe requests allowed per client address per window. */
