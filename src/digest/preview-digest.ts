@@ -11,6 +11,7 @@ import { loadProfiles } from "../subscriptions/feedback.ts";
 import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
 import { describePicks, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
 import { loadCandidates } from "../sources/candidates.ts";
+import { newestListingDay } from "../sources/store.ts";
 import { composeDigest } from "./compose-digest.ts";
 import { parseDay, toDay } from "../days.ts";
 import { batchWindow, digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays, type Cadence, type DigestWindow, type Schedule } from "../digest-key.ts";
@@ -153,9 +154,8 @@ export async function previewTopics(
   let candidates = await loadCandidates(deps.db, batchWindow(parseDigestKey(next.key).kind, next.day, deps.lookbackDays), options.topics);
   let standIn = false;
   if (papersIn(candidates, window) === 0) {
-    const newest = await deps.db.paper.aggregate({ _max: { featuredOn: true } });
-    if (!newest._max.featuredOn) return { picks: [], summary: "No papers have been ingested yet.", digestKey: next.key, date: next.day };
-    const until = toDay(newest._max.featuredOn);
+    const until = await newestListingDay(deps.db);
+    if (!until) return { picks: [], summary: "No papers have been ingested yet.", digestKey: next.key, date: next.day };
     window = digestWindow({ cadence: "daily", day: until, overlapDays: LATEST_DAYS });
     candidates = await loadCandidates(deps.db, window, options.topics);
     standIn = true;

@@ -6,6 +6,7 @@ import { releaseQueued } from "../delivery/ledger.ts";
 import type { Candidates } from "../matching/candidates.ts";
 import { describeDenseFallback } from "../matching/fuse-dense.ts";
 import { loadCandidates } from "../sources/candidates.ts";
+import { newestPaperId } from "../sources/store.ts";
 import { batchWindow, parseDigestKey } from "../digest-key.ts";
 import { deliverPage, type DeliveryOptions, type SubscriberOutcome } from "./deliver-page.ts";
 import type { DigestBatch } from "./plan.ts";
@@ -58,8 +59,7 @@ export function batchCounts({ outcomes: _o, candidates: _c, relayRefused: _r, ..
 
 /** Papers ingested since the candidates were loaded: a skip from stale candidates would be reopened at once. */
 async function hasNewerPapers(db: Db, candidates: Candidates): Promise<boolean> {
-  const newest = await db.paper.aggregate({ _max: { id: true } });
-  return (newest._max.id ?? 0) > candidates.newestPaperId;
+  return (await newestPaperId(db)) > candidates.newestPaperId;
 }
 
 /**

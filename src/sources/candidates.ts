@@ -10,6 +10,7 @@ import { documentTerms } from "../matching/corpus.ts";
 import { indexPapers } from "../matching/paper-index.ts";
 import { isStopWord } from "../matching/tokens.ts";
 import { countNewPapers, loadCorpusStats } from "./corpus-stats.ts";
+import { newestPaperId } from "./store.ts";
 import { associationKeys, loadAssociations } from "./term-associations.ts";
 import { compileTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
 
@@ -22,7 +23,7 @@ import { compileTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
 export async function loadCandidates(db: Db, window: DigestWindow, topics: TopicSpec[], embedder?: Embedder): Promise<Candidates> {
   await countNewPapers(db);
   // Read before the papers, so that a paper ingested meanwhile is newer than newestPaperId.
-  const newest = await db.paper.aggregate({ _max: { id: true } });
+  const newest = await newestPaperId(db);
   const found = await db.paper.findMany({
     where: { featuredOn: { gte: dayStart(window.since), lte: dayStart(window.until) } },
     select: {
@@ -59,7 +60,7 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
         seedIds,
       )
     : undefined;
-  const candidates = createCandidates(window, rows, index, newest._max.id ?? 0, dense);
+  const candidates = createCandidates(window, rows, index, newest, dense);
   await prepareTopics(db, candidates, topics);
   await embedTopics(candidates, topics);
   matchTopics(candidates, topics);
