@@ -159,7 +159,7 @@ function buildProgram(wiring: Wiring): Command {
   subscribers
     .command("add <email>")
     .description("add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic '\"mixture of experts\"'")
-    .option("--topic <topic>", 'a topic: words that must all appear, or a "quoted phrase" (repeatable)', collectTopic, [])
+    .option("--topic <topic>", 'a topic, as typed on the manage page: words (ranked), a "quoted phrase", author:…, cat:…, -exclusion (repeatable)', collectTopic, [])
     .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
     .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it")
     .action(async (email: string, options: { topic: string[]; maxPapers?: number; unsuppress?: boolean }) => {
