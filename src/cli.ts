@@ -9,7 +9,7 @@ import { arxivCategories, checkEmailArguments, collectTopic, day, positiveInt, w
 import type { Config } from "./config.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
 import { formatRunReport, formatRunSummary } from "./digest/format-report.ts";
-import { previewDigest } from "./digest/preview-digest.ts";
+import { previewDigest } from "./digest/preview.ts";
 import { runDigest } from "./digest/run-digest.ts";
 import { AppError, describeError, isAppError } from "./errors.ts";
 import { escapeControl, type Log } from "./log.ts";

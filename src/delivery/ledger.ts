@@ -222,6 +222,30 @@ export async function sentPaperIds(db: Db, subscriberIds: number[], paperIds: nu
   return sent;
 }
 
+/** Which of `digestKeys` the ledger has closed for the subscriber at `now`: sent, held by a live claim or queue lease, failed for good, finally skipped (not reopenedSql). */
+export async function closedDigestKeys(db: Db, subscriberId: number, digestKeys: string[], now: Date): Promise<Set<string>> {
+  const rows = await sql<{ digestKey: string }>(db, `SELECT d."digestKey" FROM "Delivery" d WHERE d."subscriberId" = $2 AND d."digestKey" = ANY($3::text[]) AND NOT ${reopenedSql("d", "$1")}`, [
+    now,
+    subscriberId,
+    digestKeys,
+  ]);
+  return new Set(rows.map((row) => row.digestKey));
+}
+
+export type SentDelivery = { digestKey: string; sentAt: Date; picks: SentPick[] };
+
+/** The subscriber's sent digests, newest first: the one sent under `digestKey` (none or one), or the newest `take`. */
+export async function sentDeliveries(db: Db, subscriberId: number, which: { digestKey: string } | { take: number }): Promise<SentDelivery[]> {
+  const rows = await sql<{ digestKey: string; sentAt: Date; picks: Array<{ paperId: number; reason: string; score?: number }> | null }>(
+    db,
+    `SELECT "digestKey", coalesce("sentAt", "updatedAt") AT TIME ZONE 'UTC' AS "sentAt", picks FROM "Delivery"
+     WHERE "subscriberId" = $1 AND status = 'sent' AND ($2::text IS NULL OR "digestKey" = $2)
+     ORDER BY "sentAt" DESC NULLS LAST, id DESC LIMIT $3`,
+    "digestKey" in which ? [subscriberId, which.digestKey, 1] : [subscriberId, null, which.take],
+  );
+  return rows.map((row) => ({ digestKey: row.digestKey, sentAt: row.sentAt, picks: (row.picks ?? []).map((pick) => ({ ...pick, score: pick.score ?? 0 })) }));
+}
+
 /** A subscriber's newest ledger rows, newest first (the operator's view). */
 export function recentDeliveries(db: Db, subscriberId: number, take: number) {
   return sql<{ digestKey: string; status: string; paperIds: number[]; error: string | null }>(

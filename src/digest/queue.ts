@@ -4,9 +4,8 @@ import PgBoss from "pg-boss";
 import { createOutageReporter, isDatabaseUnreachable } from "../db/unreachable.ts";
 import { describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
-import { batchCounts, batchJobId, processBatch, type CandidateCache } from "./process-batch.ts";
+import { batchCounts, batchJobId, processBatch, type CandidateCache, type DeliveryOptions } from "./worker.ts";
 import type { DigestBatch } from "./plan.ts";
-import type { DeliveryOptions } from "./deliver-page.ts";
 import type { RunDeps } from "./run-deps.ts";
 
 export const DIGEST_QUEUE = "digest-batch";

@@ -5,9 +5,8 @@ import { describeError } from "../errors.ts";
 import { parseDay } from "../days.ts";
 import { queueDeliveries } from "../delivery/ledger.ts";
 import { createRefusalGuard } from "../delivery/refusal-guard.ts";
-import type { SubscriberOutcome } from "./deliver-page.ts";
 import { findDue, toBatches } from "./plan.ts";
-import { processBatch, type CandidateCache } from "./process-batch.ts";
+import { processBatch, type CandidateCache, type SubscriberOutcome } from "./worker.ts";
 import { runOwner } from "./run-owner.ts";
 import type { RunDeps } from "./run-deps.ts";
 

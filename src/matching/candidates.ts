@@ -104,7 +104,17 @@ export function matchTopics(candidates: Candidates, topics: TopicSpec[]): Compil
  * The subscriber's picks from the candidates; matches any topic not matched before.
  * Subscribers without feedback share the ranking of their topics and popularity.
  */
-export function pickPapers(candidates: Candidates, subscriber: { topics: TopicSpec[]; maxPapers: number; popularity?: string }, sentPaperIds: PaperSet, profile?: Profile, since?: string): Pick[] {
+export function pickPapers(
+  candidates: Candidates,
+  subscriber: { topics: TopicSpec[]; maxPapers: number; popularity?: string },
+  sentPaperIds: PaperSet,
+  profile?: Profile,
+  since?: string,
+): PaperPick[] {
+  return rankedPicks(candidates, subscriber, sentPaperIds, profile, since).map((pick) => ({ ...pick, paper: candidates.papers.get(pick.paperId)! }));
+}
+
+function rankedPicks(candidates: Candidates, subscriber: { topics: TopicSpec[]; maxPapers: number; popularity?: string }, sentPaperIds: PaperSet, profile?: Profile, since?: string): Pick[] {
   const excluded = since && since > candidates.since ? unionOf(sentPaperIds, featuredBefore(candidates, since)) : sentPaperIds;
   const topics = matchTopics(candidates, subscriber.topics);
   const communityWeight = COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"];
@@ -139,14 +149,14 @@ function unionOf(a: PaperSet, b: PaperSet): PaperSet {
   return { has: (paperId) => a.has(paperId) || b.has(paperId) };
 }
 
+/** A pick with the paper it picks: what the digest is composed from. */
+export type PaperPick = Pick & { paper: CandidatePaper };
+
 export type PickReport = Pick & { arxivId: string; title: string };
 
-/** Picks with the arXiv id and title of their paper, for reports and --json output. */
-export function describePicks(candidates: Candidates, picks: Pick[]): PickReport[] {
-  return picks.map((pick) => {
-    const paper = candidates.papers.get(pick.paperId);
-    return { ...pick, arxivId: paper?.arxivId ?? "", title: paper?.title ?? "" };
-  });
+/** Picks with the arXiv id and title of their paper instead of the whole paper, for reports and --json output. */
+export function describePicks(picks: PaperPick[]): PickReport[] {
+  return picks.map(({ paper, ...pick }) => ({ ...pick, arxivId: paper.arxivId, title: paper.title }));
 }
 
 /** Why a subscriber gets nothing, in words for the run report. */

@@ -29,3 +29,9 @@ export async function paperTitles(db: Db, arxivIds: string[]): Promise<Map<strin
   const rows = await db.paper.findMany({ where: { arxivId: { in: arxivIds } }, select: { arxivId: true, title: true } });
   return new Map(rows.map((paper) => [paper.arxivId, paper.title]));
 }
+
+/** The stored papers with these ids, by id (ids no longer stored are missing). */
+export async function papersById(db: Db, ids: number[]) {
+  const papers = ids.length === 0 ? [] : await db.paper.findMany({ where: { id: { in: ids } } });
+  return new Map(papers.map((paper) => [paper.id, paper]));
+}

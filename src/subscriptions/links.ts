@@ -11,3 +11,13 @@ export function signedUrl(settings: LinkSettings, path: string, purpose: TokenPu
   const token = signToken(settings.secret, purpose, { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion }, now);
   return `${settings.publicUrl}${path}${path.includes("?") ? "&" : "?"}token=${token}`;
 }
+
+/** The signed links of one digest email: manage, unsubscribe (the List-Unsubscribe target too), view in browser, and the feedback base the template adds paper and vote to. */
+export function digestLinks(settings: LinkSettings, subscriber: { id: number; tokenVersion: number }, digestKey: string, now: Date) {
+  return {
+    manageUrl: signedUrl(settings, "/manage", "manage", subscriber, now),
+    unsubscribeUrl: signedUrl(settings, "/unsubscribe", "unsubscribe", subscriber, now),
+    viewUrl: signedUrl(settings, `/digests/${encodeURIComponent(digestKey)}`, "view", subscriber, now),
+    feedbackUrl: signedUrl(settings, "/feedback", "feedback", subscriber, now),
+  };
+}

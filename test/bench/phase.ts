@@ -9,11 +9,9 @@ import { toMailOptions, type OutgoingMessage } from "../../src/delivery/mailer.t
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { pickPapers, type Candidates } from "../../src/matching/candidates.ts";
 import { loadCandidates, prepareTopics } from "../../src/sources/candidates.ts";
-import { composeDigest } from "../../src/digest/compose-digest.ts";
-import { loadPageState } from "../../src/digest/deliver-page.ts";
+import { composeFor, loadPageState, processBatch, type CandidateCache } from "../../src/digest/worker.ts";
 import { batchWindow, digestWindow, type Cadence } from "../../src/digest-key.ts";
 import { findDue, toBatches, type DueEntry } from "../../src/digest/plan.ts";
-import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
 import { silentLog } from "../../src/log.ts";
 import { loadTemplates, type Templates } from "../../src/rendering/templates.ts";
 import { loadActiveSubscribers } from "../../src/subscriptions/subscriptions.ts";
@@ -82,7 +80,7 @@ async function planning() {
       const { since } = digestWindow({ cadence: subscriber.cadence as Cadence, day: BENCH_DAY, overlapDays: 2, previousDay: state.previous.get(subscriber.id) });
       const picks = pickPapers(candidates, subscriber, state.sent.get(subscriber.id) ?? new Set(), state.profiles.get(subscriber.id), since);
       if (picks.length === 0) continue;
-      const message = composeDigest(templates, BENCH_MAIL, subscriber, { key: `daily:${BENCH_DAY}`, date: BENCH_DAY, picks, papers: candidates.papers }, BENCH_NOW);
+      const message = composeFor({ templates, mail: BENCH_MAIL, now: () => BENCH_NOW }, subscriber, { key: `daily:${BENCH_DAY}`, date: BENCH_DAY, entries: picks });
       bytes += message.html.length + message.text.length;
       digests++;
       // Let the prefetch's queries go out and come back while this page is worked on.

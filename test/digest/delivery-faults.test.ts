@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCircuitBreaker } from "../../src/delivery/circuit-breaker.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
-import { processBatch } from "../../src/digest/process-batch.ts";
+import { processBatch } from "../../src/digest/worker.ts";
 import type { DigestBatch } from "../../src/digest/plan.ts";
 import { addSubscriber, hashAddress } from "../../src/subscriptions/subscriptions.ts";
 import { createLog } from "../../src/log.ts";

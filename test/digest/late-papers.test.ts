@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_FILES } from "../../src/demo.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { formatRunReport } from "../../src/digest/format-report.ts";
-import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
+import { processBatch, type CandidateCache } from "../../src/digest/worker.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import type { RunDeps } from "../../src/digest/run-deps.ts";
 import { runTick } from "../../src/digest/tick.ts";

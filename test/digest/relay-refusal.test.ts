@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REFUSAL_LIMIT } from "../../src/delivery/refusal-guard.ts";
 import { formatRunReport, formatRunSummary } from "../../src/digest/format-report.ts";
-import { processBatch } from "../../src/digest/process-batch.ts";
+import { processBatch } from "../../src/digest/worker.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { listRuns } from "../../src/digest/runs.ts";
 import { createLog } from "../../src/log.ts";

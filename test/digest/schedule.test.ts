@@ -3,7 +3,7 @@
 // schedulers racing send nothing twice. Ticks are called directly; no sleeps.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findDue, type DigestBatch } from "../../src/digest/plan.ts";
-import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
+import { processBatch, type CandidateCache } from "../../src/digest/worker.ts";
 import { startQueue } from "../../src/digest/queue.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";

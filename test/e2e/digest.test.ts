@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_DATE, DEMO_SUBSCRIBERS, SAMPLE_FILES } from "../../src/demo.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
-import { digestMessageId } from "../../src/digest/compose-digest.ts";
+import { digestMessageId } from "../../src/rendering/compose-digest.ts";
 import { runDigest, type RunReport } from "../../src/digest/run-digest.ts";
 import type { RunDeps } from "../../src/digest/run-deps.ts";
 import { silentLog } from "../../src/log.ts";

@@ -3,7 +3,7 @@
 // Usage: node --import tsx crash-worker.ts <databaseUrl> <smtpUrl> <offsetMs>
 import { createDb } from "../../src/db/client.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
-import { batchCounts, processBatch } from "../../src/digest/process-batch.ts";
+import { batchCounts, processBatch } from "../../src/digest/worker.ts";
 import { silentLog } from "../../src/log.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 

@@ -136,7 +136,7 @@ describe("matching with embeddings", () => {
     const dense = await loadCandidates(test.db, WINDOW, robotArms.topics, embedder());
     expect(describeDenseFallback(dense)).toBeUndefined();
     expect(server.requests.slice(requests).flatMap((request) => request.input)).toEqual(["robot arms"]); // the topic, once; the papers were embedded at ingest
-    const picks = describePicks(dense, pickPapers(dense, robotArms, new Set()));
+    const picks = describePicks(pickPapers(dense, robotArms, new Set()));
     // The paper that says "robotic arms" first: similarity alone never outranks the topic's own words.
     expect(picks.map((pick) => pick.arxivId)).toEqual([ARMS, GRIPPER]);
     expect(picks[1]!.relevance).toBeGreaterThanOrEqual(MIN_RELEVANCE);
@@ -146,7 +146,7 @@ describe("matching with embeddings", () => {
   it("embeds topics first met after loading (a worker's candidates) before they are matched", async () => {
     const candidates = await loadCandidates(test.db, WINDOW, [], embedder());
     await embedTopics(candidates, robotArms.topics);
-    expect(describePicks(candidates, pickPapers(candidates, robotArms, new Set())).map((pick) => pick.arxivId)).toEqual([ARMS, GRIPPER]);
+    expect(describePicks(pickPapers(candidates, robotArms, new Set())).map((pick) => pick.arxivId)).toEqual([ARMS, GRIPPER]);
     const requests = server.requests.length;
     await embedTopics(candidates, robotArms.topics);
     expect(server.requests.length).toBe(requests);
@@ -155,18 +155,18 @@ describe("matching with embeddings", () => {
   it("finds papers like a paper by the meaning of its stored vector", async () => {
     const like = { topics: [parseTopic(`like:${GRIPPER}`)], maxPapers: 10 };
     const lexical = await loadCandidates(test.db, WINDOW, like.topics);
-    expect(describePicks(lexical, pickPapers(lexical, like, new Set())).map((pick) => pick.arxivId)).not.toContain(ARMS);
+    expect(describePicks(pickPapers(lexical, like, new Set())).map((pick) => pick.arxivId)).not.toContain(ARMS);
     const requests = server.requests.length;
     const dense = await loadCandidates(test.db, WINDOW, like.topics, embedder());
     expect(server.requests.length).toBe(requests); // the seed's vector is the stored one
-    const picks = describePicks(dense, pickPapers(dense, like, new Set()));
+    const picks = describePicks(pickPapers(dense, like, new Set()));
     expect(picks.find((pick) => pick.arxivId === ARMS)?.reason).toMatch(/^Matched papers like “Learning a dexterous gripper from human demonstrations” by meaning/);
   });
 
   it("keeps exact topics exact: a quoted phrase or an author is not matched by meaning", async () => {
     const [phrase, author] = [parseTopic('"robot arms"'), parseTopic("author:Nobody")];
     const candidates = await loadCandidates(test.db, WINDOW, [phrase, author], embedder());
-    expect(describePicks(candidates, pickPapers(candidates, { topics: [phrase], maxPapers: 10 }, new Set())).map((pick) => pick.arxivId)).toEqual([ARMS]);
+    expect(describePicks(pickPapers(candidates, { topics: [phrase], maxPapers: 10 }, new Set())).map((pick) => pick.arxivId)).toEqual([ARMS]);
     expect(pickPapers(candidates, { topics: [author], maxPapers: 10 }, new Set())).toEqual([]);
   });
 

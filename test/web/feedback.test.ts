@@ -2,7 +2,7 @@
 // records, and the next digest changes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_FILES } from "../../src/demo.ts";
-import { previewTopics } from "../../src/digest/preview-digest.ts";
+import { previewTopics } from "../../src/digest/preview.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";

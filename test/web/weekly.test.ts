@@ -2,7 +2,7 @@
 // and the manage page's preview uses exactly the window the next digest will use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_FILES } from "../../src/demo.ts";
-import { processBatch, type CandidateCache } from "../../src/digest/process-batch.ts";
+import { processBatch, type CandidateCache } from "../../src/digest/worker.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";

@@ -2,7 +2,7 @@
 // ends. Tokens come as ?token= or `Authorization: Bearer`. Errors are
 // { error: { code, message, field?, fields? } } (see app.ts).
 import type { FastifyInstance } from "fastify";
-import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
+import { previewTopics, scheduleOf } from "../../digest/preview.ts";
 import { deleteSubscriber, exportSubscriber, unsubscribe } from "../../subscriptions/leave.ts";
 import { readPreferences, updatePreferences, validatePreferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
 import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";

@@ -2,7 +2,7 @@
 // subscriber's as a personal Atom feed. Both use "view" tokens.
 import { paperUrl } from "../../rendering/paper-url.ts";
 import type { FastifyInstance } from "fastify";
-import { listSentDigests, loadSentDigest, type SentDigest } from "../../digest/sent-digest.ts";
+import { listSentDigests, loadSentDigest, type SentDigest } from "../../digest/preview.ts";
 import { renderDigest, type DigestInput } from "../../rendering/render-digest.ts";
 import { AppError } from "../../errors.ts";
 import { formatTopic } from "../../matching/topics.ts";

@@ -3,7 +3,7 @@
 import { paperUrl } from "../../rendering/paper-url.ts";
 import { paperTitles } from "../../sources/store.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { previewTopics, scheduleOf } from "../../digest/preview-digest.ts";
+import { previewTopics, scheduleOf } from "../../digest/preview.ts";
 import { isAppError } from "../../errors.ts";
 import { ARXIV_CATEGORIES } from "../../matching/categories.ts";
 import { parseTopic } from "../../matching/topics.ts";

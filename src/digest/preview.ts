@@ -1,22 +1,23 @@
-// Previews: a subscriber's next digest (`paperboy preview`, the manage page) with
-// exactly the window the real digest will use, rendered but not sent or recorded;
-// a digest already sent is shown as it was sent.
-import { paperUrl } from "../rendering/paper-url.ts";
-import { sql } from "../db/client.ts";
+// Digests shown, not sent: a subscriber's next digest (`paperboy preview`, the
+// manage page) with exactly the window and picking the worker will use, rendered
+// but not sent or recorded; a digest already sent, as it was sent ("view in
+// browser", the Atom feed, `paperboy preview` of a date already sent).
+import type { Db } from "../db/client.ts";
+import { closedDigestKeys, previousDigestDays, sentDeliveries, sentPaperIds, type SentDelivery } from "../delivery/ledger.ts";
 import type { OutgoingMessage } from "../delivery/mailer.ts";
-import { previousDigestDays, reopenedSql, sentPaperIds } from "../delivery/ledger.ts";
 import { AppError } from "../errors.ts";
+import { describePicks, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
 import type { TopicSpec } from "../matching/topics.ts";
+import { paperUrl } from "../rendering/paper-url.ts";
+import type { DigestEntry } from "../rendering/render-digest.ts";
+import { loadCandidates } from "../sources/candidates.ts";
+import { newestListingDay, papersById } from "../sources/store.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
-import { describePicks, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
-import { loadCandidates } from "../sources/candidates.ts";
-import { newestListingDay } from "../sources/store.ts";
-import { composeDigest } from "./compose-digest.ts";
-import { parseDay, toDay } from "../days.ts";
-import { batchWindow, digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays, type Cadence, type DigestWindow, type Schedule } from "../digest-key.ts";
+import { localTime, parseDay, toDay } from "../days.ts";
+import { batchWindow, digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays, type Cadence, type DigestKey, type DigestWindow, type Schedule } from "../digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";
-import { loadSentDigest } from "./sent-digest.ts";
+import { composeFor } from "./worker.ts";
 
 export type NextDigest = { key: string; day: string; window: DigestWindow };
 
@@ -27,15 +28,8 @@ export type NextDigest = { key: string; day: string; window: DigestWindow };
  */
 export async function planNextDigest(deps: Pick<RunDeps, "db" | "lookbackDays">, subscriber: Schedule & { id?: number; timezone: string }, now: Date): Promise<NextDigest> {
   const upcoming = upcomingDigestDays(subscriber, now, 8);
-  const closed = new Set<string>();
-  if (subscriber.id !== undefined) {
-    const rows = await sql<{ digestKey: string }>(deps.db, `SELECT d."digestKey" FROM "Delivery" d WHERE d."subscriberId" = $2 AND d."digestKey" = ANY($3::text[]) AND NOT ${reopenedSql("d", "$1")}`, [
-      now,
-      subscriber.id,
-      upcoming.map((entry) => entry.key),
-    ]);
-    for (const row of rows) closed.add(row.digestKey);
-  }
+  const keys = upcoming.map((entry) => entry.key);
+  const closed = subscriber.id === undefined ? new Set<string>() : await closedDigestKeys(deps.db, subscriber.id, keys, now);
   const next = upcoming.find((entry) => !closed.has(entry.key)) ?? upcoming.at(-1)!;
   return { ...next, window: await windowOf(deps, subscriber, next) };
 }
@@ -79,24 +73,13 @@ export async function previewDigest(deps: RunDeps, options: { email: string; dat
   // The candidates the worker loads for this digest (its batch's window), cut to the subscriber's window when picking: the same papers, scored the same.
   const candidates = await loadCandidates(deps.db, batchWindow(parseDigestKey(digestKey).kind, date, deps.lookbackDays), subscriber.topics, deps.embedder);
   const picks = await pickFor(deps, candidates, subscriber, window);
-  const preview = { email, date, digestKey, window, picks: describePicks(candidates, picks) };
+  const preview = { email, date, digestKey, window, picks: describePicks(picks) };
   if (picks.length === 0) return preview;
-  return { ...preview, message: composeDigest(deps.templates, deps.mail, subscriber, { key: digestKey, date, picks, papers: candidates.papers }, deps.now()) };
+  return { ...preview, message: composeFor(deps, subscriber, { key: digestKey, date, entries: picks }) };
 }
 
-function showSent(deps: RunDeps, subscriber: SubscriberWithTopics, sent: NonNullable<Awaited<ReturnType<typeof loadSentDigest>>>): Preview {
-  const message = composeDigest(
-    deps.templates,
-    deps.mail,
-    subscriber,
-    {
-      key: sent.key.key,
-      date: sent.day,
-      picks: sent.entries.map(({ paperId, reason, score }) => ({ paperId, reason, score, relevance: 0 })),
-      papers: new Map(sent.entries.map((entry) => [entry.paperId, entry.paper])),
-    },
-    deps.now(),
-  );
+function showSent(deps: RunDeps, subscriber: SubscriberWithTopics, sent: SentDigest): Preview {
+  const message = composeFor(deps, subscriber, { key: sent.key.key, date: sent.day, entries: sent.entries });
   return {
     email: subscriber.email,
     date: sent.day,
@@ -171,11 +154,54 @@ export async function previewTopics(
       ? `${scope}none of ${papersIn(candidates, window)} papers match these topics.`
       : `${scope}${picks.length} of ${papersIn(candidates, window)} papers${included === 0 ? " (the most upvoted, as you have no topics)" : ""}.`;
   return {
-    picks: describePicks(candidates, picks).map((pick) => ({ ...pick, url: paperUrl({ arxivId: pick.arxivId, source: candidates.papers.get(pick.paperId)?.source ?? "hf" }) })),
+    picks: picks.map(({ paper, ...pick }) => ({ ...pick, arxivId: paper.arxivId, title: paper.title, url: paperUrl(paper) })),
     summary,
     digestKey: next.key,
     date: next.day,
     since: window.since,
     until: window.until,
   };
+}
+
+export type SentDigest = {
+  key: DigestKey;
+  /** The date the email showed: the digest's day (daily), the local day it went out (weekly). */
+  day: string;
+  sentAt: Date;
+  entries: Array<DigestEntry & { paperId: number; score: number }>;
+};
+
+/**
+ * The digest sent to the subscriber under `key`, its papers in the order sent
+ * with the reasons they were picked; undefined when nothing was sent under it.
+ * Throws INVALID_ARGUMENT for a malformed key. Read-only.
+ */
+export async function loadSentDigest(db: Db, subscriber: { id: number; timezone: string }, key: string): Promise<SentDigest | undefined> {
+  const [sent] = await sentDeliveries(db, subscriber.id, { digestKey: parseDigestKey(key).key });
+  return sent && (await withPapers(db, subscriber, [sent]))[0];
+}
+
+/** The last `count` digests sent to the subscriber, newest first. Read-only. */
+export async function listSentDigests(db: Db, subscriber: { id: number; timezone: string }, count: number): Promise<SentDigest[]> {
+  return withPapers(db, subscriber, await sentDeliveries(db, subscriber.id, { take: count }));
+}
+
+async function withPapers(db: Db, subscriber: { timezone: string }, sent: SentDelivery[]): Promise<SentDigest[]> {
+  const papers = await papersById(
+    db,
+    sent.flatMap((delivery) => delivery.picks.map((pick) => pick.paperId)),
+  );
+  return sent.map((delivery) => {
+    const key = parseDigestKey(delivery.digestKey);
+    return {
+      key,
+      // The date the email carried: a daily digest's own day; a weekly one went out on the day it was planned.
+      day: key.kind === "daily" ? key.firstDay : localTime(delivery.sentAt, subscriber.timezone).day,
+      sentAt: delivery.sentAt,
+      entries: delivery.picks.flatMap((pick) => {
+        const paper = papers.get(pick.paperId);
+        return paper ? [{ paper, reason: pick.reason, paperId: pick.paperId, score: pick.score }] : [];
+      }),
+    };
+  });
 }

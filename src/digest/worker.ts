@@ -1,0 +1,200 @@
+// A worker's unit of work: one batch of subscribers due for the same digest key.
+// Each subscriber's papers are picked, the digest composed and sent under the
+// ledger, with a bounded number of sends in flight and a circuit breaker.
+import { createHash } from "node:crypto";
+import type { Db } from "../db/client.ts";
+import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
+import { previousDigestDays, recordSkipped, releaseQueued, sentPaperIds } from "../delivery/ledger.ts";
+import type { OutgoingMessage } from "../delivery/mailer.ts";
+import { createRefusalGuard, type RefusalGuard } from "../delivery/refusal-guard.ts";
+import { deliverLetter, inLanes, type Letter } from "../delivery/send-page.ts";
+import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
+import { describeDenseFallback } from "../matching/fuse-dense.ts";
+import type { Profile } from "../matching/profile.ts";
+import { formatTopic, type TopicSpec } from "../matching/topics.ts";
+import { composeDigest } from "../rendering/compose-digest.ts";
+import type { DigestEntry } from "../rendering/render-digest.ts";
+import { loadCandidates, prepareTopics } from "../sources/candidates.ts";
+import { embedTopics } from "../sources/dense-vectors.ts";
+import { newestPaperId } from "../sources/store.ts";
+import { loadProfiles } from "../subscriptions/feedback.ts";
+import { digestLinks } from "../subscriptions/links.ts";
+import { loadActiveSubscribers, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { suppressAddress, suppressedAmong, undoStreakBounces } from "../subscriptions/suppress.ts";
+import { batchWindow, digestWindow, parseDigestKey } from "../digest-key.ts";
+import type { DigestBatch } from "./plan.ts";
+import type { RunDeps } from "./run-deps.ts";
+
+export type SubscriberOutcome = {
+  subscriberId: number;
+  email: string;
+  /** deferred: not attempted because the circuit breaker was open or the relay refused everyone; planned: dry run. */
+  status: "sent" | "skipped" | "failed" | "planned" | "deferred";
+  picks: PickReport[];
+  /** Why nothing was sent, or what failed. */
+  reason?: string;
+  messageId?: string;
+  possibleDuplicate?: boolean;
+};
+
+export type DeliveryOptions = {
+  /** Sends in flight at once (default 1). */
+  concurrency?: number;
+  breaker?: CircuitBreaker;
+  /** Shared by a run's batches; each batch gets its own when absent. */
+  refusals?: RefusalGuard;
+};
+
+/** embeddings: set when they are configured but were not used ("embeddings unavailable (…): lexical ranking used"). */
+export type BatchResult = Record<SubscriberOutcome["status"] | "suppressed", number> & { possibleDuplicates: number; embeddings?: string };
+
+/** What `paperboy run` reports besides the counts: each subscriber's outcome, the candidate set, and why sending stopped (the relay refused everyone). */
+export type BatchDetail = { outcomes: SubscriberOutcome[]; candidates: Candidates; relayRefused?: string };
+
+const CANDIDATES_TTL_MS = 5 * 60 * 1000;
+
+/** Candidate papers per digest key, shared by the batches a worker processes (reloaded after 5 minutes, or at once when papers arrived). */
+export type CandidateCache = Map<string, { candidates: Candidates; loadedAt: number }>;
+
+/**
+ * Sends the batch's digests: re-reads the subscribers (only those still active),
+ * loads (or reuses) the day's candidate papers and delivers under the ledger.
+ * Safe to run twice or concurrently: the ledger claim decides who sends. With
+ * `dryRun` it plans and picks only, writing nothing.
+ */
+export async function processBatch(deps: RunDeps & DeliveryOptions, batch: DigestBatch, cache: CandidateCache = new Map(), options: { dryRun?: boolean } = {}): Promise<BatchResult & BatchDetail> {
+  const subscribers = await loadActiveSubscribers(deps.db, batch.ids);
+  const active = new Set(subscribers.map((subscriber) => subscriber.id));
+  if (!options.dryRun) await releaseQueued(deps.db, { digestKey: batch.digestKey, ids: batch.ids.filter((id) => !active.has(id)) }, deps.now(), "subscriber is no longer active");
+  const now = deps.now().getTime();
+  const cacheKey = `${batch.digestKey}|${batch.day}`;
+  let cached = cache.get(cacheKey);
+  if (!cached || now - cached.loadedAt > CANDIDATES_TTL_MS || (await hasNewerPapers(deps.db, cached.candidates))) {
+    const window = batchWindow(parseDigestKey(batch.digestKey).kind, batch.day, deps.lookbackDays);
+    cached = { candidates: await loadCandidates(deps.db, window, [], deps.embedder), loadedAt: now };
+    cache.set(cacheKey, cached);
+  }
+  const { outcomes, suppressed, relayRefused } = await deliverPage(deps, subscribers, { candidates: cached.candidates, digestKey: batch.digestKey, runId: batch.runId, dryRun: options.dryRun });
+  const result: BatchResult & BatchDetail = { sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, suppressed, possibleDuplicates: 0, outcomes, candidates: cached.candidates, relayRefused };
+  for (const outcome of outcomes) {
+    result[outcome.status]++;
+    if (outcome.possibleDuplicate) result.possibleDuplicates++;
+  }
+  const fallback = describeDenseFallback(cached.candidates);
+  if (fallback) result.embeddings = fallback;
+  return result;
+}
+
+/** The counts of a batch's result, as a worker logs and pg-boss stores them. */
+export function batchCounts({ outcomes: _o, candidates: _c, relayRefused: _r, ...counts }: BatchResult & BatchDetail): BatchResult {
+  return counts;
+}
+
+/** Papers ingested since the candidates were loaded: a skip from stale candidates would be reopened at once. */
+async function hasNewerPapers(db: Db, candidates: Candidates): Promise<boolean> {
+  return (await newestPaperId(db)) > candidates.newestPaperId;
+}
+
+/**
+ * One job id per (tick, batch): the same batch enqueued twice by one tick is one
+ * job, and a later tick's batch — deferred or retry-due subscribers queued again
+ * in the ledger — is a new job, never refused as one pg-boss already completed.
+ */
+export function batchJobId(batch: DigestBatch): string {
+  const hex = createHash("sha256")
+    .update(`${batch.digestKey}:${batch.runId ?? ""}:${batch.ids.join(",")}`)
+    .digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+type PageJob = { candidates: Candidates; digestKey: string; runId?: number; dryRun?: boolean };
+
+/**
+ * Delivers to every subscriber of the page; suppressed addresses are left out
+ * (counted in `suppressed`). Send failures are recorded per subscriber and never
+ * thrown; database errors are. When the relay refuses recipient after recipient,
+ * the rest of the page is deferred (never claimed) and `relayRefused` says why.
+ */
+async function deliverPage(options: RunDeps & DeliveryOptions, page: SubscriberWithTopics[], job: PageJob): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number; relayRefused?: string }> {
+  const deps = { ...options, refusals: options.refusals ?? createRefusalGuard() };
+  const stoppedBefore = deps.refusals.stopReason();
+  const { suppressed, sent, profiles, previous } = await loadPageState(deps.db, page, job.candidates, job.digestKey);
+  // Picking is synchronous: what the page's topics need is loaded, and they are embedded, first (once per candidate set).
+  const topics = page.flatMap((subscriber) => subscriber.topics);
+  await prepareTopics(deps.db, job.candidates, topics);
+  await embedTopics(job.candidates, topics);
+  const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
+  if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: [...suppressed] }, deps.now(), "the address is suppressed");
+  const outcomes = await inLanes(queue.length, deps.concurrency ?? 1, (index) => {
+    const subscriber = queue[index]!;
+    const window = digestWindow({ cadence: subscriber.cadence, day: job.candidates.date, overlapDays: deps.lookbackDays, previousDay: previous.get(subscriber.id) });
+    return deliverOne(deps, subscriber, job, { sentPaperIds: sent.get(subscriber.id) ?? new Set(), profile: profiles.get(subscriber.id), since: window.since });
+  });
+  // Deferred (the relay is failing): hand them back to the planner, so the next tick queues them again.
+  const deferred = outcomes.filter((outcome) => outcome.status === "deferred").map((outcome) => outcome.subscriberId);
+  if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: deferred }, deps.now());
+  const relayRefused = deps.refusals.stopReason();
+  if (relayRefused && !stoppedBefore) {
+    if (!job.dryRun) await undoStreakBounces(deps.db, deps.refusals.streakBounces(), job.digestKey, deps.now());
+    deps.log.error(`Sending stopped: ${relayRefused}. The rest is planned again on the next run.`);
+  }
+  return { outcomes, suppressed: suppressed.size, relayRefused };
+}
+
+/** What picking knows of one subscriber: papers already sent, feedback, and where their window starts. */
+type PickState = { sentPaperIds: ReadonlySet<number>; profile: Profile | undefined; since: string };
+
+async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: SubscriberWithTopics, job: PageJob, state: PickState): Promise<SubscriberOutcome> {
+  const { candidates } = job;
+  const picks = pickPapers(candidates, subscriber, state.sentPaperIds, state.profile, state.since);
+  const outcome: SubscriberOutcome = { subscriberId: subscriber.id, email: subscriber.email, status: "planned", picks: describePicks(picks) };
+
+  if (picks.length === 0) {
+    outcome.status = "skipped";
+    outcome.reason = explainEmpty(candidates, subscriber, state.since);
+    // Provisional: papers ingested after these reopen the digest (see recordSkipped).
+    if (!job.dryRun) await recordSkipped(deps.db, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId }, outcome.reason, deps.now(), candidates.newestPaperId);
+    return outcome;
+  }
+  if (job.dryRun) return outcome;
+  const suppressBounced = (address: string, reason: string) => suppressAddress(deps.db, address, "bounced", reason);
+  const letter: Letter = {
+    subscriberId: subscriber.id,
+    email: subscriber.email,
+    digestKey: job.digestKey,
+    runId: job.runId,
+    picks,
+    message: () => composeFor(deps, subscriber, { key: job.digestKey, date: candidates.date, entries: picks }),
+  };
+  return { ...outcome, ...(await deliverLetter({ ...deps, suppressBounced }, letter)) };
+}
+
+/** The message of digest `key` to the subscriber: their topics, their signed links, and `entries` in order. The worker sends it; previews show it. */
+export function composeFor(
+  deps: Pick<RunDeps, "templates" | "mail" | "now">,
+  subscriber: { id: number; email: string; tokenVersion: number; topics: TopicSpec[] },
+  digest: { key: string; date: string; entries: DigestEntry[] },
+): OutgoingMessage {
+  return composeDigest(deps.templates, deps.mail, subscriber, {
+    ...digest,
+    topics: subscriber.topics.map(formatTopic),
+    feedbackTopics: subscriber.topics.filter((topic) => topic.kind === "keyword" || topic.kind === "phrase").map(formatTopic),
+    links: digestLinks(deps.mail, subscriber, digest.key, deps.now()),
+  });
+}
+
+/**
+ * What picking needs besides the subscribers: suppressed addresses, papers already
+ * sent, feedback profiles, and the local day of each one's previous digest
+ * (other than `digestKey`) — four queries, in parallel.
+ */
+export async function loadPageState(db: Db, page: SubscriberWithTopics[], candidates: Candidates, digestKey: string) {
+  const ids = page.map((subscriber) => subscriber.id);
+  const [suppressed, sent, profiles, previous] = await Promise.all([
+    suppressedAmong(db, page),
+    sentPaperIds(db, ids, [...candidates.papers.keys()]),
+    loadProfiles(db, ids),
+    previousDigestDays(db, page, digestKey),
+  ]);
+  return { suppressed, sent, profiles, previous };
+}
