@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runCli, type AppContext, type Wiring } from "./cli.ts";
+import { runCli, type AppContext, type Wiring } from "./cli/commands.ts";
 import { loadConfig, type Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { openDatabase } from "./db/open-database.ts";

@@ -246,6 +246,23 @@ export async function sentDeliveries(db: Db, subscriberId: number, which: { dige
   return rows.map((row) => ({ digestKey: row.digestKey, sentAt: row.sentAt, picks: (row.picks ?? []).map((pick) => ({ ...pick, score: pick.score ?? 0 })) }));
 }
 
+/** Ledger rows written by a run's sends, by status, plus possible duplicates. */
+export type RunDeliveries = { sent: number; failed: number; skipped: number; sending: number; possibleDuplicates: number };
+
+/** The rows of each of these runs, counted (runs without rows are missing). */
+export async function deliveryCountsByRun(db: Db, runIds: number[]): Promise<Map<number, RunDeliveries>> {
+  const rows = await sql<{ runId: number } & RunDeliveries>(
+    db,
+    `SELECT "runId",
+            count(*) FILTER (WHERE status = 'sent')::int AS sent, count(*) FILTER (WHERE status = 'failed')::int AS failed,
+            count(*) FILTER (WHERE status = 'skipped')::int AS skipped, count(*) FILTER (WHERE status = 'sending')::int AS sending,
+            count(*) FILTER (WHERE "possibleDuplicate")::int AS "possibleDuplicates"
+     FROM "Delivery" WHERE "runId" = ANY($1::int[]) GROUP BY "runId"`,
+    [runIds],
+  );
+  return new Map(rows.map(({ runId, ...counts }) => [runId, counts]));
+}
+
 /** A subscriber's newest ledger rows, newest first (the operator's view). */
 export function recentDeliveries(db: Db, subscriberId: number, take: number) {
   return sql<{ digestKey: string; status: string; paperIds: number[]; error: string | null }>(

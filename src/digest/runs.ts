@@ -1,5 +1,7 @@
-// The run report: every tick and manual run with what its deliveries became.
+// The run records: every tick and manual run with what its deliveries became
+// (Prisma: typed reads of the Run table; the ledger counts its own rows).
 import type { Db } from "../db/client.ts";
+import { deliveryCountsByRun, type RunDeliveries } from "../delivery/ledger.ts";
 import { hasDied } from "./run-owner.ts";
 
 export type RunSummary = {
@@ -15,17 +17,15 @@ export type RunSummary = {
   /** What the run recorded itself (ingest per source, due, batches, counts, errors). */
   report: unknown;
   /** Ledger rows written by this run's sends, by status, plus possible duplicates. */
-  deliveries: { sent: number; failed: number; skipped: number; sending: number; possibleDuplicates: number };
+  deliveries: RunDeliveries;
 };
 
 /** The last `count` runs, newest first, with their deliveries counted from the ledger. Read-only. */
 export async function listRuns(db: Db, count: number, now = new Date()): Promise<RunSummary[]> {
   const runs = await db.run.findMany({ orderBy: { id: "desc" }, take: count });
   const ids = runs.map((run) => run.id);
-  const byStatus = await db.delivery.groupBy({ by: ["runId", "status"], where: { runId: { in: ids } }, _count: { _all: true } });
-  const duplicates = await db.delivery.groupBy({ by: ["runId"], where: { runId: { in: ids }, possibleDuplicate: true }, _count: { _all: true } });
+  const counts = await deliveryCountsByRun(db, ids);
   return runs.map((run) => {
-    const count = (status: string) => byStatus.find((row) => row.runId === run.id && row.status === status)?._count._all ?? 0;
     return {
       id: run.id,
       kind: run.kind,
@@ -36,13 +36,12 @@ export async function listRuns(db: Db, count: number, now = new Date()): Promise
       durationMs: run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
       state: run.finishedAt ? "finished" : hasDied(run, now) ? "died" : "running",
       report: run.report,
-      deliveries: {
-        sent: count("sent"),
-        failed: count("failed"),
-        skipped: count("skipped"),
-        sending: count("sending"),
-        possibleDuplicates: duplicates.find((row) => row.runId === run.id)?._count._all ?? 0,
-      },
+      deliveries: counts.get(run.id) ?? { sent: 0, failed: 0, skipped: 0, sending: 0, possibleDuplicates: 0 },
     };
   });
+}
+
+/** When the newest tick started; null before the first. Newest by id: the primary key's index, whatever the size of the Run table. */
+export async function lastTick(db: Db): Promise<{ startedAt: Date } | null> {
+  return db.run.findFirst({ where: { kind: "tick" }, orderBy: { id: "desc" }, select: { startedAt: true } });
 }

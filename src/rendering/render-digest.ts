@@ -4,6 +4,7 @@
 // feedback links) is left as a slot in the cached card and filled by plain
 // string joins.
 import Handlebars from "handlebars";
+import { dayStart } from "../days.ts";
 import { AppError } from "../errors.ts";
 import { paperUrl, pdfUrl } from "./paper-url.ts";
 import { summarise } from "./summarise.ts";
@@ -185,7 +186,7 @@ const dateLabels = new Map<string, string>();
 function formatDate(day: string): string {
   let label = dateLabels.get(day);
   if (label === undefined) {
-    label = DATE_FORMAT.format(new Date(`${day}T12:00:00Z`));
+    label = DATE_FORMAT.format(dayStart(day));
     if (dateLabels.size < 1000) dateLabels.set(day, label);
   }
   return label;

@@ -5,6 +5,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { AppError } from "../errors.ts";
 import { assertNotHtml, createThrottle, fetchText, realSleep, type HttpOptions } from "./http.ts";
 import { ARXIV_ID, cleanText, isStorableDate, LIMITS, stripVersion, truncateText, type PaperInput, type RejectedRecord, type Source, type SourceBatch } from "./source.ts";
+import { toDay } from "../days.ts";
 
 export type AnnounceType = "new" | "cross" | "replace" | "replace-cross";
 
@@ -38,7 +39,7 @@ export function createArxivSource(options: ArxivSourceOptions): Source {
       const listing = parseArxivRss(await throttle(() => fetchText(feedUrl, options)), feedUrl);
       const wanted: AnnounceType[] = options.includeReplacements ? ["new", "cross", "replace", "replace-cross"] : ["new", "cross"];
       const ids = [...new Set(listing.items.filter((item) => wanted.includes(item.announceType)).map((item) => item.id))];
-      const date = options.date ?? listing.date ?? new Date().toISOString().slice(0, 10);
+      const date = options.date ?? listing.date ?? toDay(new Date());
       return lookup(ids, date, {
         missing: "listed in the feed but not returned by the arXiv API",
         onProgress: (done) => options.onProgress?.(`arxiv ${options.categories.join("+")}: ${done}/${ids.length} papers`),

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { ARXIV_ID, cleanText, isStorableDate, LIMITS, stripVersion, truncateText, type PaperInput, type RejectedRecord } from "./source.ts";
+import { toDay } from "../days.ts";
 
 const text = (max: number) =>
   z
@@ -129,7 +130,7 @@ function toPaperInput(entry: z.infer<typeof entrySchema>, listingDate: string | 
     projectUrl: paper.projectPage,
     thumbnailUrl: entry.thumbnail,
     publishedAt: paper.publishedAt,
-    featuredOn: listingDate ?? listedAt?.toISOString().slice(0, 10) ?? "",
+    featuredOn: listingDate ?? (listedAt && toDay(listedAt)) ?? "",
   };
 }
 

@@ -1,10 +1,12 @@
-// Writes a source batch to the Paper table in one transaction.
+// Takes a source batch in: its papers stored (store.ts), then counted into the
+// corpus statistics, their term associations refreshed, and embedded.
 import type { Db } from "../db/client.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import { countNewPapers } from "./corpus-stats.ts";
 import { refreshAssociations } from "./term-associations.ts";
 import { keyTerms } from "../matching/associations.ts";
 import { embedNewPapers, type EmbeddingResult } from "./paper-embeddings.ts";
+import { upsertPapers } from "./store.ts";
 import type { PaperInput, RejectedRecord, SourceBatch } from "./source.ts";
 
 export type IngestResult = {
@@ -27,22 +29,13 @@ export type IngestResult = {
  */
 export async function ingestBatch(db: Db, batch: SourceBatch, embedder?: Embedder): Promise<IngestResult> {
   const papers = mergeById(batch.papers);
-  const known = await db.paper.findMany({ where: { arxivId: { in: papers.map((paper) => paper.arxivId) } }, select: { arxivId: true } });
-  const knownIds = new Set(known.map((paper) => paper.arxivId));
-  const fresh = papers.filter((paper) => !knownIds.has(paper.arxivId));
-  const seen = papers.filter((paper) => knownIds.has(paper.arxivId));
-
-  await db.$transaction([
-    // A source without categories or AI keywords (arXiv has no keywords, HF no categories) still stores empty lists, never NULL.
-    db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ categories: [], aiKeywords: [], ...toRow(paper, batch.source), featuredOn: toDay(paper.featuredOn) })) }),
-    ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, batch.source) })),
-  ]);
+  const { fresh, seen } = await upsertPapers(db, papers, batch.source);
   await countNewPapers(db);
   await refreshAssociations(
     db,
     fresh.map((paper) => keyTerms({ title: paper.title, abstract: paper.abstract, aiKeywords: paper.aiKeywords ?? [] })),
   );
-  const result: IngestResult = { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen.length, rejected: batch.rejected };
+  const result: IngestResult = { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen, rejected: batch.rejected };
   if (embedder) result.embeddings = await embedNewPapers(db, embedder);
   return result;
 }
@@ -56,34 +49,4 @@ function mergeById(papers: PaperInput[]): PaperInput[] {
     byId.set(paper.arxivId, earlier ? { ...paper, featuredOn: earlier.featuredOn < paper.featuredOn ? earlier.featuredOn : paper.featuredOn } : paper);
   }
   return [...byId.values()];
-}
-
-/**
- * The columns this source knows. Fields it does not provide stay as another source
- * wrote them (HF's upvotes survive an arXiv ingest, arXiv's categories an HF one).
- */
-function toRow(paper: PaperInput, source: string) {
-  const row: Record<string, unknown> = { arxivId: paper.arxivId, title: paper.title, abstract: paper.abstract, authors: paper.authors, source };
-  const optional: Array<keyof PaperInput> = [
-    "categories",
-    "primaryCategory",
-    "arxivComment",
-    "doi",
-    "journalRef",
-    "aiSummary",
-    "aiKeywords",
-    "upvotes",
-    "comments",
-    "githubUrl",
-    "githubStars",
-    "projectUrl",
-    "thumbnailUrl",
-    "publishedAt",
-  ];
-  for (const key of optional) if (paper[key] !== undefined) row[key] = paper[key];
-  return row as { arxivId: string; title: string; abstract: string; authors: string[]; source: string };
-}
-
-function toDay(day: string): Date {
-  return new Date(`${day}T00:00:00.000Z`);
 }

@@ -1,7 +1,8 @@
-// Reads of stored papers for the other stages and the web pages (Prisma: typed
-// single-table reads). Writes are ingest.ts's, in one statement per batch.
+// The Paper table: ingest's upsert, and the reads of stored papers for the other
+// stages and the web pages (Prisma: typed single-table statements).
 import type { Db } from "../db/client.ts";
-import { dayStart } from "../days.ts";
+import { dayStart, toDay } from "../days.ts";
+import type { PaperInput } from "./source.ts";
 
 /** The newest paper's id (0 before the first ingest): papers ingested later have larger ids. */
 export async function newestPaperId(db: Db): Promise<number> {
@@ -12,7 +13,7 @@ export async function newestPaperId(db: Db): Promise<number> {
 /** The newest listing day (YYYY-MM-DD), or undefined before the first ingest. */
 export async function newestListingDay(db: Db): Promise<string | undefined> {
   const newest = await db.paper.aggregate({ _max: { featuredOn: true } });
-  return newest._max.featuredOn ? newest._max.featuredOn.toISOString().slice(0, 10) : undefined;
+  return newest._max.featuredOn ? toDay(newest._max.featuredOn) : undefined;
 }
 
 /** The newest listing day's papers, most upvoted first (`take` of them), or undefined before the first ingest. */
@@ -34,4 +35,48 @@ export async function paperTitles(db: Db, arxivIds: string[]): Promise<Map<strin
 export async function papersById(db: Db, ids: number[]) {
   const papers = ids.length === 0 ? [] : await db.paper.findMany({ where: { id: { in: ids } } });
   return new Map(papers.map((paper) => [paper.id, paper]));
+}
+
+/**
+ * Upserts papers keyed by arXiv id, all or nothing: new papers are created, known
+ * ones get fresh community counts and metadata but keep the day they were first
+ * featured. Returns the papers created and how many known ones were updated.
+ */
+export async function upsertPapers(db: Db, papers: PaperInput[], source: string): Promise<{ fresh: PaperInput[]; seen: number }> {
+  const known = await db.paper.findMany({ where: { arxivId: { in: papers.map((paper) => paper.arxivId) } }, select: { arxivId: true } });
+  const knownIds = new Set(known.map((paper) => paper.arxivId));
+  const fresh = papers.filter((paper) => !knownIds.has(paper.arxivId));
+  const seen = papers.filter((paper) => knownIds.has(paper.arxivId));
+  await db.$transaction([
+    // A source without categories or AI keywords (arXiv has no keywords, HF no categories) still stores empty lists, never NULL.
+    db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ categories: [], aiKeywords: [], ...toRow(paper, source), featuredOn: dayStart(paper.featuredOn) })) }),
+    ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, source) })),
+  ]);
+  return { fresh, seen: seen.length };
+}
+
+/**
+ * The columns this source knows. Fields it does not provide stay as another source
+ * wrote them (HF's upvotes survive an arXiv ingest, arXiv's categories an HF one).
+ */
+function toRow(paper: PaperInput, source: string) {
+  const row: Record<string, unknown> = { arxivId: paper.arxivId, title: paper.title, abstract: paper.abstract, authors: paper.authors, source };
+  const optional: Array<keyof PaperInput> = [
+    "categories",
+    "primaryCategory",
+    "arxivComment",
+    "doi",
+    "journalRef",
+    "aiSummary",
+    "aiKeywords",
+    "upvotes",
+    "comments",
+    "githubUrl",
+    "githubStars",
+    "projectUrl",
+    "thumbnailUrl",
+    "publishedAt",
+  ];
+  for (const key of optional) if (paper[key] !== undefined) row[key] = paper[key];
+  return row as { arxivId: string; title: string; abstract: string; authors: string[]; source: string };
 }

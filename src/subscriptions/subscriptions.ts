@@ -7,6 +7,7 @@ import { AppError, describeError } from "../errors.ts";
 import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
 import type { Cadence } from "../digest-key.ts";
 import { verifyToken, type TokenPurpose } from "./tokens.ts";
+import { toDay } from "../days.ts";
 
 export const MAX_TOPICS = 50;
 const MAX_EMAIL_LENGTH = 254;
@@ -117,7 +118,7 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
   if (suppression && !input.unsuppress) {
     throw new AppError(
       "SUPPRESSED",
-      `${email} is on the suppression list since ${suppression.createdAt.toISOString().slice(0, 10)} (${suppression.reason}) and would never be mailed; add --unsuppress to lift that (it is recorded)`,
+      `${email} is on the suppression list since ${toDay(suppression.createdAt)} (${suppression.reason}) and would never be mailed; add --unsuppress to lift that (it is recorded)`,
       { field: "email" },
     );
   }

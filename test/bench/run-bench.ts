@@ -24,7 +24,7 @@ import { migrateDatabase } from "../../src/db/migrate.ts";
 import { startQueue } from "../../src/digest/queue.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { silentLog } from "../../src/log.ts";
-import { startProgress } from "../../src/progress.ts";
+import { startProgress } from "../../src/cli/progress.ts";
 import { renderDigest } from "../../src/rendering/render-digest.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { BENCH_MAIL, BENCH_NOW, seedHistory, seedPapers, seedSubscribers, warmAssociations } from "./population.ts";

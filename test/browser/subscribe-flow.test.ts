@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_DATE, SAMPLE_FILES } from "../../src/demo.ts";
+import { DEMO_DATE, SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatRunSummary } from "../../src/digest/format-report.ts";
+import { formatRunSummary } from "../../src/cli/format-report.ts";
 import { listRuns } from "../../src/digest/runs.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { silentLog } from "../../src/log.ts";

@@ -3,9 +3,9 @@
 // ingested after it reopen the digest — for `paperboy run --date` and for ticks.
 // Weekly and weekday digests take papers from the whole span they cover.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SAMPLE_FILES } from "../../src/demo.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
-import { formatRunReport } from "../../src/digest/format-report.ts";
+import { formatRunReport } from "../../src/cli/format-report.ts";
 import { processBatch, type CandidateCache } from "../../src/digest/worker.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import type { RunDeps } from "../../src/digest/run-deps.ts";

@@ -5,7 +5,7 @@
 // recipient (5.1.1) suppresses that address only.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REFUSAL_LIMIT } from "../../src/delivery/refusal-guard.ts";
-import { formatRunReport, formatRunSummary } from "../../src/digest/format-report.ts";
+import { formatRunReport, formatRunSummary } from "../../src/cli/format-report.ts";
 import { processBatch } from "../../src/digest/worker.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { listRuns } from "../../src/digest/runs.ts";

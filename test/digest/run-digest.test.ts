@@ -2,7 +2,7 @@
 // cadence decides whether they are due that day, their digest key and the days
 // their digest covers; the ledger keeps a second run (or a tick) from sending again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatRunReport } from "../../src/digest/format-report.ts";
+import { formatRunReport } from "../../src/cli/format-report.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";

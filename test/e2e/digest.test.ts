@@ -1,7 +1,7 @@
 // The whole main path on real parts: ingest the bundled sample into PostgreSQL,
 // run the digest, receive the emails on a real SMTP server, run again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_DATE, DEMO_SUBSCRIBERS, SAMPLE_FILES } from "../../src/demo.ts";
+import { DEMO_DATE, DEMO_SUBSCRIBERS, SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { digestMessageId } from "../../src/rendering/compose-digest.ts";
 import { runDigest, type RunReport } from "../../src/digest/run-digest.ts";

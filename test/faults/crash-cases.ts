@@ -8,7 +8,7 @@ import path from "node:path";
 import { createDb } from "../../src/db/client.ts";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../src/db/embedded-postgres.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
-import { SAMPLE_FILES } from "../../src/demo.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { CLAIM_LEASE_MS } from "../../src/delivery/ledger.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { startQueue } from "../../src/digest/queue.ts";

@@ -3,7 +3,7 @@
 import type { Db } from "../../src/db/client.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import type { Mailer } from "../../src/delivery/mailer.ts";
-import { SAMPLE_FILES } from "../../src/demo.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import type { RunDeps } from "../../src/digest/run-deps.ts";
 import { silentLog } from "../../src/log.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { expect } from "vitest";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import type { Mailer } from "../../src/delivery/mailer.ts";
-import { SAMPLE_FILES } from "../../src/demo.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { silentLog } from "../../src/log.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";

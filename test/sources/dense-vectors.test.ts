@@ -10,7 +10,7 @@ import { loadCandidates } from "../../src/sources/candidates.ts";
 import { embedTopics } from "../../src/sources/dense-vectors.ts";
 import { describePicks, pickPapers } from "../../src/matching/candidates.ts";
 import { describeDenseFallback } from "../../src/matching/fuse-dense.ts";
-import { formatRunReport, formatRunSummary } from "../../src/digest/format-report.ts";
+import { formatRunReport, formatRunSummary } from "../../src/cli/format-report.ts";
 import { listRuns } from "../../src/digest/runs.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";

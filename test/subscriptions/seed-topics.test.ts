@@ -1,6 +1,6 @@
 // seedTopics against the real database: the topic limit, running twice, and arXiv down.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SAMPLE_FILES } from "../../src/demo.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { createArxivLookup } from "../../src/sources/arxiv.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";

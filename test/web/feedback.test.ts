@@ -1,7 +1,7 @@
 // 👍 / 👎 and "less of this topic" from a real digest's links: GET asks, POST
 // records, and the next digest changes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SAMPLE_FILES } from "../../src/demo.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { previewTopics } from "../../src/digest/preview.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";

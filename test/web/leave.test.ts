@@ -1,7 +1,7 @@
 // Unsubscribing (RFC 8058), re-subscribing, and sent digests on the web, against
 // the real app, database and SMTP sink, with links taken from real digests.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_DATE, SAMPLE_FILES } from "../../src/demo.ts";
+import { DEMO_DATE, SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";

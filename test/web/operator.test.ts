@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { findDue } from "../../src/digest/plan.ts";
-import { SAMPLE_FILES } from "../../src/demo.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
 import { addSubscriber, hashAddress } from "../../src/subscriptions/subscriptions.ts";

@@ -1,7 +1,7 @@
 // Weekly digests on the web: "view in browser" and the feed work for weekly keys,
 // and the manage page's preview uses exactly the window the next digest will use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SAMPLE_FILES } from "../../src/demo.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { processBatch, type CandidateCache } from "../../src/digest/worker.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Db } from "../../db/client.ts";
 import { throttleWarnings } from "../../db/unreachable.ts";
 import { describeError } from "../../errors.ts";
+import { lastTick } from "../../digest/runs.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 export const HEALTH_TIMEOUT_MS = 2_000;
@@ -29,14 +30,13 @@ export async function checkHealth(db: Db, now: Date, timeoutMs: number, log: Web
     timer = setTimeout(() => resolve("timeout"), timeoutMs);
   });
   try {
-    // Newest by id: the primary key's index, whatever the size of the Run table.
-    const tick = await Promise.race([db.run.findFirst({ where: { kind: "tick" }, orderBy: { id: "desc" }, select: { startedAt: true } }), timeout]);
+    const tick = await Promise.race([lastTick(db), timeout]);
     if (tick === "timeout") {
       log.warn(`healthz: the database did not answer within ${timeoutMs} ms`);
       return { status: "unavailable", database: "timeout" };
     }
-    const lastTick = tick ? { at: tick.startedAt.toISOString(), ageSeconds: Math.max(0, Math.round((now.getTime() - tick.startedAt.getTime()) / 1000)) } : null;
-    return { status: "ok", database: "ok", lastTick };
+    const age = tick ? { at: tick.startedAt.toISOString(), ageSeconds: Math.max(0, Math.round((now.getTime() - tick.startedAt.getTime()) / 1000)) } : null;
+    return { status: "ok", database: "ok", lastTick: age };
   } catch (error) {
     log.warn(`healthz: the database is unreachable: ${describeError(error)}`);
     return { status: "unavailable", database: "unreachable" };

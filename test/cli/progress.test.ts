@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { startProgress } from "../src/progress.ts";
+import { startProgress } from "../../src/cli/progress.ts";
 
 /** A stream that says it is (or is not) a terminal and keeps what was written. */
 function terminal(isTTY: boolean) {

@@ -1,6 +1,6 @@
 // Human-readable run report for the CLI.
-import type { RunReport } from "./run-digest.ts";
-import type { RunSummary } from "./runs.ts";
+import type { RunReport } from "../digest/run-digest.ts";
+import type { RunSummary } from "../digest/runs.ts";
 
 /** Per subscriber: what was sent and why each paper matched, or why nothing was. */
 export function formatRunReport(report: RunReport, options: { picksShown?: number } = {}): string {

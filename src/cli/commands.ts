@@ -2,33 +2,33 @@
 // and errors mapped to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
 // 4 some import rows rejected, or a seed file that cannot be read.
 import { readFileSync } from "node:fs";
-import { toDay } from "./days.ts";
+import { toDay } from "../days.ts";
 import { readFile, writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
-import { arxivCategories, checkEmailArguments, collectTopic, day, positiveInt, wholeNumber } from "./cli-arguments.ts";
-import type { Config } from "./config.ts";
+import { arxivCategories, checkEmailArguments, collectTopic, day, positiveInt, wholeNumber } from "./arguments.ts";
+import type { Config } from "../config.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
-import { formatRunReport, formatRunSummary } from "./digest/format-report.ts";
-import { previewDigest } from "./digest/preview.ts";
-import { runDigest } from "./digest/run-digest.ts";
-import { AppError, describeError, isAppError } from "./errors.ts";
-import { escapeControl, type Log } from "./log.ts";
-import { formatTopic } from "./matching/topics.ts";
-import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
-import { createJsonFileSource } from "./sources/json-file.ts";
-import { createSources, type SourceSpec } from "./sources/configured.ts";
-import { DIGEST_QUEUE } from "./digest/queue.ts";
-import { listRuns } from "./digest/runs.ts";
-import type { RunDeps } from "./digest/run-deps.ts";
-import type { TickReport } from "./digest/tick.ts";
-import type { ArxivLookup } from "./sources/arxiv.ts";
-import { suppressAddress } from "./subscriptions/suppress.ts";
-import { importSubscribers, exportSubscribers } from "./subscriptions/import-export.ts";
-import { deleteSubscriber } from "./subscriptions/leave.ts";
-import { formatSeedResult, MAX_PAPER_TOPICS, resolvePapers, seedTopics } from "./subscriptions/seed-topics.ts";
-import { MAX_PAPERS_LIMIT, readPreferences } from "./subscriptions/preferences.ts";
-import { recentDeliveries } from "./delivery/ledger.ts";
-import { addSubscriber, countActiveSubscribers, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "./subscriptions/subscriptions.ts";
+import { formatRunReport, formatRunSummary } from "./format-report.ts";
+import { previewDigest } from "../digest/preview.ts";
+import { runDigest } from "../digest/run-digest.ts";
+import { AppError, describeError, isAppError } from "../errors.ts";
+import { escapeControl, type Log } from "../log.ts";
+import { formatTopic } from "../matching/topics.ts";
+import { ingestBatch, type IngestResult } from "../sources/ingest.ts";
+import { createJsonFileSource } from "../sources/json-file.ts";
+import { createSources, type SourceSpec } from "../sources/configured.ts";
+import { DIGEST_QUEUE } from "../digest/queue.ts";
+import { listRuns } from "../digest/runs.ts";
+import type { RunDeps } from "../digest/run-deps.ts";
+import type { TickReport } from "../digest/tick.ts";
+import type { ArxivLookup } from "../sources/arxiv.ts";
+import { suppressAddress } from "../subscriptions/suppress.ts";
+import { importSubscribers, exportSubscribers } from "../subscriptions/import-export.ts";
+import { deleteSubscriber } from "../subscriptions/leave.ts";
+import { formatSeedResult, MAX_PAPER_TOPICS, resolvePapers, seedTopics } from "../subscriptions/seed-topics.ts";
+import { MAX_PAPERS_LIMIT, readPreferences } from "../subscriptions/preferences.ts";
+import { recentDeliveries } from "../delivery/ledger.ts";
+import { addSubscriber, countActiveSubscribers, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "../subscriptions/subscriptions.ts";
 import { startProgress } from "./progress.ts";
 import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 
@@ -89,7 +89,7 @@ function buildProgram(wiring: Wiring): Command {
   const program = new Command()
     .name("paperboy")
     .description("Mails subscribers a daily digest of new research papers matched to their topics.")
-    .version(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version)
+    .version(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version)
     .showHelpAfterError()
     .exitOverride()
     .hook("preAction", checkEmailArguments);
@@ -172,7 +172,7 @@ function buildProgram(wiring: Wiring): Command {
         if (likes.length > 0) await resolvePapers({ db: ctx.db, lookupArxiv: wiring.lookupArxiv(ctx) }, likes, unresolved);
         for (const entry of unresolved) ctx.log.warn(`like:${entry.entry} matches nothing until its paper is ingested: ${entry.reason}`);
         const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
-        if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${suppression.createdAt.toISOString().slice(0, 10)}: ${suppression.reason})`);
+        if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${toDay(suppression.createdAt)}: ${suppression.reason})`);
         console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
       });
     });

@@ -3,13 +3,13 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RunDeps } from "./digest/run-deps.ts";
-import { runDigest, type RunReport } from "./digest/run-digest.ts";
-import { ingestBatch, type IngestResult } from "./sources/ingest.ts";
-import { createJsonFileSource } from "./sources/json-file.ts";
-import { addSubscriber, deleteSubscribersByEmail, existingEmails } from "./subscriptions/subscriptions.ts";
+import type { RunDeps } from "../digest/run-deps.ts";
+import { runDigest, type RunReport } from "../digest/run-digest.ts";
+import { ingestBatch, type IngestResult } from "../sources/ingest.ts";
+import { createJsonFileSource } from "../sources/json-file.ts";
+import { addSubscriber, deleteSubscribersByEmail, existingEmails } from "../subscriptions/subscriptions.ts";
 
-const SAMPLE_DIR = fileURLToPath(new URL("../data/sample", import.meta.url));
+const SAMPLE_DIR = fileURLToPath(new URL("../../data/sample", import.meta.url));
 export const SAMPLE_FILES = ["2026-05-12", "2026-05-13", "2026-05-14"].map((day) => path.join(SAMPLE_DIR, `hf-daily-${day}.json`));
 /** The newest listing day in the sample. */
 export const DEMO_DATE = "2026-05-14";

@@ -1,11 +1,11 @@
 // Parsers for the CLI's arguments and options. A value that breaks its rule is
 // bad usage: commander prints the problem and the CLI exits 2 before doing anything.
 import { InvalidArgumentError, type Command } from "commander";
-import { parseDay } from "./days.ts";
-import { describeError } from "./errors.ts";
-import { parseTopic } from "./matching/topics.ts";
-import { ARXIV_CATEGORIES } from "./sources/configured.ts";
-import { normaliseEmail } from "./subscriptions/subscriptions.ts";
+import { parseDay } from "../days.ts";
+import { describeError } from "../errors.ts";
+import { parseTopic } from "../matching/topics.ts";
+import { ARXIV_CATEGORIES } from "../sources/configured.ts";
+import { normaliseEmail } from "../subscriptions/subscriptions.ts";
 
 /** A YYYY-MM-DD option. */
 export function day(value: string): string {
