@@ -5,7 +5,7 @@ import { parseDay } from "../days.ts";
 import { describeError } from "../errors.ts";
 import { parseTopic } from "../matching/topics.ts";
 import { ARXIV_CATEGORIES } from "../sources/configured.ts";
-import { normaliseEmail } from "../subscriptions/subscriptions.ts";
+import { normaliseEmail } from "../subscriptions/store.ts";
 
 /** A YYYY-MM-DD option. */
 export function day(value: string): string {

@@ -28,7 +28,7 @@ import { deleteSubscriber } from "../subscriptions/leave.ts";
 import { formatSeedResult, MAX_PAPER_TOPICS, resolvePapers, seedTopics } from "../subscriptions/seed-topics.ts";
 import { MAX_PAPERS_LIMIT, readPreferences } from "../subscriptions/preferences.ts";
 import { recentDeliveries } from "../delivery/ledger.ts";
-import { addSubscriber, countActiveSubscribers, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "../subscriptions/subscriptions.ts";
+import { addSubscriber, countActiveSubscribers, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "../subscriptions/store.ts";
 import { startProgress } from "./progress.ts";
 import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 

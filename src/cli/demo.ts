@@ -7,7 +7,7 @@ import type { RunDeps } from "../digest/run-deps.ts";
 import { runDigest, type RunReport } from "../digest/run-digest.ts";
 import { ingestBatch, type IngestResult } from "../sources/ingest.ts";
 import { createJsonFileSource } from "../sources/json-file.ts";
-import { addSubscriber, deleteSubscribersByEmail, existingEmails } from "../subscriptions/subscriptions.ts";
+import { addSubscriber, deleteSubscribersByEmail, existingEmails } from "../subscriptions/store.ts";
 
 const SAMPLE_DIR = fileURLToPath(new URL("../../data/sample", import.meta.url));
 export const SAMPLE_FILES = ["2026-05-12", "2026-05-13", "2026-05-14"].map((day) => path.join(SAMPLE_DIR, `hf-daily-${day}.json`));

@@ -13,7 +13,7 @@ import type { DigestEntry } from "../rendering/render-digest.ts";
 import { loadCandidates } from "../sources/candidates.ts";
 import { newestListingDay, papersById } from "../sources/store.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
-import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../subscriptions/store.ts";
 import { localTime, parseDay, toDay } from "../days.ts";
 import { batchWindow, digestKeyFor, digestWindow, parseDigestKey, upcomingDigestDays, type Cadence, type DigestKey, type DigestWindow, type Schedule } from "../digest-key.ts";
 import type { RunDeps } from "./run-deps.ts";

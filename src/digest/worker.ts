@@ -19,7 +19,7 @@ import { embedTopics } from "../sources/dense-vectors.ts";
 import { newestPaperId } from "../sources/store.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { digestLinks } from "../subscriptions/links.ts";
-import { loadActiveSubscribers, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { loadActiveSubscribers, type SubscriberWithTopics } from "../subscriptions/store.ts";
 import { suppressAddress, suppressedAmong, undoStreakBounces } from "../subscriptions/suppress.ts";
 import { batchWindow, digestWindow, parseDigestKey } from "../digest-key.ts";
 import type { DigestBatch } from "./plan.ts";

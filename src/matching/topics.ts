@@ -1,7 +1,7 @@
 // Topic queries: parsing what a subscriber typed into a normalised, shareable
 // topic, and compiling it into the ranked queries the matcher scores.
 import { AppError } from "../errors.ts";
-import { ARXIV_ID, stripVersion } from "../sources/source.ts";
+import { ARXIV_ID, stripVersion } from "../arxiv-id.ts";
 import { findCategory } from "./categories.ts";
 import type { Field } from "./paper-index.ts";
 import { synonymsOf } from "./synonyms.ts";

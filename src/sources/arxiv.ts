@@ -4,7 +4,8 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { AppError } from "../errors.ts";
 import { assertNotHtml, createThrottle, fetchText, realSleep, type HttpOptions } from "./http.ts";
-import { ARXIV_ID, cleanText, isStorableDate, LIMITS, stripVersion, truncateText, type PaperInput, type RejectedRecord, type Source, type SourceBatch } from "./source.ts";
+import { ARXIV_ID, stripVersion } from "../arxiv-id.ts";
+import { cleanText, isStorableDate, LIMITS, truncateText, type PaperInput, type RejectedRecord, type Source, type SourceBatch } from "./source.ts";
 import { toDay } from "../days.ts";
 
 export type AnnounceType = "new" | "cross" | "replace" | "replace-cross";

@@ -3,7 +3,8 @@
 // a bad record is rejected with its reason, the others are kept.
 import { z } from "zod";
 import { AppError } from "../errors.ts";
-import { ARXIV_ID, cleanText, isStorableDate, LIMITS, stripVersion, truncateText, type PaperInput, type RejectedRecord } from "./source.ts";
+import { ARXIV_ID, stripVersion } from "../arxiv-id.ts";
+import { cleanText, isStorableDate, LIMITS, truncateText, type PaperInput, type RejectedRecord } from "./source.ts";
 import { toDay } from "../days.ts";
 
 const text = (max: number) =>

@@ -6,7 +6,7 @@ import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic } from "../matching/topics.ts";
 import { CADENCES, oneOf, parsePausedUntil, POPULARITY, readPreferences } from "./preferences.ts";
-import { addSubscriber, listSubscribers, type NewSubscriber } from "./subscriptions.ts";
+import { addSubscriber, listSubscribers, type NewSubscriber } from "./store.ts";
 
 export type ImportResult = { imported: number; rejected: Array<{ line: number; email?: string; reason: string }> };
 

@@ -1,7 +1,7 @@
 // Leaving and one's data: unsubscribe (RFC 8058), re-subscribe, export, delete.
 import type { Db } from "../db/client.ts";
 import { formatTopic } from "../matching/topics.ts";
-import { hashAddress, type SubscriberWithTopics } from "./subscriptions.ts";
+import { hashAddress, type SubscriberWithTopics } from "./store.ts";
 import { suppressHash } from "./suppress.ts";
 
 /**

@@ -4,7 +4,7 @@ import type { Cadence } from "../digest-key.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
-import { findSubscriber, MAX_TOPICS, replaceTopics, timezone, type SubscriberWithTopics } from "./subscriptions.ts";
+import { findSubscriber, MAX_TOPICS, replaceTopics, timezone, type SubscriberWithTopics } from "./store.ts";
 
 export const CADENCES = ["daily", "weekdays", "weekly"] as const satisfies readonly Cadence[];
 export const POPULARITY = ["niche", "balanced", "trending"] as const;

@@ -2,7 +2,7 @@
 // or Mendeley, or plain lines of arXiv ids and URLs — into arXiv ids. Pure.
 import { parse as parseBibtex } from "@retorquere/bibtex-parser";
 import { AppError } from "../errors.ts";
-import { ARXIV_ID, stripVersion } from "../sources/source.ts";
+import { ARXIV_ID, stripVersion } from "../arxiv-id.ts";
 
 export const MAX_SEED_FILE_BYTES = 1024 * 1024;
 export const MAX_SEED_ENTRIES = 500;

@@ -7,7 +7,7 @@ import type { TopicSpec } from "../matching/topics.ts";
 import type { ArxivLookup } from "../sources/arxiv.ts";
 import { ingestBatch } from "../sources/ingest.ts";
 import { parseSeedFile, type SeedFile } from "./seed-file.ts";
-import { findSubscriber, MAX_TOPICS, replaceTopics, type SubscriberWithTopics } from "./subscriptions.ts";
+import { findSubscriber, MAX_TOPICS, replaceTopics, type SubscriberWithTopics } from "./store.ts";
 
 /** Paper topics one subscriber may have: each is a whole paper's words, so a few say a lot. */
 export const MAX_PAPER_TOPICS = 20;

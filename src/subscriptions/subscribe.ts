@@ -11,7 +11,7 @@ import { formatTopic } from "../matching/topics.ts";
 import { formatList } from "../rendering/render-digest.ts";
 import { renderEmail, type Templates } from "../rendering/templates.ts";
 import { signedUrl, type MailSettings } from "./links.ts";
-import { findSubscriber, findSuppression, normaliseEmail, parseTopics, replaceTopics, type SubscriberWithTopics } from "./subscriptions.ts";
+import { findSubscriber, findSuppression, normaliseEmail, parseTopics, replaceTopics, type SubscriberWithTopics } from "./store.ts";
 import { verifyToken } from "./tokens.ts";
 
 export type SubscribeDeps = {

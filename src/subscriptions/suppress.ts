@@ -2,7 +2,7 @@
 // from hard bounces, complaints, repeated soft bounces or an operator.
 import { sql, type Db } from "../db/client.ts";
 import { RETRY_BASE_MS } from "../delivery/ledger.ts";
-import { hashAddress, normaliseEmail, type Tx } from "./subscriptions.ts";
+import { hashAddress, normaliseEmail, type Tx } from "./store.ts";
 
 /** Soft bounces in a row after which an address is suppressed. */
 export const SOFT_BOUNCE_LIMIT = 3;

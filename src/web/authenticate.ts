@@ -2,7 +2,7 @@
 // string (links in emails) or an `Authorization: Bearer` header (API clients).
 import type { FastifyRequest } from "fastify";
 import { AppError } from "../errors.ts";
-import { findSubscriberByToken, type SubscriberWithTopics } from "../subscriptions/subscriptions.ts";
+import { findSubscriberByToken, type SubscriberWithTopics } from "../subscriptions/store.ts";
 import type { TokenPurpose } from "../subscriptions/tokens.ts";
 import type { WebDeps } from "./web-deps.ts";
 

@@ -14,7 +14,7 @@ import { batchWindow, digestWindow, type Cadence } from "../../src/digest-key.ts
 import { findDue, toBatches, type DueEntry } from "../../src/digest/plan.ts";
 import { silentLog } from "../../src/log.ts";
 import { loadTemplates, type Templates } from "../../src/rendering/templates.ts";
-import { loadActiveSubscribers } from "../../src/subscriptions/subscriptions.ts";
+import { loadActiveSubscribers } from "../../src/subscriptions/store.ts";
 import { BENCH_DAY, BENCH_MAIL, BENCH_NOW } from "./population.ts";
 
 const [phase, databaseUrl, sinkPort] = process.argv.slice(2);

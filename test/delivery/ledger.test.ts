@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_LEASE_MS, MAX_ATTEMPTS, RELAY_RETRY_MAX_MS, claimDelivery, recordFailure, recordSent, recordSkipped } from "../../src/delivery/ledger.ts";
 import { AppError } from "../../src/errors.ts";
-import { addSubscriber, loadActiveSubscribers } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber, loadActiveSubscribers } from "../../src/subscriptions/store.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 let test: TestDatabase;

@@ -6,7 +6,7 @@ import { pickPapers } from "../../src/matching/candidates.ts";
 import { keyTerms } from "../../src/matching/associations.ts";
 import { matchTopic } from "../../src/matching/match.ts";
 import { compileTopic, parseTopic } from "../../src/matching/topics.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { loadAssociations } from "../../src/sources/term-associations.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";

@@ -5,7 +5,7 @@ import { createCircuitBreaker } from "../../src/delivery/circuit-breaker.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { processBatch } from "../../src/digest/worker.ts";
 import type { DigestBatch } from "../../src/digest/plan.ts";
-import { addSubscriber, hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber, hashAddress } from "../../src/subscriptions/store.ts";
 import { createLog } from "../../src/log.ts";
 import { startSmtpSink } from "../helpers/smtp-sink.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";

@@ -15,7 +15,7 @@ import { loadTemplates } from "../../src/rendering/templates.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
 import type { Source } from "../../src/sources/source.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
 

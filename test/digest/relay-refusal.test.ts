@@ -10,7 +10,7 @@ import { processBatch } from "../../src/digest/worker.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { listRuns } from "../../src/digest/runs.ts";
 import { createLog } from "../../src/log.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import type { Reply } from "../helpers/smtp-sink.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatRunReport } from "../../src/cli/format-report.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
 
 describe("paperboy run --date", () => {

@@ -6,7 +6,7 @@ import { findDue, type DigestBatch } from "../../src/digest/plan.ts";
 import { processBatch, type CandidateCache } from "../../src/digest/worker.ts";
 import { startQueue } from "../../src/digest/queue.ts";
 import { runTick } from "../../src/digest/tick.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
 
 const QUARTER = 15 * 60 * 1000;

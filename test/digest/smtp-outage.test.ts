@@ -6,7 +6,7 @@ import { createCircuitBreaker } from "../../src/delivery/circuit-breaker.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { startQueue, type Queue } from "../../src/digest/queue.ts";
 import { runTick } from "../../src/digest/tick.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
 

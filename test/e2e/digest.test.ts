@@ -10,7 +10,7 @@ import { silentLog } from "../../src/log.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { verifyToken } from "../../src/subscriptions/tokens.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { readHfDaily } from "../helpers/fixtures.ts";

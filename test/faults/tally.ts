@@ -2,7 +2,7 @@
 // who got the day's digest once, who got none, the extra copies and which of them
 // the ledger flagged as possible duplicates, and who was suppressed.
 import type { Db } from "../../src/db/client.ts";
-import { hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { hashAddress } from "../../src/subscriptions/store.ts";
 import type { ReceivedMessage } from "../helpers/smtp-sink.ts";
 
 export type Tally = {

@@ -8,7 +8,7 @@ import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { silentLog } from "../../src/log.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { createApp } from "../../src/web/app.ts";

@@ -22,7 +22,7 @@ import { loadTemplates } from "../../src/rendering/templates.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createOpenAiEmbedder } from "../../src/sources/openai-embedder.ts";
 import type { PaperInput } from "../../src/sources/source.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startEmbeddingsServer, type EmbeddingsServer } from "../helpers/embeddings-server.ts";
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportSubscribers, importSubscribers } from "../../src/subscriptions/import-export.ts";
 import { unsubscribe } from "../../src/subscriptions/leave.ts";
 import { updatePreferences } from "../../src/subscriptions/preferences.ts";
-import { addSubscriber, listSubscribers, type SubscriberWithTopics } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber, listSubscribers, type SubscriberWithTopics } from "../../src/subscriptions/store.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const now = new Date("2026-05-14T09:00:00Z");

@@ -5,7 +5,7 @@ import { createArxivLookup } from "../../src/sources/arxiv.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
 import { MAX_PAPER_TOPICS, seedTopics } from "../../src/subscriptions/seed-topics.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startFixtureServer, type FixtureServer } from "../helpers/fixture-server.ts";
 

@@ -2,7 +2,7 @@
 // limit, concurrent requests neither fail nor mail twice, and cross-site forms
 // cannot pass for JSON (real app on port 0, real database, real SMTP sink).
 import { afterEach, describe, expect, it } from "vitest";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { startTestApp, type TestApp } from "../helpers/web-app.ts";
 
 let t: TestApp | undefined;

@@ -6,7 +6,7 @@ import { previewTopics } from "../../src/digest/preview.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
 import { documentTerms } from "../../src/matching/corpus.ts";
 import { openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";

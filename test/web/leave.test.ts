@@ -5,7 +5,7 @@ import { DEMO_DATE, SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { rawHeader } from "../helpers/smtp-sink.ts";
 import { openForm, postForm, startTestApp, type TestApp } from "../helpers/web-app.ts";
 

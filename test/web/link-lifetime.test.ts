@@ -2,7 +2,7 @@
 // personal data are never cached — against the real app, database and SMTP sink,
 // with a clock that moves only when the test says so.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
 import { postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
 

@@ -1,6 +1,6 @@
 // The manage page and the preferences API against the real app and database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { hashAddress } from "../../src/subscriptions/store.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
 import { addSampleReader, openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
 

@@ -5,7 +5,7 @@ import { findDue } from "../../src/digest/plan.ts";
 import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
-import { addSubscriber, hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber, hashAddress } from "../../src/subscriptions/store.ts";
 import { SOFT_BOUNCE_LIMIT } from "../../src/subscriptions/suppress.ts";
 import { startTestApp, type TestApp } from "../helpers/web-app.ts";
 

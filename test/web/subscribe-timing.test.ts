@@ -8,7 +8,7 @@
 // show a processor that slows the event loop down after its own answer.
 // Replay an order: PAPERBOY_TEST_SEED=<seed> npx vitest run test/web/subscribe-timing.test.ts
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashAddress } from "../../src/subscriptions/subscriptions.ts";
+import { hashAddress } from "../../src/subscriptions/store.ts";
 import { loadSeed, random, shuffle } from "../helpers/seeded-random.ts";
 import { kolmogorovSmirnov, mannWhitneyU, median } from "../helpers/two-sample.ts";
 import { startTestApp, type TestApp } from "../helpers/web-app.ts";

@@ -6,7 +6,7 @@ import { processBatch, type CandidateCache } from "../../src/digest/worker.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
-import { addSubscriber } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
 import { startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
 

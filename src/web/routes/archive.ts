@@ -7,7 +7,7 @@ import { renderDigest, type DigestInput } from "../../rendering/render-digest.ts
 import { AppError } from "../../errors.ts";
 import { formatTopic } from "../../matching/topics.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
-import type { SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
+import type { SubscriberWithTopics } from "../../subscriptions/store.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { authenticate } from "../authenticate.ts";
 

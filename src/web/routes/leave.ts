@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { resubscribe, unsubscribe } from "../../subscriptions/leave.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
-import { findSubscriber, type SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
+import { findSubscriber, type SubscriberWithTopics } from "../../subscriptions/store.ts";
 import { signToken } from "../../subscriptions/tokens.ts";
 import { formatTopic } from "../../matching/topics.ts";
 import { sendPage } from "../respond.ts";

@@ -12,7 +12,7 @@ import { deleteSubscriber, exportSubscriber } from "../../subscriptions/leave.ts
 import { signedUrl } from "../../subscriptions/links.ts";
 import { readPreferences, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
 import { MAX_PAPER_TOPICS, resolvePapers } from "../../subscriptions/seed-topics.ts";
-import type { SubscriberWithTopics } from "../../subscriptions/subscriptions.ts";
+import type { SubscriberWithTopics } from "../../subscriptions/store.ts";
 import { sendPage } from "../respond.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { authenticate, readToken } from "../authenticate.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addSubscriber, listSubscribers, normaliseEmail } from "../../src/subscriptions/subscriptions.ts";
+import { addSubscriber, listSubscribers, normaliseEmail } from "../../src/subscriptions/store.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 describe("normaliseEmail", () => {
