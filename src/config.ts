@@ -52,6 +52,7 @@ const schema = z.object({
       .optional(),
   ),
   PAPERBOY_FROM: optional.default("paperboy <digest@localhost>").pipe(z.string().regex(/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/, "must be an address, e.g. paperboy <digest@example.org>")),
+  PAPERBOY_SENDER_ADDRESS: optional.pipe(z.string().max(300, "must be at most 300 characters").optional()),
   PAPERBOY_PUBLIC_URL: optional.pipe(z.url({ protocol: /^https?$/, error: HTTP_URL }).optional()),
   PAPERBOY_SECRET: secret(32),
   PAPERBOY_LOOKBACK_DAYS: wholeNumber(2, 1, 31),
@@ -107,6 +108,8 @@ export type Config = {
   outboxDir: string;
   smtpUrl?: string;
   from: string;
+  /** Who sends the list and their postal address, shown in every digest footer (CAN-SPAM asks for one). */
+  senderAddress?: string;
   publicUrl: string;
   secret?: string;
   lookbackDays: number;
@@ -151,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     outboxDir: values.PAPERBOY_OUTBOX_DIR ?? `${values.PAPERBOY_DATA_DIR}/outbox`,
     smtpUrl: values.PAPERBOY_SMTP_URL,
     from: values.PAPERBOY_FROM,
+    senderAddress: values.PAPERBOY_SENDER_ADDRESS?.replace(/\s+/g, " ").trim() || undefined,
     // Unset: the address `serve` listens on, so a local install's links work on any port.
     publicUrl: (values.PAPERBOY_PUBLIC_URL ?? `http://localhost:${values.PAPERBOY_PORT || 3000}`).replace(/\/+$/, ""),
     secret: values.PAPERBOY_SECRET,

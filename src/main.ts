@@ -40,7 +40,7 @@ function readConfig(): Config {
 async function openContext(config: Config, log: Log): Promise<AppContext> {
   const templates = await loadTemplates();
   const secret = config.secret ?? (await loadLocalSecret(config.dataDir, log));
-  const mail: MailSettings = { secret, publicUrl: config.publicUrl, from: config.from, listName: LIST_NAME };
+  const mail: MailSettings = { secret, publicUrl: config.publicUrl, from: config.from, listName: LIST_NAME, senderAddress: config.senderAddress };
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const mailer = createMailer(config);
   return {
@@ -97,6 +97,11 @@ function tickOnce(ctx: AppContext, enqueue: Parameters<typeof runTick>[0]["enque
 
 /** Starts `workers` queue workers and, with `scheduler`, the cron tick. The result stops (draining) both. */
 async function startDigests(ctx: AppContext, options: { scheduler: boolean; workers: number }): Promise<() => Promise<void>> {
+  if (ctx.config.smtpUrl && !ctx.config.senderAddress) {
+    ctx.log.warn(
+      'PAPERBOY_SENDER_ADDRESS is not set: digests go out without the sender\'s postal address in the footer, which the US CAN-SPAM Act requires; set it to e.g. "Example Lab, 1 Main Street, Springfield"',
+    );
+  }
   const queue = await startQueue(ctx.databaseUrl, ctx.log);
   await queue.work({ ...ctx, concurrency: ctx.config.smtpConcurrency, breaker: createCircuitBreaker({ now: ctx.now }) }, options.workers);
   let scheduler: Scheduler | undefined;

@@ -26,6 +26,14 @@ describe("PAPERBOY_TRUST_PROXY", () => {
   });
 });
 
+describe("PAPERBOY_SENDER_ADDRESS", () => {
+  it("is read as one line, and is absent when blank", () => {
+    expect(loadConfig({ PAPERBOY_SENDER_ADDRESS: " Example Lab,\n 1 Main Street " }).senderAddress).toBe("Example Lab, 1 Main Street");
+    expect(loadConfig({ PAPERBOY_SENDER_ADDRESS: "   " }).senderAddress).toBeUndefined();
+    expect(loadConfig({}).senderAddress).toBeUndefined();
+  });
+});
+
 describe("loadConfig names the key, the rule and the value", () => {
   it.each([
     ["PAPERBOY_PORT", "abc", 'PAPERBOY_PORT: must be a whole number from 0 to 65535, got "abc"'],
@@ -100,6 +108,7 @@ describe("documented defaults", () => {
       "DATABASE_URL",
       "PAPERBOY_SMTP_URL",
       "PAPERBOY_FROM",
+      "PAPERBOY_SENDER_ADDRESS",
       "PAPERBOY_PUBLIC_URL",
       "PAPERBOY_SMTP_RATE",
       "PAPERBOY_DKIM_DOMAIN",

@@ -11,7 +11,7 @@ import { deliverLetter, inLanes, type Letter } from "../delivery/send-page.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
 import { describeDenseFallback } from "../matching/fuse-dense.ts";
 import type { Profile } from "../matching/profile.ts";
-import { formatTopic, type TopicSpec } from "../matching/topics.ts";
+import { isPersonal, topicWords, type TopicSpec } from "../matching/topics.ts";
 import { composeDigest } from "../rendering/compose-digest.ts";
 import type { DigestEntry } from "../rendering/render-digest.ts";
 import { loadCandidates, prepareTopics } from "../sources/candidates.ts";
@@ -177,8 +177,8 @@ export function composeFor(
 ): OutgoingMessage {
   return composeDigest(deps.templates, deps.mail, subscriber, {
     ...digest,
-    topics: subscriber.topics.map(formatTopic),
-    feedbackTopics: subscriber.topics.filter((topic) => topic.kind === "keyword" || topic.kind === "phrase").map(formatTopic),
+    topics: topicWords(subscriber.topics),
+    personal: isPersonal(subscriber.topics),
     links: digestLinks(deps.mail, subscriber, digest.key, deps.now()),
   });
 }

@@ -212,6 +212,16 @@ export function topicKey(topic: TopicSpec): string {
   return `${topic.kind}:${topic.query}`;
 }
 
+/** The topics a reader would call their topics, in words as typed: keywords and phrases (not categories, authors, papers or exclusions). */
+export function topicWords(topics: TopicSpec[]): string[] {
+  return topics.filter((topic) => topic.kind === "keyword" || topic.kind === "phrase").map(formatTopic);
+}
+
+/** Whether any topic picks papers (anything but exclusions): otherwise the reader gets the trending list. */
+export function isPersonal(topics: TopicSpec[]): boolean {
+  return topics.some((topic) => topic.kind !== "exclude");
+}
+
 /** Formats a stored topic the way a reader would type it; parseTopic reads it back. */
 export function formatTopic(topic: TopicSpec): string {
   switch (topic.kind) {

@@ -13,23 +13,31 @@ export type DigestLetter = {
   date: string;
   /** The papers in the order sent, each with the line saying why. */
   entries: DigestEntry[];
-  /** The subscriber's topics as typed, and those a "less of this" link is offered for. */
+  /** The subscriber's topics in words (keywords and phrases, as typed): named, and offered a "less of this" link. */
   topics: string[];
-  feedbackTopics: string[];
+  /** Picked for the subscriber's topics; false: the trending list. */
+  personal: boolean;
   links: DigestLinks;
 };
 
 /** Builds the message of digest `letter` for the subscriber; pure. */
-export function composeDigest(templates: Templates, settings: { from: string; listName: string }, recipient: { id: number; email: string }, letter: DigestLetter): OutgoingMessage {
+export function composeDigest(
+  templates: Templates,
+  settings: { from: string; listName: string; senderAddress?: string },
+  recipient: { id: number; email: string },
+  letter: DigestLetter,
+): OutgoingMessage {
   const rendered = renderDigest(templates, {
     listName: settings.listName,
     email: recipient.email,
     date: letter.date,
     topics: letter.topics,
+    personal: letter.personal,
+    senderAddress: settings.senderAddress,
     papers: letter.entries,
     manageUrl: letter.links.manageUrl,
     viewUrl: letter.links.viewUrl,
-    feedback: { base: letter.links.feedbackUrl, topics: letter.feedbackTopics },
+    feedback: { base: letter.links.feedbackUrl, topics: letter.topics },
     unsubscribeUrl: letter.links.unsubscribeUrl,
   });
   const domain = mailDomain(settings.from);

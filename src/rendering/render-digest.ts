@@ -7,7 +7,8 @@ import Handlebars from "handlebars";
 import { dayStart } from "../days.ts";
 import { AppError } from "../errors.ts";
 import { paperUrl, pdfUrl } from "./paper-url.ts";
-import { summarise } from "./summarise.ts";
+import { encodedSize } from "./mail-size.ts";
+import { cutAtWord, summarise } from "./summarise.ts";
 import { renderEmail, type EmailTemplate, type RenderedEmail, type Templates } from "./templates.ts";
 
 export type DigestPaper = {
@@ -40,17 +41,39 @@ export type DigestInput = {
   email: string;
   /** YYYY-MM-DD */
   date: string;
-  /** Topic labels as the reader typed them; empty for the trending list. */
+  /** The reader's topics in words (keywords and phrases, as typed), named in the intro and footer. */
   topics: string[];
+  /** Whether the papers were picked for the reader's topics (any kind); false: the trending list. */
+  personal: boolean;
   papers: DigestEntry[];
   manageUrl: string;
   unsubscribeUrl: string;
   /** The digest as a web page. */
   viewUrl?: string;
   feedback?: FeedbackLinks;
+  /** Who sends the list and their postal address (PAPERBOY_SENDER_ADDRESS), shown in the footer. */
+  senderAddress?: string;
+  /** Bytes the message may take as sent (default MESSAGE_BYTES); a web page passes Infinity and shows every paper. */
+  maxBytes?: number;
 };
 
 const AUTHORS_SHOWN = 3;
+/** Longest title and link shown in the email (the web page shows them whole). */
+const TITLE_SHOWN = 300;
+const LINK_SHOWN = 500;
+const SUBJECT_MAX = 70;
+
+/**
+ * The whole message as sent (quoted-printable parts, headers) stays under this.
+ * Gmail clips a message past ~102 KB and hides what follows, the unsubscribe link
+ * first. Past it, later papers lose their summary, and then (only with absurd
+ * data) are left to the browser view, which the email links.
+ */
+export const MESSAGE_BYTES = 100_000;
+/** Headers and MIME boundaries (~1.2 KB, ~1.6 KB with a DKIM signature). */
+const HEADER_BYTES = 2_000;
+/** "Less of" links in the footer: the rest are on the manage page. */
+const LESS_TOPICS_SHOWN = 10;
 
 /** Renders subject, HTML and plain text. Only https: links from the data reach the output. */
 export function renderDigest(templates: Templates, input: DigestInput): RenderedEmail {
@@ -60,17 +83,62 @@ export function renderDigest(templates: Templates, input: DigestInput): Rendered
   const cache = cardCache(template);
   const feedbackBase = input.feedback?.base;
   const escapedBase = feedbackBase === undefined ? "" : Handlebars.escapeExpression(feedbackBase);
+  const feedback = feedbackBase !== undefined;
+  const reasons = input.papers.map((entry) => clean(entry.reason));
+  const escapedReasons = reasons.map((reason) => Handlebars.escapeExpression(reason));
+  const chosen = input.papers.map((entry) => cachedCard(cache, cards, entry.paper, feedback, false));
+  const view = toView(input);
+  if (input.maxBytes !== Number.POSITIVE_INFINITY) {
+    const baseBytes = [encodedSize(escapedBase), encodedSize(feedbackBase ?? "")] as const;
+    const size = (card: Card, index: number) =>
+      card.bytes +
+      card.reasonSlots[0] * encodedSize(escapedReasons[index]!) +
+      card.reasonSlots[1] * encodedSize(reasons[index]!) +
+      card.feedbackSlots[0] * baseBytes[0] +
+      card.feedbackSlots[1] * baseBytes[1] +
+      6;
+    let bytes = HEADER_BYTES + frameSize(template, view) + chosen.reduce((sum, card, index) => sum + size(card, index), 0);
+    const budget = input.maxBytes ?? MESSAGE_BYTES;
+    // Summaries go first, from the last paper up; then, only if that is not enough, the last papers.
+    for (let index = chosen.length - 1; index >= 0 && bytes > budget; index--) {
+      const compact = cachedCard(cache, cards, input.papers[index]!.paper, feedback, true);
+      bytes += size(compact, index) - size(chosen[index]!, index);
+      chosen[index] = compact;
+    }
+    while (chosen.length > 1 && bytes > budget) bytes -= size(chosen.pop()!, chosen.length);
+    view.omitted = input.viewUrl ? input.papers.length - chosen.length : 0;
+  }
   let html = "";
   let text = "";
-  input.papers.forEach((entry, index) => {
-    const card = cachedCard(cache, cards, entry.paper, feedbackBase !== undefined);
+  chosen.forEach((card, index) => {
     const position = String(index + 1);
-    const reason = clean(entry.reason);
-    html += fillSlots(card.html, position, Handlebars.escapeExpression(reason), escapedBase);
-    text += fillSlots(card.text, position, reason, feedbackBase ?? "");
+    html += fillSlots(card.html, position, escapedReasons[index]!, escapedBase);
+    text += fillSlots(card.text, position, reasons[index]!, feedbackBase ?? "");
   });
-  const view = toView(input);
   return renderEmail(templates, "digest", { ...view, htmlCards: html, textCards: text });
+}
+
+const frames = new WeakMap<EmailTemplate, number>();
+
+/** Bytes of everything but the cards: the template's own, measured once, and this reader's values, each counted three times (HTML, text, title or preheader). */
+function frameSize(template: EmailTemplate, view: ReturnType<typeof toView>): number {
+  let own = frames.get(template);
+  if (own === undefined) frames.set(template, (own = encodedSize(template.html({})) + encodedSize(template.text({}))));
+  const values = [
+    view.listName,
+    view.email,
+    view.dateLabel,
+    view.topicsLabel,
+    view.intro,
+    view.preheader,
+    view.subject,
+    view.manageUrl,
+    view.unsubscribeUrl,
+    view.viewUrl ?? "",
+    view.senderAddress ?? "",
+  ];
+  const less = view.lessTopics.reduce((sum, topic) => sum + 2 * encodedSize(topic.label + topic.url), 0);
+  return own + less + values.reduce((sum, value) => sum + 3 * encodedSize(Handlebars.escapeExpression(value)), 0);
 }
 
 // Slots in a cached card: characters from Unicode's private use area, removed from
@@ -80,9 +148,10 @@ const REASON_SLOT = "\uE001";
 const FEEDBACK_SLOT = "\uE002";
 const SLOTS = /[\uE000-\uE002]/g;
 
-type Card = { html: string[]; text: string[] };
-/** Per paper: [without feedback links, with them]. */
-type CardCache = WeakMap<DigestPaper, [Card | undefined, Card | undefined]>;
+/** A filled card cut at its slots, with its size as sent outside the slots (encodedSize) and how many reason and feedback slots its html and text have. */
+type Card = { html: string[]; text: string[]; bytes: number; reasonSlots: [number, number]; feedbackSlots: [number, number] };
+/** Per paper: [full, with feedback links, compact (no summary), compact with feedback links]. */
+type CardCache = WeakMap<DigestPaper, Array<Card | undefined>>;
 const caches = new WeakMap<EmailTemplate, CardCache>();
 
 function cardCache(template: EmailTemplate): CardCache {
@@ -91,14 +160,24 @@ function cardCache(template: EmailTemplate): CardCache {
   return cache;
 }
 
-function cachedCard(cache: CardCache, cards: NonNullable<EmailTemplate["cards"]>, paper: DigestPaper, feedback: boolean): Card {
-  let byFeedback = cache.get(paper);
-  if (!byFeedback) cache.set(paper, (byFeedback = [undefined, undefined]));
-  let card = byFeedback[feedback ? 1 : 0];
+function cachedCard(cache: CardCache, cards: NonNullable<EmailTemplate["cards"]>, paper: DigestPaper, feedback: boolean, compact: boolean): Card {
+  let variants = cache.get(paper);
+  if (!variants) cache.set(paper, (variants = []));
+  const variant = (feedback ? 1 : 0) + (compact ? 2 : 0);
+  let card = variants[variant];
   if (!card) {
-    const view = paperView(paper, feedback ? FEEDBACK_SLOT : undefined);
-    card = { html: cards.html(view).split(/([\uE000-\uE002])/), text: cards.text(view).split(/([\uE000-\uE002])/) };
-    byFeedback[feedback ? 1 : 0] = card;
+    const view = paperView(paper, feedback ? FEEDBACK_SLOT : undefined, compact);
+    const html = cards.html(view).split(/([\uE000-\uE002])/);
+    const textParts = cards.text(view).split(/([\uE000-\uE002])/);
+    const count = (parts: string[], slot: string) => parts.filter((part) => part === slot).length;
+    card = {
+      html,
+      text: textParts,
+      bytes: [...html, ...textParts].reduce((sum, part) => sum + (isSlot(part) ? 0 : encodedSize(part)), 0),
+      reasonSlots: [count(html, REASON_SLOT), count(textParts, REASON_SLOT)],
+      feedbackSlots: [count(html, FEEDBACK_SLOT), count(textParts, FEEDBACK_SLOT)],
+    };
+    variants[variant] = card;
   }
   return card;
 }
@@ -110,39 +189,50 @@ function fillSlots(parts: string[], position: string, reason: string, feedbackBa
 }
 
 const clean = (value: string) => value.replace(SLOTS, "");
+const isSlot = (part: string) => part === POSITION_SLOT || part === REASON_SLOT || part === FEEDBACK_SLOT;
 
-/** One card's fields, with the position, the reason and `feedbackBase` as slots. */
-function paperView(paper: DigestPaper, feedbackBase: string | undefined) {
+/** One card's fields, with the position, the reason and `feedbackBase` as slots; `compact` leaves the summary out. */
+function paperView(paper: DigestPaper, feedbackBase: string | undefined, compact: boolean) {
   const id = encodeURIComponent(paper.arxivId);
+  const title = clean(paper.title);
   return {
     position: POSITION_SLOT,
-    title: clean(paper.title),
+    title: title.length > TITLE_SHOWN ? `${cutAtWord(title, TITLE_SHOWN - 1)}…` : title,
     url: paperUrl(paper),
     pdfUrl: pdfUrl(paper),
     authors: clean(shortAuthors(paper.authors)),
     upvotes: paper.upvotes,
     comments: paper.comments,
-    summary: clean(summarise(paper.aiSummary || paper.abstract)),
+    summary: compact ? undefined : clean(summarise(paper.aiSummary || paper.abstract)),
+    /** Set on the cards of a long digest that the size limit shortens: no summary; the text part drops the code and vote links too. */
+    compact,
     reason: REASON_SLOT,
-    githubUrl: httpsOnly(paper.githubUrl),
+    githubUrl: shownLink(paper.githubUrl),
     githubStars: paper.githubStars ?? undefined,
-    projectUrl: httpsOnly(paper.projectUrl),
+    projectUrl: shownLink(paper.projectUrl),
     moreUrl: feedbackBase === undefined ? undefined : `${feedbackBase}&paper=${id}&vote=up`,
     lessUrl: feedbackBase === undefined ? undefined : `${feedbackBase}&paper=${id}&vote=down`,
   };
+}
+
+function shownLink(value: string | null | undefined): string | undefined {
+  const url = httpsOnly(value);
+  return url && url.length <= LINK_SHOWN ? url : undefined;
 }
 
 /** Everything outside the cards. */
 function toView(input: DigestInput) {
   const topicsLabel = formatList(input.topics);
   const count = input.papers.length;
+  const papers = count === 1 ? "paper" : "papers";
   return {
     listName: input.listName,
     email: input.email,
     dateLabel: formatDate(input.date),
     topicsLabel,
     count,
-    intro: topicsLabel ? `${count} new ${count === 1 ? "paper" : "papers"} picked for you on ${topicsLabel}.` : `Today's ${count} most upvoted ${count === 1 ? "paper" : "papers"}.`,
+    subject: subjectOf(input, count),
+    intro: input.personal ? `${count} new ${papers} picked for you${topicsLabel ? ` on ${topicsLabel}` : ""}.` : `Today's ${count} most upvoted ${papers}.`,
     preheader: input.papers
       .slice(0, 3)
       .map((entry) => entry.paper.title)
@@ -150,8 +240,20 @@ function toView(input: DigestInput) {
     manageUrl: input.manageUrl,
     unsubscribeUrl: input.unsubscribeUrl,
     viewUrl: input.viewUrl,
-    lessTopics: (input.feedback?.topics ?? []).map((topic) => ({ label: topic, url: `${input.feedback?.base}&topic=${encodeURIComponent(topic)}&vote=less` })),
+    /** Papers that did not fit in the email (see MESSAGE_BYTES). */
+    omitted: 0,
+    senderAddress: input.senderAddress,
+    lessTopics: (input.feedback?.topics ?? []).slice(0, LESS_TOPICS_SHOWN).map((topic) => ({ label: topic, url: `${input.feedback?.base}&topic=${encodeURIComponent(topic)}&vote=less` })),
   };
+}
+
+/** "5 new papers: <the best paper's title>", at most SUBJECT_MAX characters, the title cut at a word. */
+function subjectOf(input: DigestInput, count: number): string {
+  const prefix = `${count} ${input.personal ? "new" : "trending"} ${count === 1 ? "paper" : "papers"}`;
+  const best = input.papers[0] ? clean(input.papers[0].paper.title).replace(/\s+/g, " ").trim() : "";
+  if (!best) return prefix;
+  const room = SUBJECT_MAX - prefix.length - 2;
+  return `${prefix}: ${best.length <= room ? best : `${cutAtWord(best, room - 1)}…`}`;
 }
 
 /** Only https: URLs are linked; anything else (javascript:, data:, http:) is dropped. */

@@ -120,7 +120,7 @@ function isAbbreviation(head: string, dot: number): boolean {
 }
 
 /** `text` cut before `limit` at the last space, or at `limit` when there is none; never splits a surrogate pair. */
-function cutAtWord(text: string, limit: number): string {
+export function cutAtWord(text: string, limit: number): string {
   const space = text.lastIndexOf(" ", limit);
   let cut = space > 0 ? space : limit;
   const last = text.charCodeAt(cut - 1);

@@ -3,8 +3,8 @@ import { signToken, type TokenPurpose } from "./tokens.ts";
 
 export type LinkSettings = { secret: string; publicUrl: string };
 
-/** What every message paperboy sends is built with: the link settings, the From header ("paperboy <digest@example.org>") and the list's name. */
-export type MailSettings = LinkSettings & { from: string; listName: string };
+/** What every message paperboy sends is built with: the link settings, the From header ("paperboy <digest@example.org>"), the list's name and the sender's postal address. */
+export type MailSettings = LinkSettings & { from: string; listName: string; senderAddress?: string };
 
 /** `<publicUrl><path>?token=…` signed for `purpose` and the subscriber's current token version. */
 export function signedUrl(settings: LinkSettings, path: string, purpose: TokenPurpose, subscriber: { id: number; tokenVersion: number }, now: Date): string {

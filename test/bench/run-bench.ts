@@ -224,6 +224,7 @@ async function measureRender() {
     email: `r${i}@bench.example`,
     date: "2026-05-14",
     topics: ["agents"],
+    personal: true,
     papers,
     manageUrl: `https://x.example/m?token=${i}`,
     unsubscribeUrl: `https://x.example/u?token=${i}`,

@@ -1,8 +1,11 @@
 // A person in headless Chromium: subscribe → confirm from the captured email →
 // choose topics, watching the preview change → save → one-click unsubscribe from
 // the digest's List-Unsubscribe URL → the next run sends nothing.
-// Screenshots of every page go to test-artifacts/ (git-ignored).
+// Every page and the digest email are photographed at 1280 and 375 px wide
+// (test-artifacts/, git-ignored), checked with axe (WCAG 2.1 A and AA, colour
+// contrast included), and nothing they show may load from any host but the instance.
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -24,14 +27,41 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
   let t: TestApp;
   let browser: Browser;
   let page: Page;
-  const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  /** Requests the pages and the email made to any other host (each was refused). */
+  const elsewhere: string[] = [];
+  const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+  /** Photographs the page at both widths and asks axe about each; returns nothing, fails on any violation. */
+  const shot = async (name: string, schemes: Array<"light" | "dark"> = ["light"]) => {
+    for (const [width, scheme] of [1280, 375].flatMap((width) => schemes.map((scheme) => [width, scheme] as const))) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: `${ARTIFACTS}${name}-${width}${scheme === "dark" ? "-dark" : ""}.png`, fullPage: true });
+      await page.addScriptTag({ path: AXE });
+      // Run in the page (a string: this file is compiled without the DOM's types).
+      const violations = (await page.evaluate(`axe
+        .run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+        .then((result) => result.violations.map((violation) => violation.id + ": " + violation.nodes.map((node) => node.target.join(" ")).join(", ")))`)) as string[];
+      expect(violations, `${name} at ${width} px, ${scheme}`).toEqual([]);
+      // No sideways scrolling on a phone or a desktop.
+      expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), `${name} at ${width} px`).toBe(true);
+    }
+  };
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     t = await startTestApp();
     await ingestBatch(t.test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
-    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    // bypassCSP lets axe's script in; the pages' own policy is tested in test/web.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const instance = new URL(t.baseUrl).origin;
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("data:") || url.startsWith("about:") || new URL(url).origin === instance) return route.continue();
+      elsewhere.push(url);
+      return route.abort();
+    });
+    page = await context.newPage();
   });
   afterAll(async () => {
     await browser?.close();
@@ -73,11 +103,21 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     await shot("5-manage-saved");
 
     await runDigest({ ...t.deps, lookbackDays: 2 }, { date: "2026-05-13" });
-    const digest = t.sink.messages.find((message) => message.to.includes("reader@example.org") && message.parsed.subject?.includes("video generation"));
+    const digest = t.sink.messages.find((message) => message.to.includes("reader@example.org") && message.parsed.subject?.startsWith("3 new papers: "));
     expect(digest).toBeDefined();
-    expect((String(digest!.parsed.html).match(/class="title"/g) ?? []).length).toBe(3);
+    expect((String(digest!.parsed.html).match(/class="card"/g) ?? []).length).toBe(3);
     await page.setContent(String(digest!.parsed.html));
-    await shot("6-digest-email");
+    // The email declares dark colours: checked in both schemes.
+    await shot("6-digest-email", ["light", "dark"]);
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.goto(t.linksIn(digest!, "/digests/daily%3A2026-05-13")[0]!);
+    await expect.poll(() => page.locator(".card").count()).toBe(3);
+    await shot("6b-digest-in-browser");
+    await page.goto(t.linksIn(digest!, "/feedback")[0]!);
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Your feedback");
+    await shot("6c-feedback");
+    await page.goto(`${t.baseUrl}/manage?token=1.1.0.${"x".repeat(22)}`);
+    await shot("6d-bad-link");
 
     const unsubscribeUrl = /^<(.+)>$/.exec(rawHeader(digest!.raw, "List-Unsubscribe")!)![1]!;
     await page.goto(unsubscribeUrl);
@@ -91,6 +131,7 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     await page.getByRole("button", { name: "Unsubscribe" }).click();
     await expect.poll(() => page.locator("h1").textContent()).toBe("You are unsubscribed");
     await shot("8-goodbye");
+    expect(elsewhere).toEqual([]);
 
     const before = t.sink.messages.length;
     const report = await runDigest({ ...t.deps, lookbackDays: 2 }, { date: DEMO_DATE });

@@ -200,9 +200,9 @@ describe("paperboy serve", () => {
       env: { ...process.env, ...env, PAPERBOY_PORT: "0", PAPERBOY_LOG_LEVEL: "info", PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SOURCES: "none" },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    let output = "";
     try {
       const address = await new Promise<string>((resolve, reject) => {
-        let output = "";
         child.stderr.on("data", (chunk: Buffer) => {
           output += chunk.toString();
           const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
@@ -212,6 +212,8 @@ describe("paperboy serve", () => {
       });
       expect(await (await fetch(`${address}/healthz`)).json()).toMatchObject({ status: "ok", database: "ok" });
       expect((await fetch(`${address}/`)).status).toBe(200);
+      // Real SMTP without a postal address for the footer: said once at start.
+      expect(output).toMatch(/PAPERBOY_SENDER_ADDRESS is not set/);
       await expect.poll(() => sink.messages.filter((message) => message.to.includes("due-now@example.org")).length, { interval: 250 }).toBe(1);
       expect(sink.messages.find((message) => message.to.includes("due-now@example.org"))?.parsed.text).toContain("A paper listed today");
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));

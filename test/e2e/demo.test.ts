@@ -35,8 +35,9 @@ describe("paperboy demo", () => {
     expect(files.filter((file) => file.endsWith(".html"))).toHaveLength(4);
     const eml = await readFile(path.join(outbox, files.find((file) => file.startsWith("grace@") && file.endsWith(".eml"))!), "utf8");
     const parsed = await simpleParser(eml);
-    expect(parsed.subject).toBe('5 papers on diffusion video and "video generation" · Thursday, 14 May 2026');
-    expect((String(parsed.html).match(/class="title"/g) ?? []).length).toBe(5);
+    expect(parsed.subject).toBe("5 new papers: AnyFlow: Any-Step Video Diffusion Model with On-Policy…");
+    expect(parsed.text).toContain('5 new papers picked for you on diffusion video and "video generation".');
+    expect((String(parsed.html).match(/class="card"/g) ?? []).length).toBe(5);
 
     const second = await runCli(["demo"], env);
     expect(second.code).toBe(0);

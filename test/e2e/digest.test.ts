@@ -70,7 +70,7 @@ const textOf = (arxivId: string) => {
 };
 const mailTo = (email: string) => sink.messages.filter((message) => message.to.includes(email));
 const outcomeOf = (email: string) => first.outcomes.find((outcome) => outcome.email === email)!;
-const cards = (message: ReceivedMessage) => (String(message.parsed.html).match(/class="title"/g) ?? []).length;
+const cards = (message: ReceivedMessage) => (String(message.parsed.html).match(/class="card"/g) ?? []).length;
 
 describe("daily digest end to end", () => {
   it("sends each matched subscriber exactly one email and says why the others got none", () => {

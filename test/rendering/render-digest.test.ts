@@ -26,13 +26,14 @@ const input = (papers: TestPaper[], overrides: Partial<DigestInput> = {}): Diges
   email: "ada@example.org",
   date: "2026-05-14",
   topics: ["agents", '"video generation"'],
+  personal: true,
   papers: papers.map((p) => ({ paper: p, reason: p.reason })),
   manageUrl: "https://paperboy.example/manage?token=m",
   unsubscribeUrl: "https://paperboy.example/unsubscribe?token=u",
   ...overrides,
 });
 
-const countCards = (html: string) => (html.match(/class="title"/g) ?? []).length;
+const countCards = (html: string) => (html.match(/class="card"/g) ?? []).length;
 
 describe("renderDigest", () => {
   it("makes MJML import no web font: the email loads nothing from other hosts", () => {
@@ -51,7 +52,8 @@ describe("renderDigest", () => {
       expect(email.html).toContain(p.reason);
       expect(email.text).toContain(`https://huggingface.co/papers/${p.arxivId}`);
     }
-    expect(email.subject).toBe(`${n} ${n === 1 ? "paper" : "papers"} on agents and "video generation" · Thursday, 14 May 2026`);
+    expect(email.subject).toBe(`${n} new ${n === 1 ? "paper" : "papers"}: Paper number 1`);
+    expect(email.text).toContain(`${n} new ${n === 1 ? "paper" : "papers"} picked for you on agents and "video generation".`);
   });
 
   it("shows short authors, a 1–2 sentence summary (AI summary when present) and GitHub links", () => {
@@ -93,8 +95,9 @@ describe("renderDigest", () => {
   });
 
   it("says 'trending' for a subscriber without topics and names every link in the footer", () => {
-    const email = renderDigest(templates, input([paper(1)], { topics: [] }));
-    expect(email.subject).toBe("1 paper trending today · Thursday, 14 May 2026");
+    const email = renderDigest(templates, input([paper(1)], { topics: [], personal: false }));
+    expect(email.subject).toBe("1 trending paper: Paper number 1");
+    expect(email.text).toContain("Today's 1 most upvoted paper.");
     // Handlebars writes "=" as &#x3D; in attributes, which every HTML parser decodes.
     const html = email.html.replaceAll("&#x3D;", "=");
     expect(html).toContain('href="https://paperboy.example/unsubscribe?token=u"');

@@ -89,6 +89,7 @@ describe("1 MB fields", () => {
       email: "ada@example.org",
       date: "2026-05-14",
       topics: [],
+      personal: false,
       papers: [{ paper: { ...row, abstract: "x".repeat(MB) }, reason: "Trending" }],
       manageUrl: "https://paperboy.example/manage",
       unsubscribeUrl: "https://paperboy.example/unsubscribe",

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signToken, verifyToken } from "../../src/subscriptions/tokens.ts";
 
@@ -34,5 +35,18 @@ describe("tokens", () => {
     expect(() => verifyToken(secret, "feedback", signToken(secret, "feedback", claims, now), at(60.1))).toThrow(/expired/);
     expect(verifyToken(secret, "view", signToken(secret, "view", claims, now), at(3650))).toEqual(claims);
     expect(verifyToken(secret, "unsubscribe", signToken(secret, "unsubscribe", claims, now), at(3650))).toEqual(claims);
+  });
+
+  it("signs with 128 bits (22 characters) and still accepts the whole signature of links sent before", () => {
+    const token = signToken(secret, "unsubscribe", claims, now);
+    expect(token).toMatch(/^42\.3\.0\.[A-Za-z0-9_-]{22}$/);
+    // A token as earlier releases made it: the whole HMAC-SHA256, 43 characters.
+    const whole = createHmac("sha256", secret).update("paperboy:unsubscribe:42.3.0").digest("base64url");
+    expect(whole.startsWith(token.split(".")[3]!)).toBe(true);
+    expect(verifyToken(secret, "unsubscribe", `42.3.0.${whole}`, now)).toEqual(claims);
+    // Neither a cut of another length nor an altered character passes.
+    expect(() => verifyToken(secret, "unsubscribe", `42.3.0.${whole.slice(0, 30)}`, now)).toThrow(/not valid/);
+    const last = token.at(-1) === "A" ? "B" : "A";
+    expect(() => verifyToken(secret, "unsubscribe", `${token.slice(0, -1)}${last}`, now)).toThrow(/not valid/);
   });
 });

@@ -41,7 +41,7 @@ describe("sent digests on the web", () => {
     const papers = await t.test.db.paper.findMany({ where: { id: { in: delivery.paperIds } } });
     expect(papers).toHaveLength(3);
     for (const paper of papers) expect(html).toContain(paper.title.replaceAll("&", "&amp;"));
-    expect((html.match(/class="title"/g) ?? []).length).toBe(3);
+    expect((html.match(/class="card"/g) ?? []).length).toBe(3);
     expect((await fetch(viewUrl.replace("daily%3A2026-05-13", "daily%3A2026-05-01"))).status).toBe(404);
     expect((await fetch(viewUrl.replace(/token=[^&]+/, "token=1.1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))).status).toBe(400);
   });

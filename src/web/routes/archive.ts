@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { listSentDigests, loadSentDigest, type SentDigest } from "../../digest/preview.ts";
 import { renderDigest, type DigestInput } from "../../rendering/render-digest.ts";
 import { AppError } from "../../errors.ts";
-import { formatTopic } from "../../matching/topics.ts";
+import { isPersonal, topicWords } from "../../matching/topics.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/store.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -55,7 +55,11 @@ function digestInput(deps: WebDeps, subscriber: SubscriberWithTopics, digest: Se
     listName: deps.mail.listName,
     email: subscriber.email,
     date: digest.day,
-    topics: subscriber.topics.map(formatTopic),
+    topics: topicWords(subscriber.topics),
+    personal: isPersonal(subscriber.topics),
+    senderAddress: deps.mail.senderAddress,
+    // The page shows the whole digest, whatever the email had room for.
+    maxBytes: Number.POSITIVE_INFINITY,
     papers: digest.entries,
     manageUrl: signedUrl(deps.mail, "/manage", "manage", subscriber, now),
     unsubscribeUrl: signedUrl(deps.mail, "/unsubscribe", "unsubscribe", subscriber, now),
