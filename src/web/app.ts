@@ -79,6 +79,8 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => sendError(deps, request, reply, new AppError("NOT_FOUND", "There is no page at this address.")));
 
+  // Browsers ask for /favicon.ico where a page names no icon (a JSON answer, a PDF): the same icon.
+  app.get("/favicon.ico", async (_request, reply) => reply.redirect("/assets/favicon.svg", 301));
   app.get("/assets/:name", async (request, reply) => {
     const asset = deps.templates.assets.get((request.params as { name: string }).name);
     if (!asset) throw new AppError("NOT_FOUND", "There is no such file.");

@@ -60,6 +60,8 @@ describe("feedback from the email", () => {
     expect(votes.length).toBeGreaterThan(0);
     for (const link of votes) expect((await fetch(link, { method: "POST" })).status).toBe(200);
     const lessVideo = links.find((link) => link.includes("vote=less") && link.includes("video"))!;
+    // The question quotes the phrase once (it said “"video generation"”).
+    expect(await (await fetch(lessVideo)).text()).toContain("Show less of “video generation”?");
     expect((await fetch(lessVideo, { method: "POST" })).status).toBe(200);
     expect(await t.test.db.feedback.count({ where: { vote: -1 } })).toBe(votes.length);
     expect((await t.test.db.subscriberTopic.findFirstOrThrow({ where: { subscriberId, topic: { query: "video generation" } } })).weight).toBe(0.5);

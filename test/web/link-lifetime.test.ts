@@ -47,7 +47,7 @@ describe("link lifetimes", () => {
     const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0]!;
     const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
     const before = t.sink.messages.length;
-    expect((await postForm(`${t.baseUrl}/subscribe`, { email: "ada@example.org", _csrf: csrf }, cookie)).status).toBe(200);
+    expect((await postForm(`${t.baseUrl}/subscribe`, { email: "ada@example.org", _csrf: csrf }, cookie)).status).toBe(303);
     await t.settle(); // the email follows the answer
     const mail = t.sink.messages.slice(before);
     expect(mail).toHaveLength(1);

@@ -28,6 +28,18 @@ async function subscribe(email: string, topics = ""): Promise<Response> {
 const mailFor = (email: string) => t.sink.messages.filter((message) => message.to.includes(email));
 
 describe("subscribe and confirm (double opt-in)", () => {
+  it("gives every page a description, social preview tags and an icon of its own (no 404 for /favicon.ico)", async () => {
+    const html = await (await fetch(`${t.baseUrl}/`)).text();
+    expect(html).toMatch(/<meta name="description" content="[^"]{40,}">/);
+    expect(html).toContain('<meta property="og:title" content="Daily research papers in your inbox">');
+    expect(html).toContain('<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">');
+    const icon = await fetch(`${t.baseUrl}/favicon.ico`);
+    expect(icon.url).toBe(`${t.baseUrl}/assets/favicon.svg`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await icon.text()).toMatch(/^<svg /);
+  });
+
   it("serves the landing page with the form, a CSRF cookie and a self-only CSP", async () => {
     const response = await fetch(`${t.baseUrl}/`);
     expect(response.status).toBe(200);
@@ -41,8 +53,12 @@ describe("subscribe and confirm (double opt-in)", () => {
 
   it("mails a confirmation link that activates the subscription and opens the manage page", async () => {
     const response = await subscribe("New.Reader@Example.org", 'agents\n"mixture of experts"');
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain("Check your inbox");
+    // Post/redirect/get: the answer is a page of its own, so reloading it posts nothing; it names the sender to look for.
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/check-inbox");
+    const answer = await (await fetch(`${t.baseUrl}/check-inbox`)).text();
+    expect(answer).toContain("Check your inbox");
+    expect(answer).toContain("a message from <strong>paperboy &lt;");
     const row = await t.test.db.subscriber.findUniqueOrThrow({ where: { email: "new.reader@example.org" }, include: { topics: { include: { topic: true } } } });
     expect(row).toMatchObject({ status: "pending", consentSource: "web", consentIpHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(row.topics.map((link) => link.topic.query).sort()).toEqual(["agents", "mixture of experts"]);
@@ -175,7 +191,7 @@ describe("a failed confirmation email", () => {
     Object.assign(t.deps, { mailer, log: createLog("warn", (line) => lines.push(line)) });
     try {
       offsetMs += 60 * 60 * 1000;
-      expect((await subscribe("refused.person@example.org")).status).toBe(200);
+      expect((await subscribe("refused.person@example.org")).status).toBe(303);
       const row = await t.test.db.subscriber.findUniqueOrThrow({ where: { email: "refused.person@example.org" } });
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^\\[warn\\] Could not send the confirmation email to subscriber ${row.id} \\(r\\*\\*\\*@example\\.org\\): `));

@@ -54,7 +54,7 @@ function describeAction(request: FastifyRequest) {
     };
   }
   if (topic && vote === "less") {
-    return { paper: undefined, vote, topic, question: () => `Show less of “${topic}”?`, button: "Yes, less of this topic" };
+    return { paper: undefined, vote, topic, question: () => `Show less of ${/^".*"$/.test(topic) ? `“${topic.slice(1, -1)}”` : `“${topic}”`}?`, button: "Yes, less of this topic" };
   }
   throw new AppError("INVALID_ARGUMENT", "This feedback link is incomplete; use the links in your email.");
 }

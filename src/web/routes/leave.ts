@@ -63,6 +63,6 @@ export function registerLeaveRoutes(app: FastifyInstance, deps: WebDeps, subscri
       return reply.redirect(`${manageUrl(subscriber)}&welcome=1`, 303);
     }
     await subscriptions.submit({ email: subscriber.email, topics: subscriber.topics.map(formatTopic), source: "web", ip: request.ip });
-    return sendPage(deps, reply, "check-inbox", { title: "Check your inbox", email: subscriber.email });
+    return reply.redirect("/check-inbox", 303);
   });
 }

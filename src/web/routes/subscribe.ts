@@ -41,8 +41,11 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: WebDeps, sub
       return sendPage(deps, reply, "home", view, 400);
     }
     if (json) return reply.code(202).send({ status: "pending", message: "If this address can receive email, a confirmation link is on its way." });
-    return sendPage(deps, reply, "check-inbox", { title: "Check your inbox", email: email.trim() });
+    // Post/redirect/get: reloading the answer does not post (and mail) again.
+    return reply.redirect("/check-inbox", 303);
   });
+
+  app.get("/check-inbox", async (_request, reply) => sendPage(deps, reply, "check-inbox", { title: "Check your inbox", from: deps.mail.from }));
 
   app.get("/confirm", async (request, reply) => {
     const subscriber = await confirmSubscription(deps.db, deps.mail.secret, readToken(request), deps.now());
