@@ -88,17 +88,11 @@ export function renderDigest(templates: Templates, input: DigestInput): Rendered
   const escapedReasons = reasons.map((reason) => Handlebars.escapeExpression(reason));
   const chosen = input.papers.map((entry) => cachedCard(cache, cards, entry.paper, feedback, false));
   const view = toView(input);
-  if (input.maxBytes !== Number.POSITIVE_INFINITY) {
-    const baseBytes = [encodedSize(escapedBase), encodedSize(feedbackBase ?? "")] as const;
-    const size = (card: Card, index: number) =>
-      card.bytes +
-      card.reasonSlots[0] * encodedSize(escapedReasons[index]!) +
-      card.reasonSlots[1] * encodedSize(reasons[index]!) +
-      card.feedbackSlots[0] * baseBytes[0] +
-      card.feedbackSlots[1] * baseBytes[1] +
-      6;
-    let bytes = HEADER_BYTES + frameSize(template, view) + chosen.reduce((sum, card, index) => sum + size(card, index), 0);
-    const budget = input.maxBytes ?? MESSAGE_BYTES;
+  const budget = input.maxBytes ?? MESSAGE_BYTES;
+  // Most digests are far below the limit: a bound from lengths alone (9 bytes per UTF-16 unit at most) settles them without measuring.
+  if (budget !== Number.POSITIVE_INFINITY && messageSize(template, view, chosen, escapedBase, feedbackBase ?? "", escapedReasons, reasons, upperBound) > budget) {
+    const size = (card: Card, index: number) => cardSize(card, escapedBase, feedbackBase ?? "", escapedReasons[index]!, reasons[index]!, encodedSize);
+    let bytes = messageSize(template, view, chosen, escapedBase, feedbackBase ?? "", escapedReasons, reasons, encodedSize);
     // Summaries go first, from the last paper up; then, only if that is not enough, the last papers.
     for (let index = chosen.length - 1; index >= 0 && bytes > budget; index--) {
       const compact = cachedCard(cache, cards, input.papers[index]!.paper, feedback, true);
@@ -118,10 +112,34 @@ export function renderDigest(templates: Templates, input: DigestInput): Rendered
   return renderEmail(templates, "digest", { ...view, htmlCards: html, textCards: text });
 }
 
+type Measure = (text: string) => number;
+const upperBound: Measure = (text) => text.length * 9;
+
+/** The message's size as sent: headers, the frame and the cards, each measured with `measure` (encodedSize, or upperBound for a quick bound). */
+function messageSize(
+  template: EmailTemplate,
+  view: ReturnType<typeof toView>,
+  chosen: Card[],
+  escapedBase: string,
+  base: string,
+  escapedReasons: string[],
+  reasons: string[],
+  measure: Measure,
+): number {
+  let bytes = HEADER_BYTES + frameSize(template, view, measure);
+  for (let index = 0; index < chosen.length; index++) bytes += cardSize(chosen[index]!, escapedBase, base, escapedReasons[index]!, reasons[index]!, measure);
+  return bytes;
+}
+
+/** A card's size with its slots filled (the position takes at most 6 bytes with its line). */
+function cardSize(card: Card, escapedBase: string, base: string, escapedReason: string, reason: string, measure: Measure): number {
+  return card.bytes + card.reasonSlots[0] * measure(escapedReason) + card.reasonSlots[1] * measure(reason) + card.feedbackSlots[0] * measure(escapedBase) + card.feedbackSlots[1] * measure(base) + 6;
+}
+
 const frames = new WeakMap<EmailTemplate, number>();
 
 /** Bytes of everything but the cards: the template's own, measured once, and this reader's values, each counted three times (HTML, text, title or preheader). */
-function frameSize(template: EmailTemplate, view: ReturnType<typeof toView>): number {
+function frameSize(template: EmailTemplate, view: ReturnType<typeof toView>, measure: Measure): number {
   let own = frames.get(template);
   if (own === undefined) frames.set(template, (own = encodedSize(template.html({})) + encodedSize(template.text({}))));
   const values = [
@@ -137,8 +155,12 @@ function frameSize(template: EmailTemplate, view: ReturnType<typeof toView>): nu
     view.viewUrl ?? "",
     view.senderAddress ?? "",
   ];
-  const less = view.lessTopics.reduce((sum, topic) => sum + 2 * encodedSize(topic.label + topic.url), 0);
-  return own + less + values.reduce((sum, value) => sum + 3 * encodedSize(Handlebars.escapeExpression(value)), 0);
+  let bytes = own;
+  // Escaping turns a character into at most 6 (&quot;): within upperBound's 9, so the bound skips it.
+  const escaped = (value: string) => (measure === upperBound ? value : Handlebars.escapeExpression(value));
+  for (const topic of view.lessTopics) bytes += 2 * measure(escaped(topic.label + topic.url));
+  for (const value of values) bytes += 3 * measure(escaped(value));
+  return bytes;
 }
 
 // Slots in a cached card: characters from Unicode's private use area, removed from
