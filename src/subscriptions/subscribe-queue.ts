@@ -86,11 +86,12 @@ export function startSubscribeQueue(deps: SubscribeDeps, options: { concurrency?
 }
 
 async function storeRequest(db: Db, request: ValidSubscribeRequest): Promise<void> {
-  await sql(db, `INSERT INTO "SubscribeRequest" ("email", "topics", "source", "ipHash", "createdAt") VALUES ($1, $2, $3, $4, $5)`, [
+  await sql(db, `INSERT INTO "SubscribeRequest" ("email", "topics", "source", "ipHash", "timezone", "createdAt") VALUES ($1, $2, $3, $4, $5, $6)`, [
     request.email,
     request.topics,
     request.source,
     request.ipHash,
+    request.timezone,
     request.requestedAt,
   ]);
 }
@@ -101,7 +102,7 @@ async function claimRequest(db: Db, now: Date): Promise<StoredRequest | undefine
     db,
     `UPDATE "SubscribeRequest" SET "leaseUntil" = $2, "attempts" = "attempts" + 1
      WHERE "id" = (SELECT "id" FROM "SubscribeRequest" WHERE "leaseUntil" IS NULL OR "leaseUntil" <= $1 ORDER BY "id" LIMIT 1 FOR UPDATE SKIP LOCKED)
-     RETURNING "id", "email", "topics", "source", "ipHash", "attempts", "createdAt" AT TIME ZONE 'UTC' AS "requestedAt"`,
+     RETURNING "id", "email", "topics", "source", "ipHash", "timezone", "attempts", "createdAt" AT TIME ZONE 'UTC' AS "requestedAt"`,
     [now, new Date(now.getTime() + SUBSCRIBE_LEASE_MS)],
   );
   return row;

@@ -11,7 +11,7 @@ import { formatTopic } from "../matching/topics.ts";
 import { formatList } from "../rendering/render-digest.ts";
 import { renderEmail, type Templates } from "../rendering/templates.ts";
 import { signedUrl, type MailSettings } from "./links.ts";
-import { findSubscriber, findSuppression, normaliseEmail, parseTopics, replaceTopics, type SubscriberWithTopics } from "./store.ts";
+import { findSubscriber, findSuppression, normaliseEmail, parseTopics, replaceTopics, timezone, type SubscriberWithTopics } from "./store.ts";
 import { verifyToken } from "./tokens.ts";
 
 export type SubscribeDeps = {
@@ -28,15 +28,29 @@ export const CONFIRMATION_COOLDOWN_MS = 10 * 60 * 1000;
 /** Unconfirmed subscriptions are deleted after this time (the confirm link's lifetime). */
 export const PENDING_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
-export type SubscribeRequest = { email: string; topics: string[]; source: "web" | "api" | "cli"; ip?: string };
-/** A request that passed validation, as the web app stores it: the address normalised, the client address hashed. */
-export type ValidSubscribeRequest = { email: string; topics: string[]; source: string; ipHash: string | null; requestedAt: Date };
+/** timezone: the browser's, when the page's script sent it (the form works without). */
+export type SubscribeRequest = { email: string; topics: string[]; source: "web" | "api" | "cli"; ip?: string; timezone?: string };
+/** A request that passed validation, as the web app stores it: the address normalised, the client address hashed, the time zone known or null. */
+export type ValidSubscribeRequest = { email: string; topics: string[]; source: string; ipHash: string | null; requestedAt: Date; timezone: string | null };
 
-/** Checks the address and topics (throws INVALID_EMAIL / INVALID_TOPIC naming the field); reads nothing, writes nothing. */
+/**
+ * Checks the address and topics (throws INVALID_EMAIL / INVALID_TOPIC naming the
+ * field); a time zone this runtime does not know is dropped (UTC is used), not an
+ * error: the reader did not type it. Reads nothing, writes nothing.
+ */
 export function validateSubscribeRequest(secret: string, request: SubscribeRequest, now: Date): ValidSubscribeRequest {
   const email = normaliseEmail(request.email);
   parseTopics(request.topics);
-  return { email, topics: request.topics, source: request.source, ipHash: request.ip ? hashIp(secret, request.ip) : null, requestedAt: now };
+  return { email, topics: request.topics, source: request.source, ipHash: request.ip ? hashIp(secret, request.ip) : null, requestedAt: now, timezone: knownZone(request.timezone) };
+}
+
+function knownZone(value: string | undefined): string | null {
+  if (!value) return null;
+  try {
+    return timezone(value);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -54,6 +68,8 @@ export async function processSubscription(deps: SubscribeDeps, request: ValidSub
   if (await findSuppression(deps.db, email)) return;
 
   const consent = { consentAt: request.requestedAt, consentSource: request.source, consentIpHash: request.ipHash };
+  // Only a pending subscription takes the browser's zone: an active reader's settings are theirs, whoever fills in the form.
+  const zone = request.timezone ? { timezone: request.timezone } : {};
   const existing = await deps.db.subscriber.findUnique({ where: { email } });
   if (existing?.status === "complained") return;
 
@@ -62,10 +78,10 @@ export async function processSubscription(deps: SubscribeDeps, request: ValidSub
       ? existing
       : await deps.db.$transaction(async (tx) => {
           // Two requests at once for a new address: one row, no unique-constraint error (ON CONFLICT DO NOTHING).
-          const created = (await tx.subscriber.createMany({ data: [{ email, status: "pending", createdAt: now, ...consent }], skipDuplicates: true })).count === 1;
+          const created = (await tx.subscriber.createMany({ data: [{ email, status: "pending", createdAt: now, ...consent, ...zone }], skipDuplicates: true })).count === 1;
           const row = await tx.subscriber.findUniqueOrThrow({ where: { email } });
           if (row.status === "active" || row.status === "complained") return row; // changed under us: leave it as it is
-          if (!created) await tx.subscriber.update({ where: { id: row.id }, data: { status: "pending", ...consent } });
+          if (!created) await tx.subscriber.update({ where: { id: row.id }, data: { status: "pending", ...consent, ...(row.status === "pending" ? zone : {}) } });
           if (topics.length > 0 || created) await replaceTopics(tx, row.id, topics);
           return { ...row, status: "pending" as const };
         });

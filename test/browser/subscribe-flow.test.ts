@@ -53,7 +53,8 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     await ingestBatch(t.test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
     // bypassCSP lets axe's script in; the pages' own policy is tested in test/web.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    // A reader in California: the subscription must take their zone, not UTC.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, timezoneId: "America/Los_Angeles" });
     const instance = new URL(t.baseUrl).origin;
     await context.route("**/*", (route) => {
       const url = route.request().url();
@@ -81,8 +82,10 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     const confirmation = t.sink.messages.find((message) => message.to.includes("reader@example.org"));
     await page.goto(t.linksIn(confirmation!, "/confirm")[0]!);
     await expect.poll(() => page.locator(".notice").textContent()).toContain("You are subscribed.");
-    // The time zone defaults from the browser (Chromium reports its own zone, UTC here or the machine's).
-    expect(await page.getByLabel("Time zone").inputValue()).not.toBe("");
+    // The subscribe form sent the browser's zone: it is saved already, before the reader presses Save.
+    expect(await page.getByLabel("Time zone").inputValue()).toBe("America/Los_Angeles");
+    expect((await t.test.db.subscriber.findUniqueOrThrow({ where: { email: "reader@example.org" } })).timezone).toBe("America/Los_Angeles");
+    await expect.poll(() => page.locator("#timezone-help").textContent()).toContain("now America/Los_Angeles");
     await shot("3-manage-welcome");
 
     const preview = page.locator("#preview-list li");

@@ -28,6 +28,19 @@ async function subscribe(email: string, topics = ""): Promise<Response> {
 const mailFor = (email: string) => t.sink.messages.filter((message) => message.to.includes(email));
 
 describe("subscribe and confirm (double opt-in)", () => {
+  it("keeps the browser's time zone for a new subscription, drops an unknown one, and never changes an active reader's", async () => {
+    const post = async (email: string, timezone: string) => {
+      const form = await openForm(t.baseUrl, "/");
+      expect((await postForm(`${t.baseUrl}/subscribe`, { email, timezone, _csrf: form.csrf }, form.cookie)).status).toBe(303);
+      await t.settle();
+      return (await t.test.db.subscriber.findUniqueOrThrow({ where: { email } })).timezone;
+    };
+    expect(await post("berlin.reader@example.org", "Europe/Berlin")).toBe("Europe/Berlin");
+    expect(await post("mars.reader@example.org", "Mars/Olympus_Mons")).toBe("UTC");
+    await t.test.db.subscriber.update({ where: { email: "berlin.reader@example.org" }, data: { status: "active", timezone: "Asia/Tokyo" } });
+    expect(await post("berlin.reader@example.org", "America/Los_Angeles")).toBe("Asia/Tokyo");
+  });
+
   it("gives every page a description, social preview tags and an icon of its own (no 404 for /favicon.ico)", async () => {
     const html = await (await fetch(`${t.baseUrl}/`)).text();
     expect(html).toMatch(/<meta name="description" content="[^"]{40,}">/);

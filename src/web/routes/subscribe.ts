@@ -15,13 +15,13 @@ import type { WebDeps } from "../web-deps.ts";
 const SAMPLE_SIZE = 3;
 const DEFAULT_SUBSCRIBE_LIMIT = { max: 10, windowMs: 60 * 60 * 1000 };
 
-type SubscribeBody = { email?: unknown; topics?: unknown; _csrf?: unknown };
+type SubscribeBody = { email?: unknown; topics?: unknown; timezone?: unknown; _csrf?: unknown };
 
 export function registerSubscribeRoutes(app: FastifyInstance, deps: WebDeps, subscriptions: SubscribeQueue): void {
   const secure = deps.mail.publicUrl.startsWith("https:");
 
   app.get("/", async (request, reply) => {
-    return sendPage(deps, reply, "home", { title: "Daily research papers in your inbox", csrf: issueCsrf(request, reply, secure), values: {}, ...(await loadSample(deps)) });
+    return sendPage(deps, reply, "home", { title: "Daily research papers in your inbox", script: "subscribe.js", csrf: issueCsrf(request, reply, secure), values: {}, ...(await loadSample(deps)) });
   });
 
   const limit = deps.subscribeLimit ?? DEFAULT_SUBSCRIBE_LIMIT;
@@ -32,12 +32,12 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: WebDeps, sub
     const email = typeof body.email === "string" ? body.email : "";
     const topics = toLines(body.topics);
     try {
-      await subscriptions.submit({ email, topics, source: json ? "api" : "web", ip: request.ip });
+      await subscriptions.submit({ email, topics, source: json ? "api" : "web", ip: request.ip, timezone: typeof body.timezone === "string" ? body.timezone : undefined });
     } catch (error) {
       if (json || !isAppError(error) || !error.field) throw error;
       // Only errors about what was typed get here; the answer for a valid address never depends on its state.
       const errors = { [error.field === "topic" ? "topics" : error.field]: error.message };
-      const view = { title: "Subscribe", csrf: issueCsrf(request, reply, secure), values: { email, topics: topics.join("\n") }, errors, ...(await loadSample(deps)) };
+      const view = { title: "Subscribe", script: "subscribe.js", csrf: issueCsrf(request, reply, secure), values: { email, topics: topics.join("\n") }, errors, ...(await loadSample(deps)) };
       return sendPage(deps, reply, "home", view, 400);
     }
     if (json) return reply.code(202).send({ status: "pending", message: "If this address can receive email, a confirmation link is on its way." });

@@ -7,7 +7,13 @@
   const timezone = document.getElementById("timezone");
   if (timezone && timezone.dataset.default === "true") {
     try {
-      timezone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || timezone.value;
+      const detected = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (detected && detected !== timezone.value) {
+        timezone.value = detected;
+        // Say it is not saved yet: digests keep the saved zone until Save.
+        const note = document.getElementById("timezone-detected");
+        if (note) note.hidden = false;
+      }
     } catch (_) {
       /* keep the stored value */
     }
