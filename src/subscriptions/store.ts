@@ -33,7 +33,7 @@ export function timezone(value: string): string {
     if (name === "" || name.length > 64) throw new Error();
     return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    throw new Error(`unknown time zone "${name.slice(0, 64)}" (use an IANA name such as Europe/Berlin)`);
+    throw new Error(`unknown time zone "${name.slice(0, 64)}": choose one from the list, written like Europe/Berlin or America/New_York`);
   }
 }
 

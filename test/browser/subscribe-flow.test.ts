@@ -97,6 +97,14 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     expect((await preview.allTextContents()).every((item) => item.includes("video generation"))).toBe(true);
     await page.getByLabel("Papers per email").fill("3");
     await shot("4-manage-preview");
+    // A failed save keeps what was typed and puts the focus on the summary of what went wrong.
+    await page.getByLabel("Time zone").fill("Mars/Olympus_Mons");
+    await page.getByRole("button", { name: "Save preferences" }).click();
+    await expect.poll(() => page.evaluate("document.activeElement && document.activeElement.id")).toBe("error-summary");
+    expect(await page.locator("#error-summary").textContent()).toContain("Mars/Olympus_Mons");
+    await shot("4b-manage-error");
+    await page.getByLabel("Time zone").fill("America/Los_Angeles");
+    expect(await page.getByLabel("Papers per email").inputValue()).toBe("3");
 
     await page.getByRole("button", { name: "Save preferences" }).click();
     await expect.poll(() => page.locator(".notice").textContent()).toBe("Saved.");
@@ -104,6 +112,13 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     expect(saved).toMatchObject({ status: "active", maxPapers: 3 });
     expect(saved.topics.map((link) => link.topic.query)).toEqual(["video generation"]);
     await shot("5-manage-saved");
+    // Deleting asks first, on a page of its own; "No" goes back with nothing changed.
+    await page.getByRole("button", { name: "Delete my data" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Delete everything about you?");
+    await shot("5b-confirm-delete");
+    await page.getByRole("link", { name: "No, keep my data" }).click();
+    await expect.poll(() => page.getByLabel("Papers per email").inputValue()).toBe("3");
+    expect(await t.test.db.subscriber.count({ where: { email: "reader@example.org" } })).toBe(1);
 
     await runDigest({ ...t.deps, lookbackDays: 2 }, { date: "2026-05-13" });
     const digest = t.sink.messages.find((message) => message.to.includes("reader@example.org") && message.parsed.subject?.startsWith("3 new papers: "));

@@ -167,7 +167,17 @@ describe("your data", () => {
 
   it("deletes the subscriber; with 'never again' the address hash stays suppressed and gets no mail", async () => {
     const form = await openForm(t.baseUrl, `/manage?token=${token}`);
-    const response = await postForm(`${t.baseUrl}/manage/delete?token=${token}`, { suppress: "1", _csrf: form.csrf }, form.cookie);
+    // The first press only asks; nothing is deleted yet.
+    const question = await postForm(`${t.baseUrl}/manage/delete?token=${token}`, { suppress: "1", _csrf: form.csrf }, form.cookie);
+    expect(question.status).toBe(200);
+    const page = await question.text();
+    expect(page).toContain("Delete everything about you?");
+    expect(page).toContain("this address will never be emailed again");
+    expect(page).toContain(`href="/manage?token=${token}"`);
+    expect(await t.test.db.subscriber.count({ where: { email: "ada@example.org" } })).toBe(1);
+    const csrf = /name="_csrf" value="([\w-]+)"/.exec(page)![1]!;
+    const cookie = `pb_csrf=${/pb_csrf=([\w-]+)/.exec(question.headers.get("set-cookie") ?? form.cookie)![1]}`;
+    const response = await postForm(`${t.baseUrl}/manage/delete?token=${token}`, { suppress: "1", confirm: "1", _csrf: csrf }, cookie);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("Your data is deleted");
     expect(await t.test.db.subscriber.count({ where: { email: "ada@example.org" } })).toBe(0);

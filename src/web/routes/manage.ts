@@ -63,7 +63,13 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
   app.post("/manage/delete", async (request, reply) => {
     const subscriber = await authenticate(deps, request, "manage");
     verifyCsrf(request);
-    const suppress = (request.body as { suppress?: string }).suppress === "1";
+    const body = request.body as { suppress?: string; confirm?: string };
+    const suppress = body.suppress === "1";
+    // A second step of its own (not a browser dialog): the first post only asks.
+    if (body.confirm !== "1") {
+      const csrf = issueCsrf(request, reply, deps.mail.publicUrl.startsWith("https:"));
+      return sendPage(deps, reply, "confirm-delete", { title: "Delete your data?", token: readToken(request), csrf, suppress });
+    }
     await deleteSubscriber(deps.db, subscriber, { suppress });
     const message = suppress
       ? "Everything we stored about you is erased. Only a one-way hash of your address is kept, so that we never email it again."

@@ -4,6 +4,9 @@
 (function () {
   const form = document.getElementById("preferences");
   if (!form) return;
+  // After a failed save, keyboard and screen-reader users start at what went wrong.
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
   const timezone = document.getElementById("timezone");
   if (timezone && timezone.dataset.default === "true") {
     try {
