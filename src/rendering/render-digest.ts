@@ -307,7 +307,8 @@ const DATE_FORMAT = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "nu
 
 const dateLabels = new Map<string, string>();
 
-function formatDate(day: string): string {
+/** "Thursday, 14 May 2026". */
+export function formatDate(day: string): string {
   let label = dateLabels.get(day);
   if (label === undefined) {
     label = DATE_FORMAT.format(dayStart(day));

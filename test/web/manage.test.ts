@@ -165,6 +165,28 @@ describe("your data", () => {
     expect(data).toMatchObject({ subscriber: { email: "ada@example.org", consent: { source: "cli" } }, topics: ["diffusion video"], deliveries: [], papersSent: [] });
   });
 
+  it("says in a status line when the next digest comes, that it is paused (with a button that resumes it), or that the reader left (with one that brings them back)", async () => {
+    const page = async () => decodeEntities(await (await fetch(`${t.baseUrl}/manage?token=${token}`)).text());
+    await t.test.db.subscriber.update({ where: { id: subscriberId }, data: { status: "active", pausedUntil: null, sendHour: 7, timezone: "Europe/Berlin" } });
+    expect(await page()).toMatch(/<strong>Next digest:<\/strong> \w+day, \d{1,2} \w+ \d{4}, after 07:00 Europe\/Berlin\./);
+
+    await t.test.db.subscriber.update({ where: { id: subscriberId }, data: { pausedUntil: new Date("2099-01-15T00:00:00Z") } });
+    const paused = await page();
+    expect(paused).toContain("Paused until Thursday, 15 January 2099.");
+    const form = await openForm(t.baseUrl, `/manage?token=${token}`);
+    expect((await postForm(`${t.baseUrl}/manage/resume?token=${token}`, { _csrf: form.csrf }, form.cookie)).status).toBe(303);
+    expect((await t.test.db.subscriber.findUniqueOrThrow({ where: { id: subscriberId } })).pausedUntil).toBeNull();
+    expect(await page()).not.toContain("Paused until");
+
+    await t.test.db.subscriber.update({ where: { id: subscriberId }, data: { status: "unsubscribed" } });
+    const left = await page();
+    expect(left).toContain("You are unsubscribed:");
+    const action = /action="(\/resubscribe\?token=[^"]+)"/.exec(left)![1]!;
+    const again = await openForm(t.baseUrl, `/manage?token=${token}`);
+    expect((await postForm(`${t.baseUrl}${action}`, { _csrf: again.csrf }, again.cookie)).status).toBe(303);
+    expect((await t.test.db.subscriber.findUniqueOrThrow({ where: { id: subscriberId } })).status).toBe("active");
+  });
+
   it("deletes the subscriber; with 'never again' the address hash stays suppressed and gets no mail", async () => {
     const form = await openForm(t.baseUrl, `/manage?token=${token}`);
     // The first press only asks; nothing is deleted yet.

@@ -10,6 +10,9 @@ import { parseTopic } from "../../matching/topics.ts";
 import { describeLearning } from "../../subscriptions/feedback.ts";
 import { deleteSubscriber, exportSubscriber } from "../../subscriptions/leave.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
+import { signToken } from "../../subscriptions/tokens.ts";
+import { formatDate } from "../../rendering/render-digest.ts";
+import { localTime, toDay } from "../../days.ts";
 import { readPreferences, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
 import { MAX_PAPER_TOPICS, resolvePapers } from "../../subscriptions/seed-topics.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/store.ts";
@@ -49,6 +52,14 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
       const submitted = { ...readPreferences(subscriber), ...pickStrings(input) } as Preferences;
       return renderManage(deps, request, reply, subscriber, { prefs: submitted, errors: error.fields }, 400);
     }
+    return reply.redirect(`/manage?token=${encodeURIComponent(readToken(request))}&saved=1`, 303);
+  });
+
+  // The status line's button: the pause ends now, everything else stays.
+  app.post("/manage/resume", async (request, reply) => {
+    const subscriber = await authenticate(deps, request, "manage");
+    verifyCsrf(request);
+    await updatePreferences(deps.db, subscriber, { pausedUntil: null });
     return reply.redirect(`/manage?token=${encodeURIComponent(readToken(request))}&saved=1`, 303);
   });
 
@@ -113,6 +124,7 @@ export async function renderManage(
       hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, "0")}:00`, selected: prefs.sendHour === hour })),
       timezones: TIMEZONES,
       preview,
+      status: statusOf(deps, subscriber, preview, now),
       seed: options.seed,
       papers: await describePaperTopics(deps, subscriber),
       maxPaperTopics: MAX_PAPER_TOPICS,
@@ -122,6 +134,16 @@ export async function renderManage(
     },
     status,
   );
+}
+
+/** What the status line says, from the saved settings (not the form on screen). */
+function statusOf(deps: WebDeps, subscriber: SubscriberWithTopics, preview: { date?: string }, now: Date) {
+  const paused = subscriber.pausedUntil && toDay(subscriber.pausedUntil) >= localTime(now, subscriber.timezone).day ? formatDate(toDay(subscriber.pausedUntil)) : undefined;
+  if (subscriber.status === "unsubscribed")
+    return { unsubscribed: true, unsubscribeToken: signToken(deps.mail.secret, "unsubscribe", { subscriberId: subscriber.id, tokenVersion: subscriber.tokenVersion }, now) };
+  if (subscriber.status !== "active") return { other: subscriber.status === "pending" ? "waiting for you to confirm by email" : subscriber.status };
+  const next = preview.date ? `${formatDate(preview.date)}, after ${String(subscriber.sendHour).padStart(2, "0")}:00 ${subscriber.timezone}` : undefined;
+  return { next, pausedUntil: paused };
 }
 
 /** The subscriber's `like:` topics with the paper's title when it is stored. */
