@@ -72,7 +72,8 @@ export function parseTopic(input: string): TopicSpec {
   if (prefixed) {
     const [, prefix = "", rest = ""] = prefixed;
     const name = prefix.toLowerCase();
-    if (name === "author") return { kind: "author", query: parseWords(unquote(rest), text).query };
+    // The name as the reader wrote it (matching ignores case): "Yann LeCun" stays "Yann LeCun" on the page and in the email.
+    if (name === "author") return { kind: "author", query: authorName(unquote(rest), text) };
     if (name === "like") return { kind: "like", query: parsePaperReference(rest, text) };
     const category = findCategory(rest);
     if (!category) throw invalid(`unknown arXiv category "${rest}" (e.g. cat:cs.CL)`);
@@ -108,6 +109,14 @@ function parseWords(text: string, original: string): TopicSpec {
     .toLowerCase();
   const onlyPhrase = alternatives.length === 1 && alternatives[0]!.length === 1 && alternatives[0]![0]!.quoted;
   return { kind: onlyPhrase ? "phrase" : "keyword", query: onlyPhrase ? alternatives[0]![0]!.text.toLowerCase() : query };
+}
+
+function authorName(text: string, original: string): string {
+  parseWords(text, original); // the same checks: some words, balanced quotes and parentheses
+  return text
+    .replace(/["()|]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function formatClause(clause: RawClause): string {

@@ -9,8 +9,8 @@ describe("parseTopic", () => {
     ['video "flow matching"', { kind: "keyword", query: 'video "flow matching"' }],
     ["大语言模型", { kind: "keyword", query: "大语言模型" }],
     ["vision-language", { kind: "keyword", query: "vision-language" }],
-    ['author:"Yann LeCun"', { kind: "author", query: "yann lecun" }],
-    ["Author: LeCun", { kind: "author", query: "lecun" }],
+    ['author:"Yann LeCun"', { kind: "author", query: "Yann LeCun" }],
+    ["Author: LeCun", { kind: "author", query: "LeCun" }],
     ["cat:cs.cl", { kind: "category", query: "cs.CL" }],
     ["-survey", { kind: "exclude", query: "survey" }],
     ['-"position paper"', { kind: "exclude", query: '"position paper"' }],
@@ -65,7 +65,7 @@ describe("parseTopic", () => {
 });
 
 describe("formatTopic", () => {
-  it.each(["agents", '"mixture of experts"', 'author:"yann lecun"', "cat:cs.CL", "-survey", '-"position paper"', 'video "flow matching"', "robot learning, embodied ai", "like:2605.13724"])(
+  it.each(["agents", '"mixture of experts"', 'author:"Yann LeCun"', "cat:cs.CL", "-survey", '-"position paper"', 'video "flow matching"', "robot learning, embodied ai", "like:2605.13724"])(
     "reads back %s",
     (text) => {
       expect(formatTopic(parseTopic(text))).toBe(text);

@@ -61,7 +61,7 @@ describe("manage page", () => {
       sendHour: 7,
       maxPapers: 4,
       pausedUntil: null,
-      topics: ["author:yann lecun", "category:cs.CL", "category:cs.LG", "exclude:survey", "keyword:agents", "phrase:mixture of experts"],
+      topics: ["author:Yann LeCun", "category:cs.CL", "category:cs.LG", "exclude:survey", "keyword:agents", "phrase:mixture of experts"],
     });
     expect(await (await fetch(`${t.baseUrl}${response.headers.get("location")}`)).text()).toContain("Saved.");
   });
