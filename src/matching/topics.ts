@@ -221,6 +221,37 @@ export function topicKey(topic: TopicSpec): string {
   return `${topic.kind}:${topic.query}`;
 }
 
+/** How a topic is read, in words for the manage page: "papers with the exact phrase “mixture of experts”". */
+export function describeTopic(topic: TopicSpec): string {
+  switch (topic.kind) {
+    case "phrase":
+      return `papers with the exact phrase “${topic.query}”`;
+    case "author":
+      return `papers by ${topic.query}`;
+    case "category":
+      return `papers in the arXiv category ${topic.query}`;
+    case "exclude":
+      return `leaves out papers about ${topic.query.replace(/^"(.*)"$/, "“$1”")}`;
+    case "like":
+      return `papers like arXiv ${topic.query}`;
+    case "keyword": {
+      const alternatives = topic.query.split(", ").map((alternative) => {
+        const phrases = [...alternative.matchAll(/"([^"]+)"/g)].map((match) => `“${match[1]}”`);
+        const words = alternative
+          .replace(/"[^"]+"/g, " ")
+          .replace(/\s+/g, " ")
+          .trim()
+          .replace(/ \| /g, " or ");
+        return [words && `the ${/^\S+$/.test(words) ? "word" : "words"} ${words}`, phrases.length > 0 && `the exact ${phrases.length === 1 ? "phrase" : "phrases"} ${phrases.join(" and ")}`]
+          .filter(Boolean)
+          .join(", with ");
+      });
+      const read = alternatives.length === 1 ? `papers using ${alternatives[0]}` : `papers using any of: ${alternatives.join("; ")}`;
+      return topic.query.includes('"') ? read : `${read} (more of them ranks higher)`;
+    }
+  }
+}
+
 /** The topics a reader would call their topics, in words as typed: keywords and phrases (not categories, authors, papers or exclusions). */
 export function topicWords(topics: TopicSpec[]): string[] {
   return topics.filter((topic) => topic.kind === "keyword" || topic.kind === "phrase").map(formatTopic);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileTopic, formatTopic, parsePaperReference, parseTopic } from "../../src/matching/topics.ts";
+import { compileTopic, describeTopic, formatTopic, parsePaperReference, parseTopic } from "../../src/matching/topics.ts";
 
 describe("parseTopic", () => {
   it.each([
@@ -108,5 +108,22 @@ describe("compileTopic", () => {
     const a = compileTopic(parseTopic("Agents"));
     const b = compileTopic(parseTopic(" agents "));
     expect(a.key).toBe(b.key);
+  });
+});
+
+describe("describeTopic", () => {
+  it.each([
+    ["agents", "papers using the word agents (more of them ranks higher)"],
+    ["diffusion video", "papers using the words diffusion video (more of them ranks higher)"],
+    ['"mixture of experts"', "papers with the exact phrase “mixture of experts”"],
+    ['video "flow matching"', "papers using the word video, with the exact phrase “flow matching”"],
+    ["robot learning, embodied ai", "papers using any of: the words robot learning; the words embodied ai (more of them ranks higher)"],
+    ["(rag | retrieval) agents", "papers using the words (rag or retrieval) agents (more of them ranks higher)"],
+    ['author:"Yann LeCun"', "papers by Yann LeCun"],
+    ["cat:cs.CL", "papers in the arXiv category cs.CL"],
+    ['-"position paper"', "leaves out papers about “position paper”"],
+    ["like:2605.13724", "papers like arXiv 2605.13724"],
+  ])("reads %s as: %s", (typed, meaning) => {
+    expect(describeTopic(parseTopic(typed))).toBe(meaning);
   });
 });

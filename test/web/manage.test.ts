@@ -168,6 +168,8 @@ describe("your data", () => {
   it("says in a status line when the next digest comes, that it is paused (with a button that resumes it), or that the reader left (with one that brings them back)", async () => {
     const page = async () => decodeEntities(await (await fetch(`${t.baseUrl}/manage?token=${token}`)).text());
     await t.test.db.subscriber.update({ where: { id: subscriberId }, data: { status: "active", pausedUntil: null, sendHour: 7, timezone: "Europe/Berlin" } });
+    // Each saved topic is shown with how it is read.
+    expect(await page()).toMatch(/<li><code>[^<]+<\/code> — papers (using|with|by|in|like) /);
     expect(await page()).toMatch(/<strong>Next digest:<\/strong> \w+day, \d{1,2} \w+ \d{4}, after 07:00 Europe\/Berlin\./);
 
     await t.test.db.subscriber.update({ where: { id: subscriberId }, data: { pausedUntil: new Date("2099-01-15T00:00:00Z") } });

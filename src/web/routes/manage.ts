@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { previewTopics, scheduleOf } from "../../digest/preview.ts";
 import { isAppError } from "../../errors.ts";
 import { ARXIV_CATEGORIES } from "../../matching/categories.ts";
-import { parseTopic } from "../../matching/topics.ts";
+import { describeTopic, formatTopic, parseTopic } from "../../matching/topics.ts";
 import { describeLearning } from "../../subscriptions/feedback.ts";
 import { deleteSubscriber, exportSubscriber } from "../../subscriptions/leave.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
@@ -125,6 +125,7 @@ export async function renderManage(
       timezones: TIMEZONES,
       preview,
       status: statusOf(deps, subscriber, preview, now),
+      readings: subscriber.topics.map((topic) => ({ typed: formatTopic(topic), meaning: describeTopic(topic) })),
       seed: options.seed,
       papers: await describePaperTopics(deps, subscriber),
       maxPaperTopics: MAX_PAPER_TOPICS,
