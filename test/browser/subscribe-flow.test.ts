@@ -95,6 +95,10 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     await page.getByLabel(/Keywords and "quoted phrases"/).fill('"video generation"');
     await expect.poll(async () => (await preview.allTextContents()).join("\n")).toContain("Matched “video generation”");
     expect((await preview.allTextContents()).every((item) => item.includes("video generation"))).toBe(true);
+    // On a phone (the last width photographed) the preview's count stays in view under the topics, and follows them.
+    expect(page.viewportSize()?.width).toBe(375);
+    expect(await page.locator("#preview-inline").isVisible()).toBe(true);
+    expect(await page.locator("#preview-inline").textContent()).toBe(await page.locator("#preview-status").textContent());
     await page.getByLabel("Papers per email").fill("3");
     await shot("4-manage-preview");
     // A failed save keeps what was typed and puts the focus on the summary of what went wrong.

@@ -24,6 +24,8 @@
 
   const list = document.getElementById("preview-list");
   const status = document.getElementById("preview-status");
+  // On a phone the preview is below the long form: a copy of its count stays in view under the topics.
+  const inline = document.querySelector("#preview-inline a");
   let timer;
   let sequence = 0;
 
@@ -43,6 +45,7 @@
       popularity: form.elements.namedItem("popularity").value,
     };
     status.textContent = "Updating…";
+    if (inline) inline.textContent = "Updating…";
     try {
       const response = await fetch(form.dataset.preview, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       const data = await response.json();
@@ -65,6 +68,7 @@
         }),
       );
       status.textContent = data.summary;
+      if (inline) inline.textContent = data.summary;
     } catch (_) {
       if (mine === sequence) status.textContent = "Preview unavailable.";
     }
