@@ -269,7 +269,8 @@ function likedReason(vote: Vote): string {
   return `Like “${shorten(vote.title)}”, which you liked`;
 }
 
-function trendingReason(paper: RankablePaper): string {
+/** The why-line of a paper picked for its community interest alone. */
+export function trendingReason(paper: { upvotes: number; comments: number }): string {
   return `Trending: ${paper.upvotes} upvote${paper.upvotes === 1 ? "" : "s"}${paper.comments > 0 ? `, ${paper.comments} comment${paper.comments === 1 ? "" : "s"}` : ""}`;
 }
 

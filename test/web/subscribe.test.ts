@@ -1,7 +1,10 @@
 // Subscribing over HTTP against the real app, database and SMTP sink.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
+import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { createLog } from "../../src/log.ts";
+import { ingestBatch } from "../../src/sources/ingest.ts";
+import { createJsonFileSource } from "../../src/sources/json-file.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
 import { startSmtpSink } from "../helpers/smtp-sink.ts";
 import { openForm, postForm, startTestApp, TEST_SECRET, type TestApp } from "../helpers/web-app.ts";
@@ -39,6 +42,22 @@ describe("subscribe and confirm (double opt-in)", () => {
     expect(await post("mars.reader@example.org", "Mars/Olympus_Mons")).toBe("UTC");
     await t.test.db.subscriber.update({ where: { email: "berlin.reader@example.org" }, data: { status: "active", timezone: "Asia/Tokyo" } });
     expect(await post("berlin.reader@example.org", "America/Los_Angeles")).toBe("Asia/Tokyo");
+  });
+
+  it("shows the digest email itself on the landing page, in a frame of its own that loads nothing", async () => {
+    if ((await t.test.db.paper.count()) === 0) {
+      expect((await fetch(`${t.baseUrl}/sample`)).status).toBe(404);
+      expect(await (await fetch(`${t.baseUrl}/`)).text()).not.toContain("<iframe");
+      await ingestBatch(t.test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
+    }
+    const home = await (await fetch(`${t.baseUrl}/`)).text();
+    expect(home).toContain('<iframe class="sample" src="/sample" title="A sample digest email"');
+    const sample = await fetch(`${t.baseUrl}/sample`);
+    expect(sample.status).toBe(200);
+    expect(sample.headers.get("content-security-policy")).toBe("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+    const html = await sample.text();
+    expect((html.match(/class="card"/g) ?? []).length).toBe(3);
+    expect(html).toMatch(/✓ Trending: \d+ upvotes?/);
   });
 
   it("gives every page a description, social preview tags and an icon of its own (no 404 for /favicon.ico)", async () => {

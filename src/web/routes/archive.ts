@@ -5,7 +5,9 @@ import type { FastifyInstance } from "fastify";
 import { listSentDigests, loadSentDigest, type SentDigest } from "../../digest/preview.ts";
 import { renderDigest, type DigestInput } from "../../rendering/render-digest.ts";
 import { AppError } from "../../errors.ts";
+import { trendingReason } from "../../matching/rank.ts";
 import { isPersonal, topicWords } from "../../matching/topics.ts";
+import { newestListing } from "../../sources/store.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/store.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -14,6 +16,9 @@ import { authenticate } from "../authenticate.ts";
 const FEED_ENTRIES = 30;
 // The email's HTML carries its styles inline; it runs no script and loads nothing but images.
 const DIGEST_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** The landing page's sample digest: shown in a frame of the instance's own pages, loading nothing at all. */
+const SAMPLE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+const SAMPLE_PAPERS = 3;
 
 export function registerArchiveRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get("/digests/:key", async (request, reply) => {
@@ -46,6 +51,26 @@ export function registerArchiveRoutes(app: FastifyInstance, deps: WebDeps): void
     const updated = (digests[0]?.sentAt ?? now).toISOString();
     const feed = `<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>${escapeXml(deps.mail.listName)} digests for ${escapeXml(subscriber.email)}</title><id>urn:paperboy:feed:${subscriber.id}</id><updated>${updated}</updated><link rel="self" href="${escapeXml(self)}"/><author><name>${escapeXml(deps.mail.listName)}</name></author>${entries.join("")}</feed>\n`;
     return reply.type("application/atom+xml; charset=utf-8").header("cache-control", "private, max-age=300").send(feed);
+  });
+}
+
+/** Registers GET /sample: the digest email itself, filled with the newest listing's most upvoted papers, for the landing page's "what you'll get". */
+export function registerSampleRoute(app: FastifyInstance, deps: WebDeps): void {
+  app.get("/sample", async (_request, reply) => {
+    const listing = await newestListing(deps.db, SAMPLE_PAPERS);
+    if (!listing || listing.papers.length === 0) return reply.code(404).type("text/plain; charset=utf-8").send("No papers have been ingested yet.");
+    const email = renderDigest(deps.templates, {
+      listName: deps.mail.listName,
+      email: "you@example.org",
+      date: listing.day,
+      topics: [],
+      personal: false,
+      papers: listing.papers.map((paper) => ({ paper, reason: trendingReason(paper) })),
+      manageUrl: "/",
+      unsubscribeUrl: "/",
+      senderAddress: deps.mail.senderAddress,
+    });
+    return reply.header("content-security-policy", SAMPLE_CSP).header("x-frame-options", "SAMEORIGIN").header("cache-control", "public, max-age=300").type("text/html; charset=utf-8").send(email.html);
   });
 }
 

@@ -1,9 +1,7 @@
 // Landing page, subscribe (form and JSON) and the confirmation link.
-import { paperUrl } from "../../rendering/paper-url.ts";
 import { newestListing } from "../../sources/store.ts";
 import type { FastifyInstance } from "fastify";
 import { isAppError } from "../../errors.ts";
-import { summarise } from "../../rendering/summarise.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import { confirmSubscription } from "../../subscriptions/subscribe.ts";
 import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
@@ -12,7 +10,6 @@ import { readToken } from "../authenticate.ts";
 import { sendPage, wantsJson } from "../respond.ts";
 import type { WebDeps } from "../web-deps.ts";
 
-const SAMPLE_SIZE = 3;
 const DEFAULT_SUBSCRIBE_LIMIT = { max: 10, windowMs: 60 * 60 * 1000 };
 
 type SubscribeBody = { email?: unknown; topics?: unknown; timezone?: unknown; _csrf?: unknown };
@@ -62,17 +59,8 @@ export function toLines(value: unknown): string[] {
     .filter((item) => item !== "");
 }
 
+/** Whether there is a listing to show in the landing page's sample digest (GET /sample renders it), and its day. */
 async function loadSample(deps: WebDeps) {
-  const listing = await newestListing(deps.db, SAMPLE_SIZE);
-  if (!listing) return { sample: [] };
-  return {
-    sampleDate: listing.day,
-    sample: listing.papers.map((paper) => ({
-      title: paper.title,
-      url: paperUrl(paper),
-      authors: paper.authors.length > 3 ? `${paper.authors.slice(0, 3).join(", ")} et al.` : paper.authors.join(", "),
-      upvotes: paper.upvotes,
-      summary: summarise(paper.aiSummary || paper.abstract),
-    })),
-  };
+  const listing = await newestListing(deps.db, 1);
+  return listing ? { sampleDate: listing.day, sample: listing.papers } : { sample: [] };
 }
