@@ -307,7 +307,7 @@ function splitAlternatives(text: string, original: string): string[] {
     }
   }
   parts.push(text.slice(start));
-  if (quoted) throw invalid(`unbalanced quote at character ${original.indexOf('"') + 1} of ${original}`);
+  if (quoted) throw invalid(`the quote mark (") at character ${original.indexOf('"') + 1} of ${original} has no closing quote: add one, or remove it`);
   return parts.map((part) => part.trim()).filter((part) => part !== "");
 }
 
@@ -321,16 +321,16 @@ function splitClauses(text: string, original: string): RawClause[] {
       position++;
     } else if (char === '"') {
       const end = text.indexOf('"', position + 1);
-      if (end < 0) throw invalid(`unbalanced quote at character ${at(position)} of ${original}`);
+      if (end < 0) throw invalid(`the quote mark (") at character ${at(position)} of ${original} has no closing quote: add one, or remove it`);
       const phrase = text.slice(position + 1, end).trim();
       if (toTerms(phrase).length > 0) clauses.push({ text: phrase, quoted: true });
       position = end + 1;
     } else if (char === "(") {
       const end = text.indexOf(")", position + 1);
       const nested = text.indexOf("(", position + 1);
-      if (end < 0 || (nested >= 0 && nested < end)) throw invalid(`unbalanced parenthesis at character ${at(position)} of ${original}`);
+      if (end < 0 || (nested >= 0 && nested < end)) throw invalid(`the group opened at character ${at(position)} of ${original} is not closed, or holds another group: groups look like (a | b)`);
       const inner = text.slice(position + 1, end);
-      if ([...inner].filter((c) => c === '"').length % 2 === 1) throw invalid(`unbalanced quote inside the group at character ${at(position)} of ${original}`);
+      if ([...inner].filter((c) => c === '"').length % 2 === 1) throw invalid(`the group at character ${at(position)} of ${original} has a quote mark (") with no closing quote`);
       const options = inner
         .split("|")
         .map((option) =>
@@ -345,7 +345,7 @@ function splitClauses(text: string, original: string): RawClause[] {
       clauses.push(options.length === 1 ? { text: options[0]!.replace(/^"(.*)"$/, "$1"), quoted: options[0]!.startsWith('"') } : { text: inner, quoted: false, options });
       position = end + 1;
     } else if (char === ")" || char === "|") {
-      throw invalid(`unexpected "${char}" at character ${at(position)} of ${original} (groups look like (a | b))`);
+      throw invalid(`the "${char}" at character ${at(position)} of ${original} has no group to close or separate: groups look like (a | b)`);
     } else {
       const rest = text.slice(position);
       const word = /^[^\s"()|]+/.exec(rest)?.[0] ?? rest;

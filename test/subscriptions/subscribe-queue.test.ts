@@ -106,8 +106,8 @@ describe("the subscribe queue", () => {
     await expect.poll(() => mailsTo("after.them@example.org")).toBe(1);
     await expect.poll(async () => (await stored()).map((row) => [row.email, row.attempts])).toEqual([["retry.me@example.org", 1]]);
     expect(lines.sort()).toEqual([
-      expect.stringMatching(/^\[error\] Could not process the subscribe request \d+ for g\*\*\*@example\.org \(attempt 3 of 3\), dropped: .*unbalanced quote/),
-      expect.stringMatching(/^\[warn\] Could not process the subscribe request \d+ for r\*\*\*@example\.org \(attempt 1 of 3\): .*unbalanced quote/),
+      expect.stringMatching(/^\[error\] Could not process the subscribe request \d+ for g\*\*\*@example\.org \(attempt 3 of 3\), dropped: .*has no closing quote/),
+      expect.stringMatching(/^\[warn\] Could not process the subscribe request \d+ for r\*\*\*@example\.org \(attempt 1 of 3\): .*has no closing quote/),
     ]);
     expect(lines.join("\n")).not.toMatch(/retry\.me|give\.up/);
   });

@@ -168,7 +168,7 @@ describe("subscribe and confirm (double opt-in)", () => {
   it.each([
     ["500 topics", Array.from({ length: 500 }, (_, i) => `topic ${i}`).join("\n"), /at most 50 topics/],
     ["a 10 kB topic", "x".repeat(10_000), /at most 200 characters/],
-    ["an unbalanced quote", '"open', /unbalanced quote/],
+    ["an unbalanced quote", '"open', /has no closing quote/],
   ])("refuses %s and writes nothing", async (_, topics, message) => {
     const before = await t.test.db.subscriber.count();
     const response = await subscribe("topics@example.org", topics);
