@@ -9,7 +9,7 @@ export function formatRunReport(report: RunReport, options: { picksShown?: numbe
   const mode = report.dryRun ? " (dry run: nothing sent or recorded)" : "";
   for (const digest of report.digests) {
     lines.push(
-      `Digest ${digest.key}${mode}: ${digest.candidatePapers} papers listed ${digest.since}..${digest.until} (each subscriber gets the days their cadence covers), ${digest.distinctTopics} distinct topics`,
+      `Digest ${digest.key}${mode}: ${digest.candidatePapers} ${digest.candidatePapers === 1 ? "paper" : "papers"} listed ${digest.since}..${digest.until} (each subscriber gets the days their cadence covers), ${digest.distinctTopics} distinct ${digest.distinctTopics === 1 ? "topic" : "topics"}`,
     );
   }
   if (report.digests.length === 0) lines.push(`Digests of ${report.date}${mode}`);
