@@ -58,6 +58,8 @@ describe("subscribe and confirm (double opt-in)", () => {
     const html = await sample.text();
     expect((html.match(/class="card"/g) ?? []).length).toBe(3);
     expect(html).toMatch(/✓ Trending: \d+ upvotes?/);
+    // Every link opens outside the frame.
+    expect(html.match(/<a /g)?.length).toBe(html.match(/<a target="_blank" rel="noopener" href=/g)?.length);
   });
 
   it("gives every page a description, social preview tags and an icon of its own (no 404 for /favicon.ico)", async () => {

@@ -66,11 +66,13 @@ export function registerSampleRoute(app: FastifyInstance, deps: WebDeps): void {
       topics: [],
       personal: false,
       papers: listing.papers.map((paper) => ({ paper, reason: trendingReason(paper) })),
-      manageUrl: "/",
-      unsubscribeUrl: "/",
+      manageUrl: "/#subscribe",
+      unsubscribeUrl: "/#subscribe",
       senderAddress: deps.mail.senderAddress,
     });
-    return reply.header("content-security-policy", SAMPLE_CSP).header("x-frame-options", "SAMEORIGIN").header("cache-control", "public, max-age=300").type("text/html; charset=utf-8").send(email.html);
+    // In the landing page's frame a link must open outside it (papers' sites refuse to be framed).
+    const html = email.html.replaceAll("<a href=", '<a target="_blank" rel="noopener" href=');
+    return reply.header("content-security-policy", SAMPLE_CSP).header("x-frame-options", "SAMEORIGIN").header("cache-control", "public, max-age=300").type("text/html; charset=utf-8").send(html);
   });
 }
 
