@@ -364,7 +364,7 @@ function buildProgram(wiring: Wiring): Command {
         const head = preview.sentAt
           ? `${preview.digestKey} was already sent to ${preview.email} at ${preview.sentAt}; this is what was sent.`
           : `${preview.digestKey} for ${preview.email} (${preview.date}), from papers listed ${preview.window?.since} to ${preview.window?.until}; not sent.`;
-        if (!preview.message) return console.log(`${head}\nNo digest: nothing matched or everything was already sent.`);
+        if (!preview.message) return console.log(`${head}\nNo digest: ${preview.reason ?? "nothing matched or everything was already sent"}.`);
         const body = options.format === "html" ? preview.message.html : `Subject: ${preview.message.subject}\n\n${preview.message.text}`;
         if (options.out) {
           await writeFile(options.out, body);

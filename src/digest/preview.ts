@@ -6,7 +6,7 @@ import type { Db } from "../db/client.ts";
 import { closedDigestKeys, previousDigestDays, sentDeliveries, sentPaperIds, type SentDelivery } from "../delivery/ledger.ts";
 import type { OutgoingMessage } from "../delivery/mailer.ts";
 import { AppError } from "../errors.ts";
-import { describePicks, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
+import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
 import type { TopicSpec } from "../matching/topics.ts";
 import { paperUrl } from "../rendering/paper-url.ts";
 import type { DigestEntry } from "../rendering/render-digest.ts";
@@ -50,6 +50,8 @@ export type Preview = {
   sentAt?: string;
   picks: PickReport[];
   message?: OutgoingMessage;
+  /** Why there is no message: no papers in the window, or none matched (or all were sent). */
+  reason?: string;
 };
 
 /**
@@ -74,7 +76,7 @@ export async function previewDigest(deps: RunDeps, options: { email: string; dat
   const candidates = await loadCandidates(deps.db, batchWindow(parseDigestKey(digestKey).kind, date, deps.lookbackDays), subscriber.topics, deps.embedder);
   const picks = await pickFor(deps, candidates, subscriber, window);
   const preview = { email, date, digestKey, window, picks: describePicks(picks) };
-  if (picks.length === 0) return preview;
+  if (picks.length === 0) return { ...preview, reason: explainEmpty(candidates, subscriber, window.since) };
   return { ...preview, message: composeFor(deps, subscriber, { key: digestKey, date, entries: picks }) };
 }
 

@@ -64,6 +64,9 @@ describe("paperboy CLI", () => {
     const written = await runCli(["preview", "ada@example.org", "--date", "2026-05-14", "--format", "html", "--out", html], env);
     expect(written.stdout).toContain(`Wrote 3 papers for ada@example.org to ${html}`);
     expect(await readFile(html, "utf8")).toContain("<!doctype html>");
+    // A day without papers says so, rather than "nothing matched".
+    const empty = await runCli(["preview", "ada@example.org", "--date", "2026-06-30"], env);
+    expect(empty.stdout).toContain("No digest: no papers were featured from 2026-06-29 to 2026-06-30.");
     expect(await test.db.delivery.count()).toBe(0);
   });
 
