@@ -27,6 +27,8 @@ export type PlanOptions = {
   day?: string;
   /** Only these addresses (the demo). */
   onlyEmails?: string[];
+  /** Leave out subscribers whose consent came from these sources: the scheduler never plans the demo's example addresses. */
+  skipSources?: string[];
 };
 
 /**
@@ -47,6 +49,7 @@ export async function* findDue(db: Db, options: PlanOptions, pageSize = PAGE_SIZ
                 coalesce($4::date + time '23:59:59', $1::timestamptz AT TIME ZONE timezone) AS local
          FROM "Subscriber"
          WHERE status = 'active' AND id > $2 AND ($5::text[] IS NULL OR email = ANY($5::text[]))
+           AND ($6::text[] IS NULL OR "consentSource" IS NULL OR NOT ("consentSource" = ANY($6::text[])))
          ORDER BY id LIMIT $3
        ), k AS (
          SELECT page.*, ${digestKeySql("cadence", "local")} AS digest_key FROM page
@@ -58,7 +61,7 @@ export async function* findDue(db: Db, options: PlanOptions, pageSize = PAGE_SIZ
               (SELECT d.status::text FROM "Delivery" d
                WHERE d."subscriberId" = k.id AND d."digestKey" = k.digest_key AND NOT ${reopenedSql("d", "$1")}) AS closed
        FROM k ORDER BY id`,
-      [options.now, after, pageSize, options.day ?? null, options.onlyEmails ?? null],
+      [options.now, after, pageSize, options.day ?? null, options.onlyEmails ?? null, options.skipSources ?? null],
     );
     if (rows.length === 0) return;
     const page: DuePage = { due: [], closed: { sent: 0, skipped: 0, other: 0 } };

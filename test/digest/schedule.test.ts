@@ -160,6 +160,18 @@ describe("cadence and pause", () => {
     ]);
     expect(await due("2026-01-20T07:59:00Z")).toEqual([]); // before 08:00 UTC nobody is due
   });
+
+  it("never plans the demo's example subscribers on a tick", async () => {
+    await addSubscriber(world.test.db, { email: "demo.reader@example.org", topics: [], source: "demo" }, new Date("2026-01-01T00:00:00Z"));
+    await world.test.db.subscriber.update({ where: { email: "demo.reader@example.org" }, data: { status: "active" } });
+    const queued: number[] = [];
+    await runTick({ db: world.test.db, log: world.deps.log, now: () => new Date("2026-01-21T12:00:00Z"), sources: [], enqueue: async (batch) => (queued.push(...batch.ids), true) });
+    const emails = (await world.test.db.subscriber.findMany({ where: { id: { in: queued } } })).map((row) => row.email).sort();
+    expect(emails).toContain("daily@example.org");
+    expect(emails).not.toContain("demo.reader@example.org");
+    // The planner itself still finds them when asked without the rule (the demo asks for its own addresses).
+    expect((await due("2026-01-21T12:00:00Z")).map((entry) => entry.email)).toContain("demo.reader@example.org");
+  });
 });
 
 describe("two schedulers on one database", () => {
