@@ -80,6 +80,9 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     // The confirmation email follows the answer.
     await expect.poll(() => t.sink.messages.find((message) => message.to.includes("reader@example.org"))?.parsed.subject).toBe("Confirm your paperboy subscription");
     const confirmation = t.sink.messages.find((message) => message.to.includes("reader@example.org"));
+    await page.setContent(String(confirmation!.parsed.html));
+    await shot("2b-confirmation-email", ["light", "dark"]);
+    await page.emulateMedia({ colorScheme: "light" });
     await page.goto(t.linksIn(confirmation!, "/confirm")[0]!);
     await expect.poll(() => page.locator(".notice").textContent()).toContain("You are subscribed.");
     // The subscribe form sent the browser's zone: it is saved already, before the reader presses Save.
