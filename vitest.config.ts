@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/helpers/global-setup.ts"],
+    // No test reaches the internet: a CLI started with this environment fetches no thumbnails (tests that do serve them locally).
+    env: { PAPERBOY_THUMBNAILS: "off" },
     // Timeouts only catch a test that is stuck: tests wait for conditions, never
     // for a time, and a loaded machine (two suites on two cores) can be 5× slower
     // than an idle one. Tests that start several CLI processes or workers set

@@ -15,6 +15,8 @@ const optional = z
 
 // Every rule is one phrase; loadConfig prints "KEY: <rule>, got <value>".
 const HTTP_URL = "must be an http(s) URL";
+/** Where the Hugging Face listing's thumbnails are. */
+const HF_THUMBNAILS = "https://cdn-thumbnails.huggingface.co";
 const httpUrl = (fallback: string) => optional.default(fallback).pipe(z.url({ protocol: /^https?$/, error: HTTP_URL }));
 const wholeNumber = (fallback: number, min: number, max: number) => {
   const rule = `must be a whole number from ${min} to ${max}`;
@@ -83,6 +85,19 @@ const schema = z.object({
     }
   }),
   PAPERBOY_HF_URL: httpUrl("https://huggingface.co"),
+  PAPERBOY_THUMBNAILS: optional.default(HF_THUMBNAILS).transform((text, context) => {
+    if (text === "off") return [];
+    const origins = text
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean);
+    const bad = origins.filter((item) => !isOrigin(item));
+    if (bad.length > 0 || origins.length === 0) {
+      context.addIssue({ code: "custom", message: "must be off or a comma-separated list of origins (scheme://host[:port]), e.g. https://cdn-thumbnails.huggingface.co" });
+      return z.NEVER;
+    }
+    return origins.map((item) => new URL(item).origin);
+  }),
   HF_TOKEN: optional,
   PAPERBOY_ARXIV_RSS_URL: httpUrl("https://rss.arxiv.org/rss"),
   PAPERBOY_ARXIV_API_URL: httpUrl("https://export.arxiv.org/api/query"),
@@ -133,6 +148,8 @@ export type Config = {
   webhookSecret?: string;
   adminToken?: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
+  /** Origins paper thumbnails are fetched from at ingest (PAPERBOY_THUMBNAILS); empty: none. */
+  thumbnailOrigins: string[];
   /** Dense embeddings (off when PAPERBOY_EMBEDDINGS_URL is unset). */
   embeddings?: { url: string; model: string; key?: string };
 };
@@ -178,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       arxivIntervalMs: values.PAPERBOY_ARXIV_INTERVAL_MS,
       arxivReplacements: values.PAPERBOY_ARXIV_REPLACEMENTS === "true",
     },
+    thumbnailOrigins: values.PAPERBOY_THUMBNAILS,
     webhookSecret: values.PAPERBOY_WEBHOOK_SECRET,
     adminToken: values.PAPERBOY_ADMIN_TOKEN,
     dkim: readDkim(values.PAPERBOY_DKIM_DOMAIN, values.PAPERBOY_DKIM_SELECTOR, values.PAPERBOY_DKIM_PRIVATE_KEY),
@@ -189,6 +207,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 function showValue(key: string, value: string): string {
   if (SECRET_KEYS.has(key)) return `${value.length} characters`;
   return JSON.stringify(value.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@"));
+}
+
+/** "https://host[:port]" with nothing after it (a trailing slash allowed). */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.pathname === "/" && url.search === "" && url.hash === "";
+  } catch {
+    return false;
+  }
 }
 
 function isTimeZone(name: string): boolean {

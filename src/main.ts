@@ -55,6 +55,7 @@ async function openContext(config: Config, log: Log): Promise<AppContext> {
     mail,
     lookbackDays: config.lookbackDays,
     embedder: config.embeddings ? createOpenAiEmbedder(config.embeddings) : undefined,
+    thumbnails: { origins: config.thumbnailOrigins },
     async close() {
       await mailer.close();
       await database.close();
@@ -92,7 +93,7 @@ function configuredSources(ctx: AppContext): Source[] {
 
 /** One tick's dependencies: the configured sources, and batches onto the queue. */
 function tickOnce(ctx: AppContext, enqueue: Parameters<typeof runTick>[0]["enqueue"]): Promise<TickReport> {
-  return runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), embedder: ctx.embedder, enqueue });
+  return runTick({ db: ctx.db, log: ctx.log, now: ctx.now, sources: configuredSources(ctx), embedder: ctx.embedder, thumbnails: ctx.thumbnails, enqueue });
 }
 
 /** Starts `workers` queue workers and, with `scheduler`, the cron tick. The result stops (draining) both. */

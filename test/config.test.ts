@@ -26,6 +26,20 @@ describe("PAPERBOY_TRUST_PROXY", () => {
   });
 });
 
+describe("PAPERBOY_THUMBNAILS", () => {
+  it.each([
+    [undefined, ["https://cdn-thumbnails.huggingface.co"]],
+    ["off", []],
+    ["https://img.example.org/, http://127.0.0.1:8080", ["https://img.example.org", "http://127.0.0.1:8080"]],
+  ] as const)("reads %j as the origins %j", (value, origins) => {
+    expect(loadConfig(value === undefined ? {} : { PAPERBOY_THUMBNAILS: value }).thumbnailOrigins).toEqual(origins);
+  });
+
+  it.each(["https://img.example.org/thumbs", "ftp://img.example.org", "no", "https://user:pw@img.example.org"])("refuses %j: only whole origins", (value) => {
+    expect(problemWith({ PAPERBOY_THUMBNAILS: value })).toMatch(/^Invalid configuration: PAPERBOY_THUMBNAILS: must be off or a comma-separated list of origins/);
+  });
+});
+
 describe("PAPERBOY_SENDER_ADDRESS", () => {
   it("is read as one line, and is absent when blank", () => {
     expect(loadConfig({ PAPERBOY_SENDER_ADDRESS: " Example Lab,\n 1 Main Street " }).senderAddress).toBe("Example Lab, 1 Main Street");

@@ -83,6 +83,9 @@ function printIngest(result: IngestResult, log: Log): void {
   if (result.embeddings?.error !== undefined)
     log.warn(`Embedded ${result.embeddings.embedded} papers, then the embeddings server failed (the rest are embedded next time): ${escapeControl(result.embeddings.error)}`);
   else if (result.embeddings) log.info(`Embedded ${result.embeddings.embedded} papers`);
+  const thumbnails = result.thumbnails;
+  if (thumbnails?.error !== undefined) log.warn(`Stored ${thumbnails.stored} thumbnails; ${thumbnails.failed} failed (tried again at the next ingest): ${escapeControl(thumbnails.error)}`);
+  else if (thumbnails && thumbnails.stored > 0) log.info(`Stored ${thumbnails.stored} thumbnails`);
 }
 
 function buildProgram(wiring: Wiring): Command {
@@ -150,7 +153,7 @@ function buildProgram(wiring: Wiring): Command {
           source === "file"
             ? [createJsonFileSource(options.file ?? [], { listingDate: options.date })]
             : createSources([spec], date, ctx.config.sourceSettings, { log: ctx.log, onProgress: progress });
-        printIngest(await ingestBatch(ctx.db, await built!.fetchPapers(), ctx.embedder), ctx.log);
+        printIngest(await ingestBatch(ctx.db, await built!.fetchPapers(), { embedder: ctx.embedder, thumbnails: ctx.thumbnails, now: ctx.now }), ctx.log);
       });
     });
 
@@ -225,7 +228,7 @@ function buildProgram(wiring: Wiring): Command {
   subscribers
     .command("import <csv>")
     .description(
-      "add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, paused_until, status; exits 4 when rows were rejected",
+      "add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, text_only, paused_until, status; exits 4 when rows were rejected",
     )
     .action(async (file: string) => {
       const csv = await readFile(file, "utf8").catch((cause: unknown) => {

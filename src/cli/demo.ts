@@ -28,6 +28,7 @@ export type DemoResult = { ingest: IngestResult; created: number; report: RunRep
  * Ingests the sample, creates the demo subscribers that do not exist yet and runs
  * the digest for DEMO_DATE. Running it again sends nothing new (the ledger has
  * it); `reset` first deletes the demo subscribers, their ledger rows and their emails.
+ * No thumbnails are fetched: like its sources, the demo asks nothing of the network.
  */
 export async function runDemo(ctx: RunDeps & { outboxDir: string }, options: { reset?: boolean } = {}): Promise<DemoResult> {
   const emails = DEMO_SUBSCRIBERS.map((subscriber) => subscriber.email);
@@ -35,7 +36,7 @@ export async function runDemo(ctx: RunDeps & { outboxDir: string }, options: { r
     await deleteSubscribersByEmail(ctx.db, emails);
     await rm(path.join(ctx.outboxDir, DEMO_DATE), { recursive: true, force: true });
   }
-  const ingest = await ingestBatch(ctx.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers(), ctx.embedder);
+  const ingest = await ingestBatch(ctx.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers(), { embedder: ctx.embedder });
 
   const existing = await existingEmails(ctx.db, emails);
   const missing = DEMO_SUBSCRIBERS.filter((subscriber) => !existing.has(subscriber.email));

@@ -4,6 +4,7 @@ import type { Mailer } from "../delivery/mailer.ts";
 import type { Log } from "../log.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import type { Templates } from "../rendering/templates.ts";
+import type { ThumbnailSettings } from "../sources/thumbnails.ts";
 import type { MailSettings } from "../subscriptions/links.ts";
 
 export type RunDeps = {
@@ -16,4 +17,6 @@ export type RunDeps = {
   lookbackDays: number;
   /** Set when dense embeddings are on (PAPERBOY_EMBEDDINGS_URL). */
   embedder?: Embedder;
+  /** Where thumbnails are fetched from at ingest (PAPERBOY_THUMBNAILS). */
+  thumbnails?: ThumbnailSettings;
 };

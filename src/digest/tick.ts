@@ -7,6 +7,7 @@ import { escapeControl, type Log } from "../log.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import { ingestBatch } from "../sources/ingest.ts";
 import type { Source } from "../sources/source.ts";
+import type { ThumbnailSettings } from "../sources/thumbnails.ts";
 import { queueDeliveries } from "../delivery/ledger.ts";
 import { findDue, toBatches, type DigestBatch } from "./plan.ts";
 import { closeDeadRuns, runOwner } from "./run-owner.ts";
@@ -18,6 +19,8 @@ export type TickDeps = {
   sources: Source[];
   /** Set when dense embeddings are on: new papers are embedded after each ingest. */
   embedder?: Embedder;
+  /** Where new papers' thumbnails are fetched from after each ingest. */
+  thumbnails?: ThumbnailSettings;
   enqueue(batch: DigestBatch): Promise<boolean>;
 };
 
@@ -80,7 +83,9 @@ async function ingestSource(deps: TickDeps, source: Source): Promise<SourceResul
   try {
     const batch = await source.fetchPapers();
     if (batch.papers.length === 0 && batch.rejected.length === 0) return { source: source.name, status: "empty", reason: "the source listed no papers (weekend or holiday?)" };
-    const result = await ingestBatch(deps.db, batch, deps.embedder);
+    const result = await ingestBatch(deps.db, batch, { embedder: deps.embedder, thumbnails: deps.thumbnails, now: deps.now });
+    if (result.thumbnails?.error !== undefined)
+      deps.log.warn(`thumbnails of ${source.name}: ${result.thumbnails.stored} stored, ${result.thumbnails.failed} failed (tried again later): ${escapeControl(result.thumbnails.error)}`);
     const ok: SourceResult = { source: source.name, status: "ok", fetched: result.fetched, created: result.created, updated: result.updated, rejected: result.rejected.length };
     const embeddingsError = result.embeddings?.error;
     if (embeddingsError !== undefined) {

@@ -172,7 +172,7 @@ async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: Subscribe
 /** The message of digest `key` to the subscriber: their topics, their signed links, and `entries` in order. The worker sends it; previews show it. */
 export function composeFor(
   deps: Pick<RunDeps, "templates" | "mail" | "now">,
-  subscriber: { id: number; email: string; tokenVersion: number; topics: TopicSpec[] },
+  subscriber: { id: number; email: string; tokenVersion: number; textOnly: boolean; topics: TopicSpec[] },
   digest: { key: string; date: string; entries: DigestEntry[] },
 ): OutgoingMessage {
   return composeDigest(deps.templates, deps.mail, subscriber, {

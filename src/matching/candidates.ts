@@ -25,6 +25,8 @@ export type CandidatePaper = {
   source: string;
   /** The listing day (YYYY-MM-DD). */
   featuredOn: string;
+  /** The stored thumbnail's size in pixels, or null when there is none. */
+  thumbnail: { width: number; height: number } | null;
 };
 
 export type Candidates = {

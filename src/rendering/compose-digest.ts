@@ -23,8 +23,8 @@ export type DigestLetter = {
 /** Builds the message of digest `letter` for the subscriber; pure. */
 export function composeDigest(
   templates: Templates,
-  settings: { from: string; listName: string; senderAddress?: string },
-  recipient: { id: number; email: string },
+  settings: { from: string; listName: string; senderAddress?: string; publicUrl: string },
+  recipient: { id: number; email: string; textOnly?: boolean },
   letter: DigestLetter,
 ): OutgoingMessage {
   const rendered = renderDigest(templates, {
@@ -39,6 +39,7 @@ export function composeDigest(
     viewUrl: letter.links.viewUrl,
     feedback: { base: letter.links.feedbackUrl, topics: letter.topics },
     unsubscribeUrl: letter.links.unsubscribeUrl,
+    thumbnails: recipient.textOnly ? undefined : `${settings.publicUrl}/thumbnails`,
   });
   const domain = mailDomain(settings.from);
   return {

@@ -24,6 +24,8 @@ export type DigestPaper = {
   projectUrl?: string | null;
   /** Where the paper came from: HF-listed papers link to their HF page. */
   source: string;
+  /** The thumbnail stored on the instance (its size in pixels), or none. */
+  thumbnail?: { width: number; height: number } | null;
 };
 
 /** A paper in one digest and why it is there. Reuse the same `paper` object across recipients: cards are cached by it. */
@@ -53,6 +55,8 @@ export type DigestInput = {
   feedback?: FeedbackLinks;
   /** Who sends the list and their postal address (PAPERBOY_SENDER_ADDRESS), shown in the footer. */
   senderAddress?: string;
+  /** Where the instance serves thumbnails (`<publicUrl>/thumbnails`); unset: no images (the reader chose text only). */
+  thumbnails?: string;
   /** Bytes the message may take as sent (default MESSAGE_BYTES); a web page passes Infinity and shows every paper. */
   maxBytes?: number;
 };
@@ -74,28 +78,33 @@ export const MESSAGE_BYTES = 100_000;
 const HEADER_BYTES = 2_000;
 /** "Less of" links in the footer: the rest are on the manage page. */
 const LESS_TOPICS_SHOWN = 10;
+/** The first papers show their thumbnail: enough to make the email scannable, few enough to load fast on a phone. */
+export const THUMBNAILS_SHOWN = 3;
+/** The card's inner width in the email (640 px body, 16 px section padding, 20 px card padding, 1 px border). */
+const THUMBNAIL_SHOWN_WIDTH = 566;
 
 /** Renders subject, HTML and plain text. Only https: links from the data reach the output. */
 export function renderDigest(templates: Templates, input: DigestInput): RenderedEmail {
   const template = templates.emails.get("digest");
   const cards = template?.cards;
   if (!template || !cards) throw new AppError("TEMPLATE_INVALID", "the digest email needs a {{#each papers}} block in html.mjml and text.hbs");
-  const cache = cardCache(template);
+  const cache = cardCache(template, input.thumbnails);
   const feedbackBase = input.feedback?.base;
   const escapedBase = feedbackBase === undefined ? "" : Handlebars.escapeExpression(feedbackBase);
   const feedback = feedbackBase !== undefined;
   const reasons = input.papers.map((entry) => clean(entry.reason));
   const escapedReasons = reasons.map((reason) => Handlebars.escapeExpression(reason));
-  const chosen = input.papers.map((entry) => cachedCard(cache, cards, entry.paper, feedback, false));
+  const image = (paper: DigestPaper, index: number) => input.thumbnails !== undefined && index < THUMBNAILS_SHOWN && Boolean(paper.thumbnail);
+  const chosen = input.papers.map((entry, index) => cachedCard(cache, cards, entry.paper, { feedback, compact: false, image: image(entry.paper, index) }));
   const view = toView(input);
   const budget = input.maxBytes ?? MESSAGE_BYTES;
   // Most digests are far below the limit: a bound from lengths alone (9 bytes per UTF-16 unit at most) settles them without measuring.
   if (budget !== Number.POSITIVE_INFINITY && messageSize(template, view, chosen, escapedBase, feedbackBase ?? "", escapedReasons, reasons, upperBound) > budget) {
     const size = (card: Card, index: number) => cardSize(card, escapedBase, feedbackBase ?? "", escapedReasons[index]!, reasons[index]!, encodedSize);
     let bytes = messageSize(template, view, chosen, escapedBase, feedbackBase ?? "", escapedReasons, reasons, encodedSize);
-    // Summaries go first, from the last paper up; then, only if that is not enough, the last papers.
+    // Summaries (and images) go first, from the last paper up; then, only if that is not enough, the last papers.
     for (let index = chosen.length - 1; index >= 0 && bytes > budget; index--) {
-      const compact = cachedCard(cache, cards, input.papers[index]!.paper, feedback, true);
+      const compact = cachedCard(cache, cards, input.papers[index]!.paper, { feedback, compact: true, image: false });
       bytes += size(compact, index) - size(chosen[index]!, index);
       chosen[index] = compact;
     }
@@ -172,23 +181,28 @@ const SLOTS = /[\uE000-\uE002]/g;
 
 /** A filled card cut at its slots, with its size as sent outside the slots (encodedSize) and how many reason and feedback slots its html and text have. */
 type Card = { html: string[]; text: string[]; bytes: number; reasonSlots: [number, number]; feedbackSlots: [number, number] };
-/** Per paper: [full, with feedback links, compact (no summary), compact with feedback links]. */
-type CardCache = WeakMap<DigestPaper, Array<Card | undefined>>;
-const caches = new WeakMap<EmailTemplate, CardCache>();
+/** Per paper, by variant (see cachedCard): with or without feedback links, compact (no summary) or not, with or without the thumbnail. */
+type CardCache = { thumbnails: string | undefined; papers: WeakMap<DigestPaper, Array<Card | undefined>> };
+/** Per template, by where thumbnails are served ("" for none). */
+const caches = new WeakMap<EmailTemplate, Map<string, CardCache>>();
 
-function cardCache(template: EmailTemplate): CardCache {
-  let cache = caches.get(template);
-  if (!cache) caches.set(template, (cache = new WeakMap()));
+function cardCache(template: EmailTemplate, thumbnails: string | undefined): CardCache {
+  let byBase = caches.get(template);
+  if (!byBase) caches.set(template, (byBase = new Map()));
+  let cache = byBase.get(thumbnails ?? "");
+  if (!cache) byBase.set(thumbnails ?? "", (cache = { thumbnails, papers: new WeakMap() }));
   return cache;
 }
 
-function cachedCard(cache: CardCache, cards: NonNullable<EmailTemplate["cards"]>, paper: DigestPaper, feedback: boolean, compact: boolean): Card {
-  let variants = cache.get(paper);
-  if (!variants) cache.set(paper, (variants = []));
-  const variant = (feedback ? 1 : 0) + (compact ? 2 : 0);
+type Variant = { feedback: boolean; compact: boolean; image: boolean };
+
+function cachedCard(cache: CardCache, cards: NonNullable<EmailTemplate["cards"]>, paper: DigestPaper, { feedback, compact, image }: Variant): Card {
+  let variants = cache.papers.get(paper);
+  if (!variants) cache.papers.set(paper, (variants = []));
+  const variant = (feedback ? 1 : 0) + (compact ? 2 : 0) + (image ? 4 : 0);
   let card = variants[variant];
   if (!card) {
-    const view = paperView(paper, feedback ? FEEDBACK_SLOT : undefined, compact);
+    const view = paperView(paper, feedback ? FEEDBACK_SLOT : undefined, compact, image ? cache.thumbnails : undefined);
     const html = cards.html(view).split(/([\uE000-\uE002])/);
     const textParts = cards.text(view).split(/([\uE000-\uE002])/);
     const count = (parts: string[], slot: string) => parts.filter((part) => part === slot).length;
@@ -213,11 +227,21 @@ function fillSlots(parts: string[], position: string, reason: string, feedbackBa
 const clean = (value: string) => value.replace(SLOTS, "");
 const isSlot = (part: string) => part === POSITION_SLOT || part === REASON_SLOT || part === FEEDBACK_SLOT;
 
-/** One card's fields, with the position, the reason and `feedbackBase` as slots; `compact` leaves the summary out. */
-function paperView(paper: DigestPaper, feedbackBase: string | undefined, compact: boolean) {
+/** One card's fields, with the position, the reason and `feedbackBase` as slots; `compact` leaves the summary out; with `thumbnails`, the paper's image. */
+function paperView(paper: DigestPaper, feedbackBase: string | undefined, compact: boolean, thumbnails: string | undefined) {
   const id = encodeURIComponent(paper.arxivId);
   const title = clean(paper.title);
+  const size = paper.thumbnail;
   return {
+    thumbnail:
+      thumbnails && size
+        ? {
+            url: `${thumbnails}/${id}.jpg`,
+            width: Math.min(THUMBNAIL_SHOWN_WIDTH, size.width),
+            height: Math.round((Math.min(THUMBNAIL_SHOWN_WIDTH, size.width) * size.height) / size.width),
+            alt: `Thumbnail of “${title.length > 80 ? `${cutAtWord(title, 79)}…` : title}”`,
+          }
+        : undefined,
     position: POSITION_SLOT,
     title: title.length > TITLE_SHOWN ? `${cutAtWord(title, TITLE_SHOWN - 1)}…` : title,
     url: paperUrl(paper),

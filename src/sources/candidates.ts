@@ -10,7 +10,7 @@ import { documentTerms } from "../matching/corpus.ts";
 import { indexPapers } from "../matching/paper-index.ts";
 import { isStopWord } from "../matching/tokens.ts";
 import { countNewPapers, loadCorpusStats } from "./corpus-stats.ts";
-import { newestPaperId } from "./store.ts";
+import { newestPaperId, thumbnailSize, WITH_THUMBNAIL } from "./store.ts";
 import { associationKeys, loadAssociations } from "./term-associations.ts";
 import { compileTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
 
@@ -42,9 +42,10 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
       projectUrl: true,
       source: true,
       featuredOn: true,
+      ...WITH_THUMBNAIL,
     },
   });
-  const rows = found.map(({ featuredOn, ...row }) => ({ ...row, featuredOn: toDay(featuredOn) }));
+  const rows = found.map(({ featuredOn, thumbnail, ...row }) => ({ ...row, featuredOn: toDay(featuredOn), thumbnail: thumbnailSize(thumbnail) }));
   const seedIds = topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
   // Indexed first, so that the rarity of exactly the words the index has is loaded.
   const index = indexPapers(rows, { papers: 0, df: new Map() });

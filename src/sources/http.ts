@@ -15,6 +15,8 @@ export type HttpOptions = {
   /** Attempts after the first, for network errors, 5xx and 429. */
   retries?: number;
   headers?: Record<string, string>;
+  /** "error": a redirect fails the request (a host allowed to be asked must not send us elsewhere). */
+  redirect?: "follow" | "error" | "manual";
   log?: Log;
 };
 
@@ -31,6 +33,11 @@ export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeo
  * retried; each retry is logged as a warning with its cause.
  */
 export async function fetchText(url: string, options: HttpOptions = {}): Promise<string> {
+  return (await fetchBody(url, options)).body.toString("utf8");
+}
+
+/** fetchText, but the body as bytes, with the response's Content-Type. */
+export async function fetchBody(url: string, options: HttpOptions = {}): Promise<{ body: Buffer; contentType: string }> {
   const { timeoutMs, maxBytes, retries } = { ...DEFAULTS, ...options };
   const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? realSleep;
@@ -41,8 +48,8 @@ export async function fetchText(url: string, options: HttpOptions = {}): Promise
     attempts = attempt + 1;
     let wait = BACKOFF_MS * 2 ** attempt;
     try {
-      const response = await doFetch(url, { headers: { "user-agent": "paperboy (self-hosted paper digest)", ...options.headers }, signal: AbortSignal.timeout(timeoutMs) });
-      if (response.ok) return await readCapped(response, maxBytes, url);
+      const response = await doFetch(url, { headers: { "user-agent": "paperboy (self-hosted paper digest)", ...options.headers }, signal: AbortSignal.timeout(timeoutMs), redirect: options.redirect });
+      if (response.ok) return { body: await readCapped(response, maxBytes, url), contentType: response.headers.get("content-type") ?? "" };
       lastProblem = describeHttpStatus(response.status);
       await response.body?.cancel().catch(() => {});
       if (response.status === 429 || response.status === 503) wait = Math.max(wait, retryAfterMs(response.headers) ?? 0);
@@ -73,11 +80,11 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
   return t && /^\d+$/.test(t) ? Number(t) * 1000 : undefined;
 }
 
-async function readCapped(response: Response, maxBytes: number, url: string): Promise<string> {
+async function readCapped(response: Response, maxBytes: number, url: string): Promise<Buffer> {
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw new AppError("SOURCE_MALFORMED", `${url} answered with ${declared} bytes, more than the ${maxBytes} allowed`);
   const reader = response.body?.getReader();
-  if (!reader) return "";
+  if (!reader) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -90,7 +97,7 @@ async function readCapped(response: Response, maxBytes: number, url: string): Pr
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /** Rejects a 200 that is an HTML page (a proxy or error page) where data was expected. */

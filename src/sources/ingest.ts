@@ -1,5 +1,6 @@
 // Takes a source batch in: its papers stored (store.ts), then counted into the
-// corpus statistics, their term associations refreshed, and embedded.
+// corpus statistics, their term associations refreshed, embedded, and their
+// thumbnails fetched.
 import type { Db } from "../db/client.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import { countNewPapers } from "./corpus-stats.ts";
@@ -8,6 +9,7 @@ import { keyTerms } from "../matching/associations.ts";
 import { embedNewPapers, type EmbeddingResult } from "./paper-embeddings.ts";
 import { upsertPapers } from "./store.ts";
 import type { PaperInput, RejectedRecord, SourceBatch } from "./source.ts";
+import { fetchThumbnails, type ThumbnailResult, type ThumbnailSettings } from "./thumbnails.ts";
 
 export type IngestResult = {
   source: string;
@@ -17,17 +19,22 @@ export type IngestResult = {
   rejected: RejectedRecord[];
   /** With an embedder: papers embedded after the write, and why the server failed (the papers wait for the next call). */
   embeddings?: EmbeddingResult;
+  /** With thumbnail settings: thumbnails stored and failed, and the last failure. */
+  thumbnails?: ThumbnailResult;
 };
+
+export type IngestExtras = { embedder?: Embedder; thumbnails?: ThumbnailSettings; now?: () => Date };
 
 /**
  * Upserts the batch's papers keyed by arXiv id: new papers are created, known ones
  * get fresh community counts and metadata but keep the day they were first
  * featured. All or nothing; safe to run again with the same batch. Then the new
  * papers are counted into the corpus statistics, the term associations they bear
- * on are refreshed, and, given an embedder, the papers are embedded
- * (a failing embeddings server is reported in the result, never thrown).
+ * on are refreshed, and, given an embedder, the papers are embedded and, given
+ * thumbnail settings, their thumbnails fetched (a failing embeddings server or
+ * image host is reported in the result, never thrown).
  */
-export async function ingestBatch(db: Db, batch: SourceBatch, embedder?: Embedder): Promise<IngestResult> {
+export async function ingestBatch(db: Db, batch: SourceBatch, extras: IngestExtras = {}): Promise<IngestResult> {
   const papers = mergeById(batch.papers);
   const { fresh, seen } = await upsertPapers(db, papers, batch.source);
   await countNewPapers(db);
@@ -36,7 +43,8 @@ export async function ingestBatch(db: Db, batch: SourceBatch, embedder?: Embedde
     fresh.map((paper) => keyTerms({ title: paper.title, abstract: paper.abstract, aiKeywords: paper.aiKeywords ?? [] })),
   );
   const result: IngestResult = { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen, rejected: batch.rejected };
-  if (embedder) result.embeddings = await embedNewPapers(db, embedder);
+  if (extras.embedder) result.embeddings = await embedNewPapers(db, extras.embedder);
+  if (extras.thumbnails && extras.thumbnails.origins.length > 0) result.thumbnails = await fetchThumbnails(db, extras.thumbnails, (extras.now ?? (() => new Date()))());
   return result;
 }
 

@@ -20,8 +20,8 @@ export async function newestListingDay(db: Db): Promise<string | undefined> {
 export async function newestListing(db: Db, take: number) {
   const day = await newestListingDay(db);
   if (!day) return undefined;
-  const papers = await db.paper.findMany({ where: { featuredOn: dayStart(day) }, orderBy: [{ upvotes: "desc" }, { arxivId: "asc" }], take });
-  return { day, papers };
+  const papers = await db.paper.findMany({ where: { featuredOn: dayStart(day) }, orderBy: [{ upvotes: "desc" }, { arxivId: "asc" }], take, include: WITH_THUMBNAIL });
+  return { day, papers: papers.map(({ thumbnail, ...paper }) => ({ ...paper, thumbnail: thumbnailSize(thumbnail) })) };
 }
 
 /** Titles of the stored papers among `arxivIds`, by arXiv id. */
@@ -33,8 +33,22 @@ export async function paperTitles(db: Db, arxivIds: string[]): Promise<Map<strin
 
 /** The stored papers with these ids, by id (ids no longer stored are missing). */
 export async function papersById(db: Db, ids: number[]) {
-  const papers = ids.length === 0 ? [] : await db.paper.findMany({ where: { id: { in: ids } } });
-  return new Map(papers.map((paper) => [paper.id, paper]));
+  const papers = ids.length === 0 ? [] : await db.paper.findMany({ where: { id: { in: ids } }, include: WITH_THUMBNAIL });
+  return new Map(papers.map(({ thumbnail, ...paper }) => [paper.id, { ...paper, thumbnail: thumbnailSize(thumbnail) }]));
+}
+
+/** The stored thumbnail (a JPEG, see thumbnails.ts) of the paper with `arxivId`, or undefined. */
+export async function loadThumbnail(db: Db, arxivId: string): Promise<{ bytes: Uint8Array; storedAt: Date } | undefined> {
+  const row = await db.thumbnail.findFirst({ where: { paper: { arxivId }, bytes: { not: null } }, select: { bytes: true, checkedAt: true } });
+  return row?.bytes ? { bytes: row.bytes, storedAt: row.checkedAt } : undefined;
+}
+
+/** Prisma `include`/`select` of a paper's stored thumbnail size (see thumbnails.ts). */
+export const WITH_THUMBNAIL = { thumbnail: { select: { width: true, height: true } } } as const;
+
+/** The stored thumbnail's size, or null when there is none (or its fetch failed). */
+export function thumbnailSize(row: { width: number | null; height: number | null } | null): { width: number; height: number } | null {
+  return row?.width && row.height ? { width: row.width, height: row.height } : null;
 }
 
 /**

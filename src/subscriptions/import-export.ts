@@ -1,16 +1,16 @@
 // CSV import and export of subscribers for operators (`paperboy subscribers import|export`).
 // Columns: email, topics (separated by ";"), max_papers, timezone, send_hour, cadence,
-// popularity, paused_until, status. Export writes all of them; import needs only email.
+// popularity, text_only, paused_until, status. Export writes all of them; import needs only email.
 import { parse } from "csv-parse/sync";
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import { formatTopic } from "../matching/topics.ts";
-import { CADENCES, oneOf, parsePausedUntil, POPULARITY, readPreferences } from "./preferences.ts";
+import { CADENCES, oneOf, parsePausedUntil, POPULARITY, readPreferences, yesOrNo } from "./preferences.ts";
 import { addSubscriber, listSubscribers, type NewSubscriber } from "./store.ts";
 
 export type ImportResult = { imported: number; rejected: Array<{ line: number; email?: string; reason: string }> };
 
-export const CSV_COLUMNS = ["email", "topics", "max_papers", "timezone", "send_hour", "cadence", "popularity", "paused_until", "status"] as const;
+export const CSV_COLUMNS = ["email", "topics", "max_papers", "timezone", "send_hour", "cadence", "popularity", "text_only", "paused_until", "status"] as const;
 const STATUSES = ["active", "pending", "unsubscribed", "bounced", "complained"] as const;
 const MAX_ROWS = 100_000;
 const QUOTED_FIELD_HINT =
@@ -68,7 +68,7 @@ function parseCsv(csv: string): Array<{ record: Record<string, string>; info: { 
   }
 }
 
-/** One row as a new subscriber; throws naming the column of a bad cadence, popularity, pause or status. */
+/** One row as a new subscriber; throws naming the column of a bad cadence, popularity, text_only, pause or status. */
 function readRow(record: Record<string, string>): Omit<NewSubscriber, "source"> {
   const number = (column: string) => (record[column] ? Number(record[column]) : undefined);
   const column = <T>(name: (typeof CSV_COLUMNS)[number], read: (value: string) => T): T | undefined => {
@@ -88,6 +88,7 @@ function readRow(record: Record<string, string>): Omit<NewSubscriber, "source"> 
     sendHour: number("send_hour"),
     cadence: column("cadence", (value) => oneOf(value, CADENCES)),
     popularity: column("popularity", (value) => oneOf(value, POPULARITY)),
+    textOnly: column("text_only", yesOrNo),
     pausedUntil: column("paused_until", parsePausedUntil),
     status: column("status", (value) => oneOf(value, STATUSES)),
   };
@@ -115,7 +116,18 @@ function splitTopics(text: string): string[] {
 export async function exportSubscribers(db: Db): Promise<string> {
   const rows = await listSubscribers(db);
   const lines = rows.map((row) =>
-    [row.email, row.topics.map(formatTopic).join("; "), row.maxPapers, row.timezone, row.sendHour, row.cadence, row.popularity, readPreferences(row).pausedUntil ?? "", row.status]
+    [
+      row.email,
+      row.topics.map(formatTopic).join("; "),
+      row.maxPapers,
+      row.timezone,
+      row.sendHour,
+      row.cadence,
+      row.popularity,
+      String(row.textOnly),
+      readPreferences(row).pausedUntil ?? "",
+      row.status,
+    ]
       .map(csvField)
       .join(","),
   );

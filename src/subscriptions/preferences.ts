@@ -3,7 +3,7 @@ import { dayStart, parseDay, toDay } from "../days.ts";
 import type { Cadence } from "../digest-key.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
-import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
+import { describeTopic, formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
 import { findSubscriber, MAX_TOPICS, replaceTopics, timezone, type SubscriberWithTopics } from "./store.ts";
 
 export const CADENCES = ["daily", "weekdays", "weekly"] as const satisfies readonly Cadence[];
@@ -23,6 +23,8 @@ export type Preferences = {
   cadence: Cadence;
   /** niche: relevance first; trending: community interest weighs more. */
   popularity: (typeof POPULARITY)[number];
+  /** No paper images in the email. */
+  textOnly: boolean;
   /** IANA zone, e.g. Europe/Berlin. */
   timezone: string;
   /** Local hour, 0–23. */
@@ -40,11 +42,40 @@ export type PreferencesInput = {
   exclusions?: string[] | string;
   cadence?: string;
   popularity?: string;
+  /** true, false, or a form's "true"/"false". */
+  textOnly?: boolean | string;
   timezone?: string;
   sendHour?: number | string;
   maxPapers?: number | string;
   pausedUntil?: string | null;
 };
+
+/** How a line of each topic field is read. */
+const TOPIC_FIELDS = {
+  keywords: parseTopic,
+  categories: (id: string) => parseTopic(`cat:${id}`),
+  authors: (name: string) => parseTopic(`author:"${name.replaceAll('"', "")}"`),
+  exclusions: (text: string) => parseTopic(`-${text.replace(/^-+/, "")}`),
+} satisfies Record<string, (line: string) => TopicSpec>;
+
+export type TopicReading = { field: keyof typeof TOPIC_FIELDS; typed: string } & ({ meaning: string } | { error: string });
+
+/** Each line of the topic fields in `input` and how it is read, or why it cannot be: what the manage page shows while the reader types. */
+export function readTopicLines(input: PreferencesInput): TopicReading[] {
+  const readings: TopicReading[] = [];
+  for (const field of Object.keys(TOPIC_FIELDS) as Array<keyof typeof TOPIC_FIELDS>) {
+    const value = input[field];
+    const lines = value === undefined ? [] : (Array.isArray(value) ? value : value.split(/\r?\n/)).map((line) => String(line).trim()).filter((line) => line !== "");
+    for (const typed of lines.slice(0, MAX_TOPICS)) {
+      try {
+        readings.push({ field, typed, meaning: describeTopic(TOPIC_FIELDS[field](typed)) });
+      } catch (error) {
+        readings.push({ field, typed, error: describeError(error) });
+      }
+    }
+  }
+  return readings;
+}
 
 /** The subscriber's preferences, topics grouped by kind. */
 export function readPreferences(subscriber: SubscriberWithTopics): Preferences {
@@ -58,6 +89,7 @@ export function readPreferences(subscriber: SubscriberWithTopics): Preferences {
     exclusions: of("exclude").map((topic) => formatTopic(topic).slice(1)),
     cadence: subscriber.cadence,
     popularity: subscriber.popularity as Preferences["popularity"],
+    textOnly: subscriber.textOnly,
     timezone: subscriber.timezone,
     sendHour: subscriber.sendHour,
     maxPapers: subscriber.maxPapers,
@@ -87,10 +119,10 @@ export function validatePreferences(current: Preferences, input: PreferencesInpu
   const authors = list(input.authors, current.authors);
   const exclusions = list(input.exclusions, current.exclusions);
   const topics = [
-    ...check("keywords", () => keywords.map(parseTopic), []),
-    ...check("categories", () => categories.map((id) => parseTopic(`cat:${id}`)), []),
-    ...check("authors", () => authors.map((name) => parseTopic(`author:"${name.replaceAll('"', "")}"`)), []),
-    ...check("exclusions", () => exclusions.map((text) => parseTopic(`-${text.replace(/^-+/, "")}`)), []),
+    ...check("keywords", () => keywords.map(TOPIC_FIELDS.keywords), []),
+    ...check("categories", () => categories.map(TOPIC_FIELDS.categories), []),
+    ...check("authors", () => authors.map(TOPIC_FIELDS.authors), []),
+    ...check("exclusions", () => exclusions.map(TOPIC_FIELDS.exclusions), []),
   ];
   const unique = [...new Map(topics.map((topic) => [`${topic.kind}:${topic.query}`, topic])).values()];
   if (unique.length > MAX_TOPICS) fields.keywords ??= `at most ${MAX_TOPICS} topics in all (got ${unique.length})`;
@@ -103,6 +135,7 @@ export function validatePreferences(current: Preferences, input: PreferencesInpu
     exclusions,
     cadence: check("cadence", () => oneOf(input.cadence ?? current.cadence, CADENCES), current.cadence),
     popularity: check("popularity", () => oneOf(input.popularity ?? current.popularity, POPULARITY), current.popularity),
+    textOnly: check("textOnly", () => yesOrNo(input.textOnly ?? current.textOnly), current.textOnly),
     timezone: check("timezone", () => timezone(input.timezone ?? current.timezone), current.timezone),
     sendHour: check("sendHour", () => wholeNumber(input.sendHour ?? current.sendHour, 0, 23, "the send hour"), current.sendHour),
     maxPapers: check("maxPapers", () => wholeNumber(input.maxPapers ?? current.maxPapers, 1, MAX_PAPERS_LIMIT, "papers per digest"), current.maxPapers),
@@ -129,6 +162,7 @@ export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics
       data: {
         cadence: preferences.cadence,
         popularity: preferences.popularity,
+        textOnly: preferences.textOnly,
         timezone: preferences.timezone,
         sendHour: preferences.sendHour,
         maxPapers: preferences.maxPapers,
@@ -146,6 +180,15 @@ export async function updatePreferences(db: Db, subscriber: SubscriberWithTopics
 export function oneOf<T extends string>(value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new Error(`must be one of ${allowed.join(", ")}`);
   return value as T;
+}
+
+/** true or false, or a form's or a CSV's "true" / "false". */
+export function yesOrNo(value: boolean | string): boolean {
+  if (typeof value === "boolean") return value;
+  const text = value.trim().toLowerCase();
+  if (text === "true") return true;
+  if (text === "false") return false;
+  throw new Error("must be true or false");
 }
 
 function wholeNumber(value: number | string, min: number, max: number, what: string): number {

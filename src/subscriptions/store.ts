@@ -59,6 +59,7 @@ export type NewSubscriber = {
   /** Already validated (import); unset: the defaults. */
   cadence?: "daily" | "weekdays" | "weekly";
   popularity?: "niche" | "balanced" | "trending";
+  textOnly?: boolean;
   pausedUntil?: Date | null;
   /** Default "active"; an import may carry another (an unsubscribed row stays unsubscribed). */
   status?: "active" | "pending" | "unsubscribed" | "bounced" | "complained";
@@ -81,6 +82,8 @@ export type SubscriberWithTopics = {
   cadence: Cadence;
   /** "niche" | "balanced" | "trending". */
   popularity: string;
+  /** No images in the email. */
+  textOnly: boolean;
   pausedUntil: Date | null;
   tokenVersion: number;
   topics: TopicSpec[];
@@ -133,6 +136,7 @@ export async function addSubscriber(db: Db, input: NewSubscriber, now: Date): Pr
     sendHour: input.sendHour,
     cadence: input.cadence,
     popularity: input.popularity,
+    textOnly: input.textOnly,
     pausedUntil: input.pausedUntil,
     consentAt: now,
     consentSource: input.source,
@@ -226,7 +230,7 @@ type SubscriberRow = Omit<SubscriberWithTopics, "topics"> & { topics: Array<{ to
 
 /** Maps a row loaded with WITH_TOPICS. */
 export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
-  const { id, email, status, maxPapers, timezone, sendHour, cadence, popularity, pausedUntil, tokenVersion } = row;
+  const { id, email, status, maxPapers, timezone, sendHour, cadence, popularity, textOnly, pausedUntil, tokenVersion } = row;
   return {
     id,
     email,
@@ -236,6 +240,7 @@ export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
     sendHour,
     cadence,
     popularity,
+    textOnly,
     pausedUntil,
     tokenVersion,
     topics: row.topics.map(({ topic }) => ({ kind: topic.kind, query: topic.query })),
@@ -250,7 +255,7 @@ export async function loadActiveSubscribers(db: Db, ids: number[]): Promise<Subs
   const rows = await sql<Omit<SubscriberWithTopics, "topics"> & { kinds: Array<TopicSpec["kind"]>; queries: string[] }>(
     db,
     `SELECT s.id, s.email, s.status::text AS status, s."maxPapers", s.timezone, s."sendHour", s.cadence::text AS cadence,
-            s.popularity, s."pausedUntil" AT TIME ZONE 'UTC' AS "pausedUntil", s."tokenVersion",
+            s.popularity, s."textOnly", s."pausedUntil" AT TIME ZONE 'UTC' AS "pausedUntil", s."tokenVersion",
             coalesce(array_agg(t.kind::text ORDER BY st."createdAt", t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS kinds,
             coalesce(array_agg(t.query ORDER BY st."createdAt", t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS queries
      FROM "Subscriber" s

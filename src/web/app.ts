@@ -11,7 +11,7 @@ import { sendPage, wantsJson } from "./respond.ts";
 import type { WebDeps } from "./web-deps.ts";
 import { startSubscribeQueue } from "../subscriptions/subscribe-queue.ts";
 import { registerApiRoutes } from "./routes/api.ts";
-import { registerArchiveRoutes, registerSampleRoute } from "./routes/archive.ts";
+import { registerArchiveRoutes, registerSampleRoute, registerThumbnailRoute } from "./routes/archive.ts";
 import { registerFeedbackRoutes } from "./routes/feedback.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { registerOperatorRoutes } from "./routes/operator.ts";
@@ -97,6 +97,7 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   registerLeaveRoutes(app, deps, subscriptions);
   registerArchiveRoutes(app, deps);
   registerSampleRoute(app, deps);
+  registerThumbnailRoute(app, deps);
   registerApiRoutes(app, deps, subscriptions);
   registerOperatorRoutes(app, deps);
   registerFeedbackRoutes(app, deps);

@@ -14,6 +14,9 @@ import { DEMO_DATE, SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
+import { fetchThumbnails } from "../../src/sources/thumbnails.ts";
+import { startFixtureServer, type FixtureServer } from "../helpers/fixture-server.ts";
+import { serveThumbnails } from "../helpers/thumbnails.ts";
 import { rawHeader } from "../helpers/smtp-sink.ts";
 import { startTestApp, type TestApp } from "../helpers/web-app.ts";
 
@@ -25,6 +28,7 @@ if (!available && !process.env.CI) console.warn(`\n[browser tests skipped: ${CHR
 
 describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", () => {
   let t: TestApp;
+  let cdn: FixtureServer;
   let browser: Browser;
   let page: Page;
   /** Requests the pages and the email made to any other host (each was refused). */
@@ -51,6 +55,10 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     await mkdir(ARTIFACTS, { recursive: true });
     t = await startTestApp();
     await ingestBatch(t.test.db, await createJsonFileSource(SAMPLE_FILES).fetchPapers());
+    // The listing's thumbnails, stored by the instance (the Hugging Face CDN is a local server here): the browser never asks the CDN.
+    cdn = await startFixtureServer();
+    const thumbnails = await fetchThumbnails(t.test.db, await serveThumbnails(t.test.db, cdn), new Date("2026-05-13T12:00:00Z"));
+    expect(thumbnails.stored).toBeGreaterThan(10);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
     // bypassCSP lets axe's script in; the pages' own policy is tested in test/web.
     // A reader in California: the subscription must take their zone, not UTC.
@@ -67,6 +75,7 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    await cdn?.close();
   });
 
   it("goes from the landing page to an unsubscribed reader who gets nothing more", async () => {
@@ -95,8 +104,16 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     const trending = await preview.allTextContents();
     expect(trending.length).toBeGreaterThan(0);
     expect(trending[0]).toContain("Trending");
+    // Each line says how it is read as it is typed, in plain words; a line that cannot be read says why.
+    await page.getByLabel(/Keywords and "quoted phrases"/).fill('"video generation"\n"diffusion models');
+    await expect
+      .poll(() => page.locator("#topic-readings li").allTextContents())
+      .toEqual(['"video generation" — papers with the exact phrase “video generation”', expect.stringMatching(/^"diffusion models — the quote mark \(\"\) at character 1 .*has no closing quote/)]);
+    expect(await page.locator("#topic-readings li.error").count()).toBe(1);
+    await shot("3b-manage-typing");
     await page.getByLabel(/Keywords and "quoted phrases"/).fill('"video generation"');
     await expect.poll(async () => (await preview.allTextContents()).join("\n")).toContain("Matched “video generation”");
+    await expect.poll(() => page.locator("#topic-readings li").count()).toBe(1);
     expect((await preview.allTextContents()).every((item) => item.includes("video generation"))).toBe(true);
     // On a phone (the last width photographed) the preview's count stays in view under the topics, and follows them.
     expect(page.viewportSize()?.width).toBe(375);
@@ -132,6 +149,12 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     expect(digest).toBeDefined();
     expect((String(digest!.parsed.html).match(/class="card"/g) ?? []).length).toBe(3);
     await page.setContent(String(digest!.parsed.html));
+    // The top papers' thumbnails come from the instance, and load.
+    const images = (await page.evaluate("Array.from(document.images).map((image) => image.src)")) as string[];
+    expect(images.length).toBeGreaterThan(0);
+    expect(images.length).toBeLessThanOrEqual(3);
+    for (const src of images) expect(src).toMatch(new RegExp(`^${t.baseUrl}/thumbnails/\\d{4}\\.\\d{4,5}\\.jpg$`));
+    await expect.poll(() => page.evaluate("Array.from(document.images).every((image) => image.complete && image.naturalWidth > 0)")).toBe(true);
     // The email declares dark colours: checked in both schemes.
     await shot("6-digest-email", ["light", "dark"]);
     await page.emulateMedia({ colorScheme: "light" });

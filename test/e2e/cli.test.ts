@@ -161,9 +161,9 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
     expect(await test.db.subscriber.count({ where: { email: { in: ["grace@example.org", "marie@example.org"] } } })).toBe(2);
 
     const exported = await runCli(["subscribers", "export"], env);
-    expect(exported.stdout.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,cadence,popularity,paused_until,status");
-    expect(exported.stdout).toContain('grace@example.org,"diffusion video; ""video generation""",4,Europe/Berlin,7,daily,balanced,,active');
-    expect(exported.stdout).toContain('carol@example.org,"robots; ""mixture of experts""",10,UTC,8,daily,balanced,,active');
+    expect(exported.stdout.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,cadence,popularity,text_only,paused_until,status");
+    expect(exported.stdout).toContain('grace@example.org,"diffusion video; ""video generation""",4,Europe/Berlin,7,daily,balanced,false,,active');
+    expect(exported.stdout).toContain('carol@example.org,"robots; ""mixture of experts""",10,UTC,8,daily,balanced,false,,active');
 
     const good = path.join(dir, "good.csv");
     await writeFile(good, "email,topics\nfrances@example.org,robots\n");

@@ -27,7 +27,7 @@ afterAll(async () => {
 async function serveDemo(extra: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [BIN, "demo", "--serve"], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PAPERBOY_PORT: "0", PAPERBOY_LOG_LEVEL: "info", PAPERBOY_SOURCES: "none", ...extra },
+    env: { ...process.env, ...env, PAPERBOY_PORT: "0", PAPERBOY_LOG_LEVEL: "info", PAPERBOY_SOURCES: "none", PAPERBOY_THUMBNAILS: "off", ...extra },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -8,7 +8,7 @@ import { toMailOptions, type OutgoingMessage } from "../../src/delivery/mailer.t
 import { MAX_PAPERS_LIMIT as MAX_PAPERS } from "../../src/subscriptions/preferences.ts";
 import { composeDigest, type DigestLinks } from "../../src/rendering/compose-digest.ts";
 import type { DigestPaper } from "../../src/rendering/render-digest.ts";
-import { MESSAGE_BYTES } from "../../src/rendering/render-digest.ts";
+import { MESSAGE_BYTES, THUMBNAILS_SHOWN } from "../../src/rendering/render-digest.ts";
 import { loadTemplates, type Templates } from "../../src/rendering/templates.ts";
 import { LIMITS } from "../../src/sources/source.ts";
 
@@ -24,7 +24,12 @@ const links: DigestLinks = {
   viewUrl: `https://paperboy.example.org/digests/weekly%3A2026-W20?token=${token}`,
   feedbackUrl: `https://paperboy.example.org/feedback?token=${token}`,
 };
-const settings = { from: "paperboy <digest@paperboy.example.org>", listName: "paperboy", senderAddress: "Example Lab, 1 Main Street, 10115 Berlin, Germany" };
+const settings = {
+  from: "paperboy <digest@paperboy.example.org>",
+  listName: "paperboy",
+  senderAddress: "Example Lab, 1 Main Street, 10115 Berlin, Germany",
+  publicUrl: "https://paperboy.example.org",
+};
 const words = (count: number, word: string) => Array.from({ length: count }, () => word).join(" ");
 
 /** A paper as the Hugging Face listing has them: a real-length title, four authors, a two-sentence AI summary, code and a project page. */
@@ -40,6 +45,7 @@ const typical = (i: number): DigestPaper => ({
   githubStars: 1200,
   projectUrl: "https://example.org/long-video",
   source: "hf",
+  thumbnail: { width: 1132, height: 612 },
 });
 
 /** Every field at the longest ingest stores (LIMITS), in non-ASCII letters (three bytes each once quoted-printable). */
@@ -55,13 +61,14 @@ const extreme = (i: number): DigestPaper => ({
   githubStars: 2_147_483_647,
   projectUrl: `https://example.org/${"p".repeat(LIMITS.url - 20)}`,
   source: "hf",
+  thumbnail: { width: 1132, height: 612 },
 });
 
-function digest(papers: DigestPaper[], reason: string, topics: string[]): OutgoingMessage {
+function digest(papers: DigestPaper[], reason: string, topics: string[], textOnly = false): OutgoingMessage {
   return composeDigest(
     templates,
     settings,
-    { id: 123456, email: "a.rather.long.reader.address@university.example.org" },
+    { id: 123456, email: "a.rather.long.reader.address@university.example.org", textOnly },
     { key: "weekly:2026-W20", date: "2026-05-14", entries: papers.map((paper) => ({ paper, reason })), topics, personal: true, links },
   );
 }
@@ -89,6 +96,8 @@ describe("digest size", () => {
     expect(parsed.html).toContain(links.unsubscribeUrl.replace("=", "&#x3D;"));
     expect(parsed.text).toContain(`Unsubscribe: ${links.unsubscribeUrl}`);
     expect(parsed.text).toContain(settings.senderAddress);
+    // The first papers show their thumbnail, served by the instance.
+    expect(parsed.html).toContain('src="https://paperboy.example.org/thumbnails/2605.10000.jpg"');
   });
 
   it(`keeps a digest of ${MAX_PAPERS} papers with every field at its longest under ${MESSAGE_BYTES} bytes, and says where the rest are`, async () => {
@@ -124,6 +133,20 @@ describe("digest size", () => {
     expect(message.text).toContain("PDF: https://arxiv.org/pdf/2605.10001");
     expect(message.text).toContain(`Less of diffusion: ${links.feedbackUrl}&topic=diffusion&vote=less`);
     expect(message.subject.length).toBeLessThanOrEqual(70);
+  });
+
+  it(`shows the first ${THUMBNAILS_SHOWN} papers' thumbnails from the instance, with alt text, and none for a reader who chose text only`, () => {
+    const papers = [typical(1), { ...typical(2), thumbnail: null }, typical(3), typical(4), typical(5)];
+    const html = digest(papers, "Matches diffusion", ["diffusion"]).html;
+    const images = [...html.matchAll(/<img [^>]*>/g)].map((match) => match[0]);
+    expect(images.map((image) => /src="([^"]+)"/.exec(image)?.[1])).toEqual(["https://paperboy.example.org/thumbnails/2605.10001.jpg", "https://paperboy.example.org/thumbnails/2605.10003.jpg"]);
+    for (const image of images) {
+      expect(image).toMatch(/alt="Thumbnail of “Scaling diffusion transformers/);
+      expect(image).toContain('width="566" height="306"');
+    }
+    const textOnly = digest(papers, "Matches diffusion", ["diffusion"], true);
+    expect(textOnly.html).not.toContain("<img");
+    expect(textOnly.html).not.toContain("/thumbnails/");
   });
 
   it("keeps the subject under 70 characters, cutting the best paper's title at a word", () => {

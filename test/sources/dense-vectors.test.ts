@@ -75,7 +75,7 @@ const robotArms = { topics: [parseTopic("robot arms")], maxPapers: 10 };
 beforeAll(async () => {
   test = await createTestDatabase();
   server = await startEmbeddingsServer();
-  const result = await ingestBatch(test.db, { source: "file", papers, rejected: [] }, embedder());
+  const result = await ingestBatch(test.db, { source: "file", papers, rejected: [] }, { embedder: embedder() });
   expect(result.embeddings).toEqual({ embedded: papers.length });
   paperId = (await test.db.paper.findUniqueOrThrow({ where: { arxivId: GRIPPER } })).id;
 });
@@ -92,7 +92,7 @@ describe("paper vectors", () => {
     expect(server.inputs()).toHaveLength(papers.length);
     expect(server.inputs()).toContain(`${papers[0]!.title}\n${papers[0]!.abstract}`);
     const before = server.requests.length;
-    const again = await ingestBatch(test.db, { source: "file", papers, rejected: [] }, embedder());
+    const again = await ingestBatch(test.db, { source: "file", papers, rejected: [] }, { embedder: embedder() });
     expect(again.embeddings).toEqual({ embedded: 0 });
     expect(server.requests.length).toBe(before);
   });
@@ -100,7 +100,7 @@ describe("paper vectors", () => {
   it("are left for later when the server is down, and the ingest still succeeds", async () => {
     server.setMode("down");
     const late = { arxivId: "2605.40001", title: "Late paper", abstract: "Arrived while the server was down.", authors: ["L. Ate"], aiKeywords: [], featuredOn: "2026-05-13" };
-    const result = await ingestBatch(test.db, { source: "file", papers: [late], rejected: [] }, embedder());
+    const result = await ingestBatch(test.db, { source: "file", papers: [late], rejected: [] }, { embedder: embedder() });
     expect(result.created).toBe(1);
     expect(result.embeddings?.embedded).toBe(0);
     expect(result.embeddings?.error).toMatch(/answered HTTP 503 Service Unavailable/);
@@ -108,7 +108,7 @@ describe("paper vectors", () => {
     const stale = await loadCandidates(test.db, { since: late.featuredOn, until: late.featuredOn }, robotArms.topics, embedder());
     expect(describeDenseFallback(stale)).toMatch(/^embeddings unavailable \(1 of 1 papers have no vector from fake-embed: .*HTTP 503.*\): lexical ranking used$/);
     server.setMode("up");
-    expect((await ingestBatch(test.db, { source: "file", papers: [], rejected: [] }, embedder())).embeddings).toEqual({ embedded: 1 });
+    expect((await ingestBatch(test.db, { source: "file", papers: [], rejected: [] }, { embedder: embedder() })).embeddings).toEqual({ embedded: 1 });
   });
 });
 
@@ -123,7 +123,7 @@ describe("a tick with the embeddings server down", () => {
     const [stored] = await listRuns(test.db, 1, now);
     expect(formatRunSummary(stored!)).toMatch(/embeddings unavailable for file's papers \(.*HTTP 503.*\): embedded later/);
     server.setMode("up");
-    expect((await ingestBatch(test.db, { source: "file", papers: [], rejected: [] }, embedder())).embeddings).toEqual({ embedded: 1 });
+    expect((await ingestBatch(test.db, { source: "file", papers: [], rejected: [] }, { embedder: embedder() })).embeddings).toEqual({ embedded: 1 });
   });
 });
 

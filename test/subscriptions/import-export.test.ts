@@ -34,6 +34,7 @@ describe("subscribers import and export", () => {
       exclusions: ["survey", '"position paper"'],
       cadence: "weekly",
       popularity: "trending",
+      textOnly: true,
       timezone: "Europe/Berlin",
       sendHour: 6,
       maxPapers: 3,
@@ -46,12 +47,12 @@ describe("subscribers import and export", () => {
     const before = await listSubscribers(source.db);
 
     const csv = await exportSubscribers(source.db);
-    expect(csv.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,cadence,popularity,paused_until,status");
+    expect(csv.split("\n")[0]).toBe("email,topics,max_papers,timezone,send_hour,cadence,popularity,text_only,paused_until,status");
     const result = await importSubscribers(target.db, csv, now);
     expect(result).toEqual({ imported: 3, rejected: [] });
 
     expect(comparable(await listSubscribers(target.db))).toEqual(comparable(before));
-    expect(before.find((row) => row.email === "ada@example.org")).toMatchObject({ cadence: "weekly", popularity: "trending", pausedUntil: new Date("2026-07-01T00:00:00Z") });
+    expect(before.find((row) => row.email === "ada@example.org")).toMatchObject({ cadence: "weekly", popularity: "trending", textOnly: true, pausedUntil: new Date("2026-07-01T00:00:00Z") });
     expect(before.find((row) => row.email === "alan@example.org")?.status).toBe("unsubscribed");
   });
 

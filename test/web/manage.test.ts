@@ -37,6 +37,7 @@ const valid = {
   sendHour: "7",
   maxPapers: "4",
   pausedUntil: "",
+  textOnly: "true",
 };
 
 describe("manage page", () => {
@@ -57,6 +58,7 @@ describe("manage page", () => {
     expect(await snapshot()).toMatchObject({
       cadence: "weekdays",
       popularity: "niche",
+      textOnly: true,
       timezone: "Europe/Berlin",
       sendHour: 7,
       maxPapers: 4,
@@ -75,6 +77,7 @@ describe("manage page", () => {
     ["a bad pause date", { pausedUntil: "2026-02-30" }, "pausedUntil", /not a date/],
     ["0 papers", { maxPapers: "0" }, "maxPapers", /from 1 to 50/],
     ["an unknown ordering", { popularity: "viral" }, "popularity", /must be one of niche, balanced, trending/],
+    ["an email style that is neither", { textOnly: "maybe" }, "textOnly", /must be true or false/],
   ])("refuses %s with an inline error and saves nothing", async (_, change, field, message) => {
     const before = await snapshot();
     const form = await openForm(t.baseUrl, `/manage?token=${token}`);
@@ -154,6 +157,26 @@ describe("preferences API", () => {
     expect(agents.picks.every((pick) => pick.reason.includes("agents"))).toBe(true);
     expect(agents.picks.map((pick) => pick.arxivId)).not.toEqual(video.picks.map((pick) => pick.arxivId));
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("says how each topic line is read, or why it cannot be, without saving anything", async () => {
+    const before = await snapshot();
+    const response = await api("/api/topics/read", {
+      method: "POST",
+      body: JSON.stringify({ keywords: ["diffusion video", '"mixture of experts"', '"unclosed', "like:2605.13724"], authors: ["Yann LeCun"], exclusions: ["survey"], categories: ["cs.CL"] }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { readings: unknown[] }).readings).toEqual([
+      { field: "keywords", typed: "diffusion video", meaning: "papers using the words diffusion video (more of them ranks higher)" },
+      { field: "keywords", typed: '"mixture of experts"', meaning: "papers with the exact phrase “mixture of experts”" },
+      { field: "keywords", typed: '"unclosed', error: expect.stringMatching(/the quote mark \(\"\) at character 1 of "unclosed has no closing quote/) },
+      { field: "keywords", typed: "like:2605.13724", meaning: "papers like arXiv 2605.13724" },
+      { field: "categories", typed: "cs.CL", meaning: "papers in the arXiv category cs.CL" },
+      { field: "authors", typed: "Yann LeCun", meaning: "papers by Yann LeCun" },
+      { field: "exclusions", typed: "survey", meaning: "leaves out papers about survey" },
+    ]);
+    expect(await snapshot()).toEqual(before);
+    expect((await fetch(`${t.baseUrl}/api/topics/read?token=garbage`, { method: "POST" })).status).toBe(400);
   });
 });
 

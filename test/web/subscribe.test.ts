@@ -44,7 +44,7 @@ describe("subscribe and confirm (double opt-in)", () => {
     expect(await post("berlin.reader@example.org", "America/Los_Angeles")).toBe("Asia/Tokyo");
   });
 
-  it("shows the digest email itself on the landing page, in a frame of its own that loads nothing", async () => {
+  it("shows the digest email itself on the landing page, in a frame of its own that loads nothing but the instance's thumbnails", async () => {
     if ((await t.test.db.paper.count()) === 0) {
       expect((await fetch(`${t.baseUrl}/sample`)).status).toBe(404);
       expect(await (await fetch(`${t.baseUrl}/`)).text()).not.toContain("<iframe");
@@ -54,7 +54,7 @@ describe("subscribe and confirm (double opt-in)", () => {
     expect(home).toContain('<iframe class="sample" src="/sample" title="A sample digest email"');
     const sample = await fetch(`${t.baseUrl}/sample`);
     expect(sample.status).toBe(200);
-    expect(sample.headers.get("content-security-policy")).toBe("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+    expect(sample.headers.get("content-security-policy")).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
     const html = await sample.text();
     expect((html.match(/class="card"/g) ?? []).length).toBe(3);
     expect(html).toMatch(/✓ Trending: \d+ upvotes?/);

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import { previewTopics, scheduleOf } from "../../digest/preview.ts";
 import { deleteSubscriber, exportSubscriber, unsubscribe } from "../../subscriptions/leave.ts";
-import { readPreferences, updatePreferences, validatePreferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
+import { readPreferences, readTopicLines, updatePreferences, validatePreferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
 import type { SubscribeQueue } from "../../subscriptions/subscribe-queue.ts";
 import { AppError } from "../../errors.ts";
 import { mediaType } from "../respond.ts";
@@ -34,6 +34,12 @@ export function registerApiRoutes(app: FastifyInstance, deps: WebDeps, subscript
     const subscriber = await authenticate(deps, request, "manage");
     const { topics, preferences } = validatePreferences(readPreferences(subscriber), (request.body ?? {}) as PreferencesInput);
     return previewTopics(deps, { subscriberId: subscriber.id, topics, maxPapers: preferences.maxPapers, popularity: preferences.popularity, schedule: scheduleOf(preferences) });
+  });
+
+  // Each topic line as typed and how it is read, or why it cannot be; nothing is saved.
+  app.post("/api/topics/read", async (request) => {
+    await authenticate(deps, request, "manage");
+    return { readings: readTopicLines((request.body ?? {}) as PreferencesInput) };
   });
 
   app.post("/api/unsubscribe", async (request) => {

@@ -7,17 +7,20 @@ import { renderDigest, type DigestInput } from "../../rendering/render-digest.ts
 import { AppError } from "../../errors.ts";
 import { trendingReason } from "../../matching/rank.ts";
 import { isPersonal, topicWords } from "../../matching/topics.ts";
-import { newestListing } from "../../sources/store.ts";
+import { loadThumbnail, newestListing } from "../../sources/store.ts";
+import { ARXIV_ID } from "../../arxiv-id.ts";
 import { signedUrl } from "../../subscriptions/links.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/store.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { authenticate } from "../authenticate.ts";
 
 const FEED_ENTRIES = 30;
-// The email's HTML carries its styles inline; it runs no script and loads nothing but images.
-const DIGEST_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-/** The landing page's sample digest: shown in a frame of the instance's own pages, loading nothing at all. */
-const SAMPLE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+// The email's HTML carries its styles inline; it runs no script and loads nothing but the instance's own thumbnails.
+const DIGEST_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** The landing page's sample digest: shown in a frame of the instance's own pages, loading nothing but its thumbnails. */
+const SAMPLE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+/** Pages load thumbnails from the origin they are served on (emails from PAPERBOY_PUBLIC_URL). */
+const THUMBNAILS = "/thumbnails";
 const SAMPLE_PAPERS = 3;
 
 export function registerArchiveRoutes(app: FastifyInstance, deps: WebDeps): void {
@@ -55,6 +58,24 @@ export function registerArchiveRoutes(app: FastifyInstance, deps: WebDeps): void
 }
 
 /** Registers GET /sample: the digest email itself, filled with the newest listing's most upvoted papers, for the landing page's "what you'll get". */
+/**
+ * Paper thumbnails, stored at ingest (sources/thumbnails.ts): the same URL for every
+ * reader, so loading one tells the instance nothing about who opened which email.
+ */
+export function registerThumbnailRoute(app: FastifyInstance, deps: WebDeps): void {
+  app.get(`${THUMBNAILS}/:file`, async (request, reply) => {
+    const match = /^(.+)\.jpg$/.exec((request.params as { file: string }).file);
+    const thumbnail = match && ARXIV_ID.test(match[1]!) ? await loadThumbnail(deps.db, match[1]!) : undefined;
+    if (!thumbnail) throw new AppError("NOT_FOUND", "There is no thumbnail for this paper.");
+    return reply
+      .type("image/jpeg")
+      .header("cache-control", "public, max-age=604800")
+      .header("last-modified", thumbnail.storedAt.toUTCString())
+      .header("content-security-policy", "default-src 'none'")
+      .send(Buffer.from(thumbnail.bytes));
+  });
+}
+
 export function registerSampleRoute(app: FastifyInstance, deps: WebDeps): void {
   app.get("/sample", async (_request, reply) => {
     const listing = await newestListing(deps.db, SAMPLE_PAPERS);
@@ -69,6 +90,7 @@ export function registerSampleRoute(app: FastifyInstance, deps: WebDeps): void {
       manageUrl: "/#subscribe",
       unsubscribeUrl: "/#subscribe",
       senderAddress: deps.mail.senderAddress,
+      thumbnails: THUMBNAILS,
     });
     // In the landing page's frame a link must open outside it (papers' sites refuse to be framed).
     const html = email.html.replaceAll("<a href=", '<a target="_blank" rel="noopener" href=');
@@ -90,6 +112,7 @@ function digestInput(deps: WebDeps, subscriber: SubscriberWithTopics, digest: Se
     papers: digest.entries,
     manageUrl: signedUrl(deps.mail, "/manage", "manage", subscriber, now),
     unsubscribeUrl: signedUrl(deps.mail, "/unsubscribe", "unsubscribe", subscriber, now),
+    thumbnails: subscriber.textOnly ? undefined : THUMBNAILS,
   };
 }
 

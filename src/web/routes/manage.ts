@@ -13,7 +13,7 @@ import { signedUrl } from "../../subscriptions/links.ts";
 import { signToken } from "../../subscriptions/tokens.ts";
 import { formatDate } from "../../rendering/render-digest.ts";
 import { localTime, toDay } from "../../days.ts";
-import { readPreferences, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
+import { readPreferences, readTopicLines, updatePreferences, validatePreferences, type Preferences, type PreferencesInput } from "../../subscriptions/preferences.ts";
 import { MAX_PAPER_TOPICS, resolvePapers } from "../../subscriptions/seed-topics.ts";
 import type { SubscriberWithTopics } from "../../subscriptions/store.ts";
 import { sendPage } from "../respond.ts";
@@ -125,7 +125,7 @@ export async function renderManage(
       timezones: TIMEZONES,
       preview,
       status: statusOf(deps, subscriber, preview, now),
-      readings: subscriber.topics.map((topic) => ({ typed: formatTopic(topic), meaning: describeTopic(topic) })),
+      readings: readTopicLines(prefs).map((reading) => ({ ...reading, typed: reading.field === "categories" ? `cat:${reading.typed}` : reading.typed })),
       seed: options.seed,
       papers: await describePaperTopics(deps, subscriber),
       maxPaperTopics: MAX_PAPER_TOPICS,
@@ -171,6 +171,7 @@ function pickStrings(input: PreferencesInput): Partial<Preferences> {
   const echo: Record<string, unknown> = {};
   for (const key of ["keywords", "authors", "exclusions", "categories"] as const) if (input[key] !== undefined) echo[key] = lines(input[key]);
   for (const key of ["cadence", "popularity", "timezone", "pausedUntil"] as const) if (input[key] !== undefined) echo[key] = input[key];
+  if (input.textOnly !== undefined) echo.textOnly = String(input.textOnly) === "true";
   for (const key of ["sendHour", "maxPapers"] as const) if (input[key] !== undefined) echo[key] = /^\d+$/.test(String(input[key])) ? Number(input[key]) : input[key];
   return echo as Partial<Preferences>;
 }

@@ -1,5 +1,6 @@
 // Manage page: default the time zone from the browser, and keep the preview of
-// the next digest in step with the form (debounced). No innerHTML: data is text.
+// the next digest and the reading of each topic line in step with the form
+// (debounced). No innerHTML: data is text.
 "use strict";
 (function () {
   const form = document.getElementById("preferences");
@@ -34,6 +35,31 @@
     return field ? field.value.split("\n").map((line) => line.trim()).filter(Boolean) : [];
   }
 
+  const readings = document.getElementById("topic-readings");
+  const readingsBox = document.getElementById("topic-readings-box");
+
+  async function refreshReadings(body, mine) {
+    if (!readings || !form.dataset.readings) return;
+    try {
+      const response = await fetch(form.dataset.readings, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      if (!response.ok || mine !== sequence) return;
+      const data = await response.json();
+      readings.replaceChildren(
+        ...data.readings.map((reading) => {
+          const item = document.createElement("li");
+          const typed = document.createElement("code");
+          typed.textContent = reading.field === "categories" ? "cat:" + reading.typed : reading.typed;
+          if (reading.error) item.className = "error";
+          item.append(typed, " — " + (reading.error || reading.meaning));
+          return item;
+        }),
+      );
+      readingsBox.hidden = data.readings.length === 0;
+    } catch (_) {
+      /* keep the last readings */
+    }
+  }
+
   async function refresh() {
     const mine = ++sequence;
     const body = {
@@ -44,6 +70,7 @@
       maxPapers: form.elements.namedItem("maxPapers").value,
       popularity: form.elements.namedItem("popularity").value,
     };
+    refreshReadings(body, mine);
     status.textContent = "Updating…";
     if (inline) inline.textContent = "Updating…";
     try {
