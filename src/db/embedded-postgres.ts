@@ -24,6 +24,8 @@ export type EmbeddedDatabase = {
   url: string;
   /** Server URL without a database name, for creating more databases (tests). */
   serverUrl: string;
+  /** The server's postmaster process (the benchmark counts its CPU time and its backends'). */
+  pid: number;
   /** Leaves the server: stops it when no other live process uses it. */
   stop(): Promise<void>;
 };
@@ -70,6 +72,7 @@ export async function startEmbeddedPostgres(dir: string, log: Log = silentLog, o
   return {
     url: `${server.url}/${DATABASE}`,
     serverUrl: server.url,
+    pid: server.pid,
     async stop() {
       supervisor?.stop();
       await lockCluster(cluster, async () => {

@@ -1,15 +1,18 @@
 // One measured phase of `npm run bench`, in its own process so that its peak RSS
-// is its own: `planning` (select + match + render, no sending) or `delivery` (the
-// worker path into the SMTP sink, then a bare nodemailer pool on the same sink).
+// is its own: `planning` (select + match + render, no sending), `delivery` (the
+// worker path into the SMTP sink, then a bare nodemailer pool on the same sink) or
+// `web` (the web app, under the parent's load).
 // Prints one JSON line.
 import { readdirSync, readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createApp } from "../../src/web/app.ts";
 import nodemailer from "nodemailer";
 import { createDb, type Db } from "../../src/db/client.ts";
 import { toMailOptions, type OutgoingMessage } from "../../src/delivery/mailer.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { pickPapers, type Candidates } from "../../src/matching/candidates.ts";
-import { loadCandidates, prepareTopics } from "../../src/sources/candidates.ts";
-import { composeFor, loadPageState, processBatch, type CandidateCache } from "../../src/digest/worker.ts";
+import { loadCandidates, prepareTopics, type CandidateCache } from "../../src/sources/candidates.ts";
+import { composeFor, loadPageState, processBatch } from "../../src/digest/worker.ts";
 import { batchWindow, digestWindow, type Cadence } from "../../src/digest-key.ts";
 import { findDue, toBatches, type DueEntry } from "../../src/digest/plan.ts";
 import { silentLog } from "../../src/log.ts";
@@ -17,7 +20,9 @@ import { loadTemplates, type Templates } from "../../src/rendering/templates.ts"
 import { loadActiveSubscribers } from "../../src/subscriptions/store.ts";
 import { BENCH_DAY, BENCH_MAIL, BENCH_NOW } from "./population.ts";
 
-const [phase, databaseUrl, sinkPort] = process.argv.slice(2);
+const [phase, databaseUrl, sinkPort, postmasterPid] = process.argv.slice(2);
+/** The benchmark's PostgreSQL server process. */
+const postmaster = Number(postmasterPid);
 const CONCURRENCY = 10;
 const db = createDb(databaseUrl!);
 const templates = await loadTemplates();
@@ -169,14 +174,19 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1000;
 }
 
-/** CPU time used so far by every PostgreSQL process on this machine (Linux /proc; 0 elsewhere). */
+/**
+ * CPU time used so far by the benchmark's own PostgreSQL: its postmaster and the
+ * postmaster's children (backends, writers), never another server on the machine
+ * (Linux /proc; 0 elsewhere).
+ */
 function postgresCpuMs(): number {
   let ticks = 0;
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(postgres)")) continue;
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // fields[1] is the parent's pid
+      if (Number(pid) !== postmaster && Number(fields[1]) !== postmaster) continue;
       // utime, stime, and cutime, cstime: the postmaster collects the time of backends that have exited
       ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     } catch {
@@ -186,7 +196,35 @@ function postgresCpuMs(): number {
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
-const result = phase === "planning" ? await planning() : await delivery();
+/**
+ * The web app in this process, for the parent's load (autocannon on /api/preview):
+ * says where it listens, starts measuring the event loop's delay when told
+ * ("measure"), and reports it with the process's CPU time when told ("stop").
+ */
+async function web() {
+  const mailer = createSmtpMailer({ url: `smtp://127.0.0.1:${sinkPort}` });
+  const app = await createApp({ db, mailer, templates, mail: { ...BENCH_MAIL }, now: () => BENCH_NOW, log: silentLog, lookbackDays: 2 });
+  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  let cpu = process.cpuUsage();
+  const told = (type: string) => new Promise<void>((resolve) => process.on("message", (message: { type?: string }) => message.type === type && resolve()));
+  const measuring = told("measure").then(() => {
+    delay.reset();
+    delay.enable();
+    cpu = process.cpuUsage();
+    process.send?.({ measuring: true });
+  });
+  process.send?.({ listening: address });
+  await measuring;
+  await told("stop");
+  delay.disable();
+  const cpuUsed = cpuMs(process.cpuUsage(cpu));
+  await app.close();
+  await mailer.close();
+  return { eventLoopP50Ms: delay.percentile(50) / 1e6, eventLoopP99Ms: delay.percentile(99) / 1e6, eventLoopMaxMs: delay.max / 1e6, cpuMs: cpuUsed, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+const result = phase === "planning" ? await planning() : phase === "web" ? await web() : await delivery();
 await db.$disconnect();
 process.send?.({ result: { ...result, peakRssMb: process.resourceUsage().maxRSS / 1024 } });
 process.disconnect?.();

@@ -27,17 +27,30 @@ function realPapers(): PaperInput[] {
 }
 
 /**
+ * The k-th of the n·(n−1) ordered pairs of different real papers, each pair once:
+ * the first runs through every paper, the second steps one further each round.
+ */
+function pairOf(real: PaperInput[], k: number): [PaperInput, PaperInput] {
+  const n = real.length;
+  if (k >= n * (n - 1)) throw new Error(`the bench population has ${n * (n - 1)} distinct recombined papers, not ${k + 1}`);
+  const first = k % n;
+  return [real[first]!, real[(first + 1 + Math.floor(k / n)) % n]!];
+}
+
+/** History papers take pairs from 0, the day's from here: no paper of the day repeats one of the history. */
+const TODAY_PAIRS = 30_000;
+
+/**
  * `count` papers featured on BENCH_DAY: the real ones, then new papers recombined
  * from two real ones (first half of one's title, abstract and keywords with the
- * second half of the other's), so that the vocabulary stays real and no two
- * titles are near-duplicates.
+ * second half of the other's), each pair once, so that the vocabulary stays real
+ * and no two papers are the same.
  */
 export async function seedPapers(db: Db, count: number): Promise<void> {
   const real = realPapers();
   const papers = Array.from({ length: count }, (_, i): PaperInput => {
-    const a = real[i % real.length]!;
-    if (i < real.length) return { ...a, featuredOn: BENCH_DAY };
-    return { ...recombine(a, real[(i * 7 + 3) % real.length]!), arxivId: `2605.${String(90000 + i).padStart(5, "0")}`, featuredOn: BENCH_DAY };
+    if (i < real.length) return { ...real[i]!, featuredOn: BENCH_DAY };
+    return { ...recombine(...pairOf(real, TODAY_PAIRS + i)), arxivId: `2605.${String(90000 + i).padStart(5, "0")}`, featuredOn: BENCH_DAY };
   });
   await ingestBatch(db, { source: "file", papers, rejected: [] });
 }
@@ -49,10 +62,11 @@ export async function seedPapers(db: Db, count: number): Promise<void> {
  */
 export async function seedHistory(db: Db, count: number): Promise<void> {
   const real = realPapers();
+  if (count > TODAY_PAIRS) throw new Error(`at most ${TODAY_PAIRS} history papers`);
   const papers = Array.from(
     { length: count },
     (_, i): PaperInput => ({
-      ...recombine(real[i % real.length]!, real[(i * 11 + 5) % real.length]!),
+      ...recombine(...pairOf(real, i)),
       arxivId: `2604.${String(10000 + i).padStart(5, "0")}`,
       featuredOn: new Date(Date.parse(`${BENCH_DAY}T00:00:00Z`) - (1 + (i % HISTORY_DAYS)) * 86_400_000).toISOString().slice(0, 10),
     }),
@@ -104,8 +118,11 @@ export function realTopics(limit = 300): string[] {
     .map(([topic]) => topic);
 }
 
+/** Most topics a bench subscriber follows. */
+const TOPICS_MAX = 16;
+
 /**
- * `count` active subscribers (due now: send hour 0), 1–4 topics each drawn Zipf-like
+ * `count` active subscribers (due now: send hour 0), 1–16 topics each drawn Zipf-like
  * (rank r with weight 1/r) from `realTopics`, a tenth without topics.
  */
 export async function seedSubscribers(db: Db, count: number): Promise<void> {
@@ -128,19 +145,19 @@ export async function seedSubscribers(db: Db, count: number): Promise<void> {
   topicIds.reduce((sum, _, r) => (cumulative.push(sum + 1 / (r + 1) / harmonic), sum + 1 / (r + 1) / harmonic), 0);
   let seed = 42;
   const random = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-  const draw = () =>
-    topicIds[
-      Math.min(
-        topicIds.length - 1,
-        cumulative.findIndex((edge) => edge >= random()),
-      )
-    ]!;
+  // One number per draw (drawing inside findIndex took a new one per rank: 18 of 300 topics were ever used).
+  const draw = () => {
+    const r = random();
+    const rank = cumulative.findIndex((edge) => edge >= r);
+    return topicIds[rank < 0 ? topicIds.length - 1 : rank]!;
+  };
   const ids = (await db.$queryRawUnsafe<Array<{ id: number }>>(`SELECT id FROM "Subscriber" WHERE email LIKE '%@bench.example' ORDER BY id`)).map((row) => row.id);
   const subscriberIds: number[] = [];
   const linkTopics: number[] = [];
   for (const id of ids) {
     if (id % 10 === 0) continue; // no topics: the trending list
-    const chosen = new Set(Array.from({ length: 1 + (id % 4) }, draw));
+    // 1 to 16 topics, most readers few: 1 + ⌊16·u²⌋ (mean ≈ 6).
+    const chosen = new Set(Array.from({ length: Math.min(TOPICS_MAX, 1 + Math.floor(TOPICS_MAX * random() ** 2)) }, draw));
     for (const topicId of chosen) subscriberIds.push(id), linkTopics.push(topicId);
   }
   for (let i = 0; i < subscriberIds.length; i += 50_000) {
@@ -150,4 +167,17 @@ export async function seedSubscribers(db: Db, count: number): Promise<void> {
       linkTopics.slice(i, i + 50_000),
     );
   }
+}
+
+/** What the population is made of: topics followed at all, distinct topic sets, topics per subscriber, and papers with the same title. */
+export async function describePopulation(db: Db): Promise<{ topicsUsed: number; topicSets: number; meanTopics: number; maxTopics: number; duplicateTitles: number }> {
+  const [row] = await db.$queryRawUnsafe<Array<{ used: number; sets: number; mean: number; max: number; duplicates: number }>>(
+    `WITH sets AS (SELECT "subscriberId", array_agg("topicId" ORDER BY "topicId") AS topics, count(*) AS n FROM "SubscriberTopic" GROUP BY "subscriberId")
+     SELECT (SELECT count(DISTINCT "topicId") FROM "SubscriberTopic")::int AS used,
+            (SELECT count(DISTINCT topics) FROM sets)::int AS sets,
+            (SELECT coalesce(avg(n), 0) FROM sets)::float AS mean,
+            (SELECT coalesce(max(n), 0) FROM sets)::int AS max,
+            (SELECT count(*) - count(DISTINCT title) FROM "Paper")::int AS duplicates`,
+  );
+  return { topicsUsed: row!.used, topicSets: row!.sets, meanTopics: Math.round(row!.mean * 10) / 10, maxTopics: row!.max, duplicateTitles: row!.duplicates };
 }

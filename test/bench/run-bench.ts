@@ -6,8 +6,9 @@
 //   workers    a tick enqueues on pg-boss; 1 and then 2 `paperboy worker` processes send
 //   text       summarise, toTerms and cleanText on 10k–1M characters without a sentence end
 //   render     MJML compiled per recipient (the naive way) vs compiled once
+//   web        readers typing on the manage page: /api/preview latency and event-loop delay at 5 000 papers
 // with peak RSS and database time. Prints a table (stderr) and JSON (stdout).
-// Options: --sizes 10000,100000  --papers 50,500  --workers 1,2  --delivery-sizes 10000  --history 5000
+// Options: --sizes 10000,100000  --papers 50,500,2000  --workers 1,2  --delivery-sizes 10000  --history 5000
 //          --phases text,planning,delivery,workers  --quick (10 000 only)
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { Console } from "node:console";
@@ -27,7 +28,9 @@ import { silentLog } from "../../src/log.ts";
 import { startProgress } from "../../src/cli/progress.ts";
 import { renderDigest } from "../../src/rendering/render-digest.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
-import { BENCH_MAIL, BENCH_NOW, seedHistory, seedPapers, seedSubscribers, warmAssociations } from "./population.ts";
+import autocannon from "autocannon";
+import { signToken } from "../../src/subscriptions/tokens.ts";
+import { BENCH_MAIL, BENCH_NOW, describePopulation, realTopics, seedHistory, seedPapers, seedSubscribers, warmAssociations } from "./population.ts";
 import { measureText } from "./text.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -42,7 +45,8 @@ const arg = (name: string, fallback: number[]) => {
   return values;
 };
 const SIZES = arg("sizes", process.argv.includes("--quick") ? [10_000] : [10_000, 100_000]);
-const PAPER_COUNTS = arg("papers", [50, 500]);
+/** Papers on the day: the Hugging Face listing (~50), and arXiv's cs.* at two volumes (500, and 2 000 as on a busy day). */
+const PAPER_COUNTS = arg("papers", [50, 500, 2000]);
 const WORKER_COUNTS = arg("workers", [1, 2]);
 /** Papers ingested on the days before: the history rarity and term associations come from. */
 const [HISTORY = 5000] = arg("history", [5000]);
@@ -55,6 +59,9 @@ const runs = (phase: string) => !process.argv.includes("--phases") || PHASES.inc
 const CONCURRENCY = 10;
 /** V8 heap limits for the measured processes, as the README recommends for workers (RSS stays bounded). */
 const HEAP_FLAGS = (process.env.BENCH_HEAP_FLAGS ?? "--max-old-space-size=192 --max-semi-space-size=4").split(" ");
+
+/** The benchmark's own PostgreSQL server: only its processes' CPU time is counted. */
+let postmasterPid = 0;
 
 type Row = Record<string, string | number>;
 const rows: Row[] = [];
@@ -71,16 +78,24 @@ const say = (message: string) => process.stderr.write(`${message}\n`);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 const quiet = Boolean(process.env.CI);
 
+/** Candidate papers and readers typing at once in the web phase (the issue's budget: preview p99 ≤ 50 ms, event-loop delay p99 ≤ 20 ms). */
+const WEB_PAPERS = 5_000;
+const WEB_READERS = 20;
+const WEB_SECONDS = Number(process.env.BENCH_WEB_SECONDS ?? 15);
+const KEYSTROKES_PER_SECOND = 3;
+
 async function main() {
   const root = await mkdtemp(path.join(tmpdir(), "paperboy-bench-"));
   await chmod(root, 0o755);
   say(`paperboy bench: ${SIZES.join(" and ")} subscribers × ${PAPER_COUNTS.join(" and ")} papers; workers ${WORKER_COUNTS.join(" vs ")}`);
   const server = await startEmbeddedPostgres(path.join(root, "postgres"));
+  postmasterPid = server.pid;
   const sink = await startSink();
   try {
     if (runs("text")) record({ phase: "text", ...measureText() });
-    record({ phase: "render", ...(await measureRender()) });
-    for (const size of SIZES) {
+    if (runs("web")) record({ phase: "web", papers: WEB_PAPERS, readers: WEB_READERS, ...(await measureWeb(server.serverUrl, sink).catch(failed)) });
+    if (runs("render")) record({ phase: "render", ...(await measureRender()) });
+    for (const size of ["planning", "delivery", "workers"].some(runs) ? SIZES : []) {
       for (const papers of PAPER_COUNTS) {
         const url = await freshDatabase(server.serverUrl, `bench_${size}_${papers}`);
         const db = createDb(url);
@@ -93,24 +108,29 @@ async function main() {
         const ingestSeconds = round((performance.now() - ingesting) / 1000);
         // The other wordings' associations, as earlier ingests left them.
         const wordings = await warmAssociations(db);
+        const population = await describePopulation(db);
         say(
-          `${size} subscribers, ${papers} papers (and ${HISTORY} before): seeded in ${round((performance.now() - seeding) / 1000)} s; the day's ingest took ${ingestSeconds} s; ${wordings} topic wordings`,
+          `${size} subscribers, ${papers} papers (and ${HISTORY} before): seeded in ${round((performance.now() - seeding) / 1000)} s; the day's ingest took ${ingestSeconds} s; ${wordings} topic wordings; ` +
+            `${population.topicsUsed} topics followed, ${population.topicSets} distinct topic sets, ${population.meanTopics} topics per reader on average (at most ${population.maxTopics}), ${population.duplicateTitles} papers with another's title`,
         );
+        record({ phase: "population", subscribers: size, papers, history: HISTORY, ...population });
         if (runs("planning")) {
-          const planning = await runPhase<PlanningResult>("planning", url, sink, `planning ${size}×${papers}`, size);
-          record({
-            phase: "planning",
-            subscribers: size,
-            papers,
-            perSecond: Math.round(planning.digests / planning.seconds),
-            digests: planning.digests,
-            seconds: round(planning.seconds),
-            pickAndRenderUs: Math.round((planning.computeSeconds * 1e6) / Math.max(1, planning.digests)),
-            dbSeconds: round(planning.dbSeconds),
-            peakRssMb: Math.round(planning.peakRssMb),
-            messageKb: round(planning.avgMessageKb),
-            sharedRankings: planning.sharedRankings,
-          });
+          const planning = await runPhase<PlanningResult>("planning", url, sink, `planning ${size}×${papers}`, size).catch((error: unknown) => failed(error));
+          if ("failed" in planning) record({ phase: "planning", subscribers: size, papers, ...planning });
+          else
+            record({
+              phase: "planning",
+              subscribers: size,
+              papers,
+              perSecond: Math.round(planning.digests / planning.seconds),
+              digests: planning.digests,
+              seconds: round(planning.seconds),
+              pickAndRenderUs: Math.round((planning.computeSeconds * 1e6) / Math.max(1, planning.digests)),
+              dbSeconds: round(planning.dbSeconds),
+              peakRssMb: Math.round(planning.peakRssMb),
+              messageKb: round(planning.avgMessageKb),
+              sharedRankings: planning.sharedRankings,
+            });
         }
         if (papers === PAPER_COUNTS[0] && DELIVERY_SIZES.includes(size) && runs("delivery")) {
           await sink.reset();
@@ -179,10 +199,16 @@ type DeliveryResult = {
   rawPostgresCpuMsPerMessage: number;
 };
 
+/** A phase that failed (a process out of memory, say) is a row that says so; the other phases still run. */
+const failed = (error: unknown): { failed: string } => ({ failed: String(error instanceof Error ? error.message : error).slice(0, 200) });
+
+/** BENCH_PROFILE=<dir>: each measured phase writes a CPU profile there. */
+const profileFlags = () => (process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : []);
+
 /** Runs test/bench/phase.ts in a child process, showing its progress. */
-function runPhase<PhaseResult>(phase: "planning" | "delivery", databaseUrl: string, sink: Sink, label: string, total: number): Promise<PhaseResult> {
-  const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), [phase, databaseUrl, String(sink.port)], {
-    execArgv: [...HEAP_FLAGS, "--import", "tsx", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [])],
+function runPhase<PhaseResult extends object>(phase: "planning" | "delivery", databaseUrl: string, sink: Sink, label: string, total: number): Promise<PhaseResult> {
+  const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), [phase, databaseUrl, String(sink.port), String(postmasterPid)], {
+    execArgv: [...HEAP_FLAGS, "--import", "tsx", ...profileFlags()],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const progress = startProgress(label, total, { quiet });
@@ -255,6 +281,82 @@ async function startSink(): Promise<Sink> {
       child.send({ type });
     });
   return { child, port, stats: () => ask("stats"), reset: () => ask("reset") };
+}
+
+/**
+ * WEB_READERS readers typing topics on the manage page at once, each keystroke a
+ * POST /api/preview (as manage.js sends them), against WEB_PAPERS candidate papers
+ * on the day: the first preview (the candidate set built), then the latency of the
+ * rest and the web process's event-loop delay under that load.
+ */
+async function measureWeb(serverUrl: string, sink: Sink): Promise<Row> {
+  const url = await freshDatabase(serverUrl, "bench_web");
+  const db = createDb(url);
+  await seedHistory(db, HISTORY);
+  await seedSubscribers(db, WEB_READERS * 5);
+  await seedPapers(db, WEB_PAPERS);
+  await warmAssociations(db);
+  const ids = (await db.subscriber.findMany({ select: { id: true }, orderBy: { id: "asc" }, take: WEB_READERS })).map((row) => row.id);
+  await db.$disconnect();
+  const tokens = ids.map((id) => signToken(BENCH_MAIL.secret, "manage", { subscriberId: id, tokenVersion: 1 }, BENCH_NOW));
+  // What readers type: every other prefix of real topics, from three letters on.
+  const typed = realTopics(60).flatMap((topic) => Array.from({ length: Math.ceil((topic.length - 2) / 2) }, (_, k) => topic.slice(0, 3 + 2 * k)));
+
+  // Node's own heap limit: `serve` is not started with the workers' bounded heap, and its peak RSS is reported.
+  const child = fork(fileURLToPath(new URL("./phase.ts", import.meta.url)), ["web", url, String(sink.port), String(postmasterPid)], {
+    execArgv: ["--import", "tsx", ...profileFlags()],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const next = <T>(key: string) => new Promise<T>((resolve) => child.on("message", (message: Record<string, unknown>) => key in message && resolve(message[key] as T)));
+  const result = next<Record<string, number>>("result");
+  const address = await next<string>("listening");
+  const preview = (token: string, keywords: string[]) =>
+    fetch(`${address}/api/preview`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ keywords }) });
+  let started = performance.now();
+  const first = await preview(tokens[0]!, ["agents"]);
+  if (!first.ok) throw new Error(`the first preview answered ${first.status}: ${await first.text()}`);
+  const coldMs = performance.now() - started;
+  started = performance.now();
+  await (await preview(tokens[1]!, ["diffusion"])).text();
+  const warmMs = performance.now() - started;
+
+  const measuring = next("measuring");
+  child.send({ type: "measure" });
+  await measuring;
+  say(`web: ${WEB_READERS} readers typing for ${WEB_SECONDS} s (${WEB_READERS * KEYSTROKES_PER_SECOND} previews/s asked) against ${WEB_PAPERS} papers`);
+  let count = 0;
+  const load = await autocannon({
+    url: address,
+    connections: WEB_READERS,
+    duration: WEB_SECONDS,
+    // Each reader's keystrokes, debounced by manage.js (350 ms): about three previews a second.
+    overallRate: WEB_READERS * KEYSTROKES_PER_SECOND,
+    requests: [
+      {
+        method: "POST",
+        path: "/api/preview",
+        setupRequest: (request) => {
+          const i = count++;
+          return { ...request, headers: { authorization: `Bearer ${tokens[i % tokens.length]}`, "content-type": "application/json" }, body: JSON.stringify({ keywords: [typed[i % typed.length]] }) };
+        },
+      },
+    ],
+  });
+  child.send({ type: "stop" });
+  const loop = await result;
+  return {
+    firstPreviewMs: Math.round(coldMs),
+    secondPreviewMs: Math.round(warmMs),
+    previewsPerSecond: Math.round(load.requests.average),
+    previewP50Ms: load.latency.p50,
+    previewP99Ms: load.latency.p99,
+    previewMaxMs: load.latency.max,
+    failed: load.non2xx + load.errors + load.timeouts,
+    eventLoopP99Ms: round(loop.eventLoopP99Ms!, 1),
+    eventLoopMaxMs: round(loop.eventLoopMaxMs!, 1),
+    cpuMsPerPreview: round(loop.cpuMs! / Math.max(1, load.requests.total), 2),
+    peakRssMb: Math.round(loop.peakRssMb!),
+  };
 }
 
 /** Peak resident memory of a live process, from /proc (Linux). */
