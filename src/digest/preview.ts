@@ -10,7 +10,7 @@ import { describePicks, explainEmpty, pickPapers, type Candidates, type PickRepo
 import type { TopicSpec } from "../matching/topics.ts";
 import { paperUrl } from "../rendering/paper-url.ts";
 import type { DigestEntry } from "../rendering/render-digest.ts";
-import { loadCandidates } from "../sources/candidates.ts";
+import { cachedCandidates, loadCandidates, prepareTopics, type CandidateCache } from "../sources/candidates.ts";
 import { newestListingDay, papersById } from "../sources/store.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { findSubscriber, normaliseEmail, type SubscriberWithTopics } from "../subscriptions/store.ts";
@@ -129,6 +129,15 @@ const LATEST_DAYS = 3;
  * use, minus papers already sent. When no paper has arrived in that window yet,
  * the latest papers in the database are shown instead, and the summary says so. Read-only.
  */
+const previewCaches = new WeakMap<Db, CandidateCache>();
+
+/** The candidate sets the previews of one database share. */
+function previewCache(db: Db): CandidateCache {
+  let cache = previewCaches.get(db);
+  if (!cache) previewCaches.set(db, (cache = new Map()));
+  return cache;
+}
+
 export async function previewTopics(
   deps: Pick<RunDeps, "db" | "lookbackDays" | "now">,
   options: { subscriberId?: number; topics: TopicSpec[]; maxPapers: number; popularity?: string; schedule: Schedule },
@@ -136,15 +145,19 @@ export async function previewTopics(
   const next = await planNextDigest(deps, { ...options.schedule, id: options.subscriberId }, deps.now());
   let window = next.window;
   // As the worker loads them (its batch's window), cut to this window when picking: the papers and scores the digest will have.
-  let candidates = await loadCandidates(deps.db, batchWindow(parseDigestKey(next.key).kind, next.day, deps.lookbackDays), options.topics);
+  // Loaded once per window and process, and shared by every preview (a reader typing asks several times a second).
+  const cache = previewCache(deps.db);
+  let candidates = await cachedCandidates(deps.db, cache, batchWindow(parseDigestKey(next.key).kind, next.day, deps.lookbackDays), deps.now());
   let standIn = false;
   if (papersIn(candidates, window) === 0) {
     const until = await newestListingDay(deps.db);
     if (!until) return { picks: [], summary: "No papers have been ingested yet.", digestKey: next.key, date: next.day };
     window = digestWindow({ cadence: "daily", day: until, overlapDays: LATEST_DAYS });
-    candidates = await loadCandidates(deps.db, window, options.topics);
+    candidates = await cachedCandidates(deps.db, cache, window, deps.now());
     standIn = true;
   }
+  // Topics being typed (every prefix a new one): their associations are worked out, not stored.
+  await prepareTopics(deps.db, candidates, options.topics, { storeAssociations: false });
   const picks = await pickFor(deps, candidates, { id: options.subscriberId, topics: options.topics, maxPapers: options.maxPapers, popularity: options.popularity }, window);
   const included = options.topics.filter((topic) => topic.kind !== "exclude").length;
   const from = `papers listed ${window.since} to ${window.until}`;

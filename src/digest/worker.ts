@@ -14,9 +14,8 @@ import type { Profile } from "../matching/profile.ts";
 import { isPersonal, topicWords, type TopicSpec } from "../matching/topics.ts";
 import { composeDigest } from "../rendering/compose-digest.ts";
 import type { DigestEntry } from "../rendering/render-digest.ts";
-import { loadCandidates, prepareTopics } from "../sources/candidates.ts";
+import { cachedCandidates, prepareTopics, type CandidateCache } from "../sources/candidates.ts";
 import { embedTopics } from "../sources/dense-vectors.ts";
-import { newestPaperId } from "../sources/store.ts";
 import { loadProfiles } from "../subscriptions/feedback.ts";
 import { digestLinks } from "../subscriptions/links.ts";
 import { loadActiveSubscribers, type SubscriberWithTopics } from "../subscriptions/store.ts";
@@ -45,16 +44,13 @@ export type DeliveryOptions = {
   refusals?: RefusalGuard;
 };
 
+export type { CandidateCache };
+
 /** embeddings: set when they are configured but were not used ("embeddings unavailable (…): lexical ranking used"). */
 export type BatchResult = Record<SubscriberOutcome["status"] | "suppressed", number> & { possibleDuplicates: number; embeddings?: string };
 
 /** What `paperboy run` reports besides the counts: each subscriber's outcome, the candidate set, and why sending stopped (the relay refused everyone). */
 export type BatchDetail = { outcomes: SubscriberOutcome[]; candidates: Candidates; relayRefused?: string };
-
-const CANDIDATES_TTL_MS = 5 * 60 * 1000;
-
-/** Candidate papers per digest key, shared by the batches a worker processes (reloaded after 5 minutes, or at once when papers arrived). */
-export type CandidateCache = Map<string, { candidates: Candidates; loadedAt: number }>;
 
 /**
  * Sends the batch's digests: re-reads the subscribers (only those still active),
@@ -66,21 +62,15 @@ export async function processBatch(deps: RunDeps & DeliveryOptions, batch: Diges
   const subscribers = await loadActiveSubscribers(deps.db, batch.ids);
   const active = new Set(subscribers.map((subscriber) => subscriber.id));
   if (!options.dryRun) await releaseQueued(deps.db, { digestKey: batch.digestKey, ids: batch.ids.filter((id) => !active.has(id)) }, deps.now(), "subscriber is no longer active");
-  const now = deps.now().getTime();
-  const cacheKey = `${batch.digestKey}|${batch.day}`;
-  let cached = cache.get(cacheKey);
-  if (!cached || now - cached.loadedAt > CANDIDATES_TTL_MS || (await hasNewerPapers(deps.db, cached.candidates))) {
-    const window = batchWindow(parseDigestKey(batch.digestKey).kind, batch.day, deps.lookbackDays);
-    cached = { candidates: await loadCandidates(deps.db, window, [], deps.embedder), loadedAt: now };
-    cache.set(cacheKey, cached);
-  }
-  const { outcomes, suppressed, relayRefused } = await deliverPage(deps, subscribers, { candidates: cached.candidates, digestKey: batch.digestKey, runId: batch.runId, dryRun: options.dryRun });
-  const result: BatchResult & BatchDetail = { sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, suppressed, possibleDuplicates: 0, outcomes, candidates: cached.candidates, relayRefused };
+  const window = batchWindow(parseDigestKey(batch.digestKey).kind, batch.day, deps.lookbackDays);
+  const candidates = await cachedCandidates(deps.db, cache, window, deps.now(), deps.embedder);
+  const { outcomes, suppressed, relayRefused } = await deliverPage(deps, subscribers, { candidates, digestKey: batch.digestKey, runId: batch.runId, dryRun: options.dryRun });
+  const result: BatchResult & BatchDetail = { sent: 0, skipped: 0, failed: 0, planned: 0, deferred: 0, suppressed, possibleDuplicates: 0, outcomes, candidates, relayRefused };
   for (const outcome of outcomes) {
     result[outcome.status]++;
     if (outcome.possibleDuplicate) result.possibleDuplicates++;
   }
-  const fallback = describeDenseFallback(cached.candidates);
+  const fallback = describeDenseFallback(candidates);
   if (fallback) result.embeddings = fallback;
   return result;
 }
@@ -88,11 +78,6 @@ export async function processBatch(deps: RunDeps & DeliveryOptions, batch: Diges
 /** The counts of a batch's result, as a worker logs and pg-boss stores them. */
 export function batchCounts({ outcomes: _o, candidates: _c, relayRefused: _r, ...counts }: BatchResult & BatchDetail): BatchResult {
   return counts;
-}
-
-/** Papers ingested since the candidates were loaded: a skip from stale candidates would be reopened at once. */
-async function hasNewerPapers(db: Db, candidates: Candidates): Promise<boolean> {
-  return (await newestPaperId(db)) > candidates.newestPaperId;
 }
 
 /**

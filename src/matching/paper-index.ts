@@ -49,12 +49,21 @@ export type PaperIndex = {
 
 /** Builds the inverted index over title, AI keywords, abstract, authors and categories; rarity from `stats` (default: these papers). */
 export function indexPapers(papers: MatchablePaper[], stats: CorpusStats = countCorpus(papers)): PaperIndex {
+  const builder = startIndex(stats);
+  for (const paper of papers) builder.add(paper);
+  return builder.finish();
+}
+
+/** indexPapers a paper at a time, so that a caller can let other work run between papers (a web process building a large index). */
+export function startIndex(stats: CorpusStats): { add(paper: MatchablePaper): void; finish(): PaperIndex } {
   const postings = new Map<string, Postings>();
   const lengths = new Map<number, Record<Field, number>>();
   const totals: Record<Field, number> = { title: 0, keywords: 0, abstract: 0, authors: 0, categories: 0 };
   const surface = new Map<string, string>();
   const forms = new Map<number, Partial<Record<Field, string[]>>>();
-  for (const paper of papers) {
+  const papers: MatchablePaper[] = [];
+  const add = (paper: MatchablePaper) => {
+    papers.push(paper);
     const formsOf: Partial<Record<Field, string[]>> = {};
     forms.set(paper.id, formsOf);
     const texts: Record<Field, string[]> = { title: [paper.title], keywords: paper.aiKeywords, abstract: [paper.abstract], authors: paper.authors, categories: paper.categories ?? [] };
@@ -80,10 +89,13 @@ export function indexPapers(papers: MatchablePaper[], stats: CorpusStats = count
       totals[field] += position;
     }
     lengths.set(paper.id, length);
-  }
-  const count = Math.max(1, papers.length);
-  const averageLength = Object.fromEntries(FIELDS.map((field) => [field, Math.max(1, totals[field] / count)])) as Record<Field, number>;
-  return { postings, lengths, averageLength, stats, papers: new Map(papers.map((paper) => [paper.id, paper])), surface, forms, vectors: new Map(), similar: new Map() };
+  };
+  const finish = (): PaperIndex => {
+    const count = Math.max(1, papers.length);
+    const averageLength = Object.fromEntries(FIELDS.map((field) => [field, Math.max(1, totals[field] / count)])) as Record<Field, number>;
+    return { postings, lengths, averageLength, stats, papers: new Map(papers.map((paper) => [paper.id, paper])), surface, forms, vectors: new Map(), similar: new Map() };
+  };
+  return { add, finish };
 }
 
 /** A score on the query's scale, 0..1 and order-preserving: 1 − e^(−score/ideal) (a paper scoring the ideal gets 0.63). */

@@ -183,31 +183,51 @@ export function takeTop(ranked: readonly Ranked[], sentPaperIds: PaperSet, cap: 
  * Papers whose titles are nearly the same (a paper and its re-submission, or two
  * versions listed under different ids): by paper id, the ids of its twins. Titles
  * of four words or more, Jaccard similarity of their words ≥ 0.85. Computed once
- * per candidate set.
+ * per candidate set, in about linear time: only titles that share one of their
+ * rarest words are compared (prefix filtering, as in All-Pairs and PPJoin — two
+ * sets this similar always share one of their first |x| − ⌈0.85·|x|⌉ + 1 words
+ * in any fixed order of the words).
  */
 export function findNearDuplicates(papers: Iterable<RankablePaper>): Map<number, number[]> {
   const titled = [...papers]
-    .map((paper) => ({ id: paper.id, words: new Set(splitWords(paper.title ?? "")) }))
-    .filter((entry) => entry.words.size >= 4)
-    .sort((a, b) => a.words.size - b.words.size);
+    .map((paper) => ({ id: paper.id, words: [...new Set(splitWords(paper.title ?? ""))] }))
+    .filter((entry) => entry.words.length >= 4)
+    .sort((a, b) => a.words.length - b.words.length || a.id - b.id);
+  // Rarest words first, so that prefixes hold few common words and few titles meet.
+  const frequency = new Map<string, number>();
+  for (const entry of titled) for (const word of entry.words) frequency.set(word, (frequency.get(word) ?? 0) + 1);
+  for (const entry of titled) entry.words.sort((x, y) => frequency.get(x)! - frequency.get(y)! || (x < y ? -1 : x > y ? 1 : 0));
   const twins = new Map<number, number[]>();
+  const byPrefixWord = new Map<string, number[]>();
   for (let i = 0; i < titled.length; i++) {
     const a = titled[i]!;
-    // Sorted by size: once b has more than |a| / 0.85 words, the similarity cannot reach 0.85.
-    for (let j = i + 1; j < titled.length && titled[j]!.words.size * 0.85 <= a.words.size; j++) {
-      const b = titled[j]!;
-      if (jaccard(a.words, b.words) < 0.85) continue;
-      twins.set(a.id, [...(twins.get(a.id) ?? []), b.id]);
-      twins.set(b.id, [...(twins.get(b.id) ?? []), a.id]);
+    const words = new Set(a.words);
+    const prefix = a.words.length - Math.ceil(TWIN_SIMILARITY * a.words.length) + 1;
+    const compared = new Set<number>();
+    for (const word of a.words.slice(0, prefix)) {
+      for (const j of byPrefixWord.get(word) ?? []) {
+        const b = titled[j]!;
+        // Sorted by size: b has at most |a| words; with fewer than 0.85·|a| the similarity cannot reach 0.85.
+        if (compared.has(j) || b.words.length < TWIN_SIMILARITY * a.words.length) continue;
+        compared.add(j);
+        if (jaccard(words, b.words) < TWIN_SIMILARITY) continue;
+        twins.set(a.id, [...(twins.get(a.id) ?? []), b.id]);
+        twins.set(b.id, [...(twins.get(b.id) ?? []), a.id]);
+      }
+      let list = byPrefixWord.get(word);
+      if (!list) byPrefixWord.set(word, (list = []));
+      list.push(i);
     }
   }
   return twins;
 }
 
-function jaccard(a: Set<string>, b: Set<string>): number {
+const TWIN_SIMILARITY = 0.85;
+
+function jaccard(a: Set<string>, b: string[]): number {
   let shared = 0;
-  for (const word of a) if (b.has(word)) shared++;
-  return shared / (a.size + b.size - shared);
+  for (const word of b) if (a.has(word)) shared++;
+  return shared / (a.size + b.length - shared);
 }
 
 type Matched = { topic: CompiledTopic; hit: TopicHit };

@@ -7,7 +7,7 @@ import { embedTopics, loadDense } from "./dense-vectors.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import { createCandidates, matchTopics, type Candidates } from "../matching/candidates.ts";
 import { documentTerms } from "../matching/corpus.ts";
-import { indexPapers } from "../matching/paper-index.ts";
+import { startIndex } from "../matching/paper-index.ts";
 import { isStopWord } from "../matching/tokens.ts";
 import { countNewPapers, loadCorpusStats } from "./corpus-stats.ts";
 import { newestPaperId, thumbnailSize, WITH_THUMBNAIL } from "./store.ts";
@@ -47,8 +47,14 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
   });
   const rows = found.map(({ featuredOn, thumbnail, ...row }) => ({ ...row, featuredOn: toDay(featuredOn), thumbnail: thumbnailSize(thumbnail) }));
   const seedIds = topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
-  // Indexed first, so that the rarity of exactly the words the index has is loaded.
-  const index = indexPapers(rows, { papers: 0, df: new Map() });
+  // Indexed first, so that the rarity of exactly the words the index has is loaded;
+  // a few hundred papers at a time, so that a web process answers other requests meanwhile.
+  const builder = startIndex({ papers: 0, df: new Map() });
+  for (let i = 0; i < rows.length; i++) {
+    builder.add(rows[i]!);
+    if (i % INDEX_SLICE === INDEX_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const index = builder.finish();
   index.stats = await loadCorpusStats(
     db,
     [...index.postings.keys()].filter((term) => !isStopWord(term)),
@@ -68,14 +74,58 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
   return candidates;
 }
 
+/** Papers indexed between two turns of the event loop (~20 ms of work). */
+const INDEX_SLICE = 100;
+
+/** A loaded candidate set is used for 5 minutes at most (papers may also be re-scored: upvotes move). */
+const CANDIDATES_TTL_MS = 5 * 60 * 1000;
+/** Distinct topics matched into one cached set before it is loaded afresh (live previews match every prefix a reader types). */
+const MAX_TOPICS_MATCHED = 5_000;
+/** Windows held at once. */
+const MAX_WINDOWS = 8;
+
+/** Candidate sets by window, shared by the batches a worker processes and the previews a web process shows. */
+export type CandidateCache = Map<string, { loading: Promise<Candidates>; loadedAt: number }>;
+
+/**
+ * The window's candidates from `cache`, loaded once and shared; loaded afresh when
+ * papers were ingested since (one indexed query tells), after CANDIDATES_TTL_MS, or
+ * once MAX_TOPICS_MATCHED topics were matched into it. Requests that arrive while
+ * it loads wait for the same load. Match a caller's own topics with
+ * prepareTopics and matchTopics (pickPapers matches them too).
+ */
+export async function cachedCandidates(db: Db, cache: CandidateCache, window: DigestWindow, now: Date, embedder?: Embedder): Promise<Candidates> {
+  const key = `${window.since}|${window.until}`;
+  const entry = cache.get(key);
+  if (entry) {
+    const candidates = await entry.loading.catch(() => undefined);
+    const fresh =
+      candidates !== undefined && now.getTime() - entry.loadedAt <= CANDIDATES_TTL_MS && candidates.compiled.size <= MAX_TOPICS_MATCHED && (await newestPaperId(db)) <= candidates.newestPaperId;
+    if (fresh) return candidates;
+    // Another caller may have started a new load meanwhile: share it.
+    const current = cache.get(key);
+    if (current && current !== entry) return current.loading;
+  }
+  const loading = loadCandidates(db, window, [], embedder);
+  cache.delete(key);
+  cache.set(key, { loading, loadedAt: now.getTime() });
+  while (cache.size > MAX_WINDOWS) cache.delete(cache.keys().next().value!);
+  loading.catch(() => {
+    if (cache.get(key)?.loading === loading) cache.delete(key);
+  });
+  return loading;
+}
+
 /**
  * Loads what matching `topics` needs beyond the window's papers: the papers of
  * `like:` topics, the corpus statistics of words the window does not have (so a
  * topic scores the same in every candidate set), and the words associated with
  * each wording in the whole corpus. Call before picking for topics the
- * candidates were not loaded with; each thing is loaded once.
+ * candidates were not loaded with; each thing is loaded once. Associations never
+ * worked out are stored, unless `storeAssociations` is false (a preview of what a
+ * reader is typing: every prefix would be stored).
  */
-export async function prepareTopics(db: Db, candidates: Candidates, topics: TopicSpec[]): Promise<void> {
+export async function prepareTopics(db: Db, candidates: Candidates, topics: TopicSpec[], options: { storeAssociations?: boolean } = {}): Promise<void> {
   const seedIds = [...new Set(topics.filter((topic) => topic.kind === "like" && !candidates.seeds.has(topic.query)).map((topic) => topic.query))];
   const seeds =
     seedIds.length === 0 ? [] : await db.paper.findMany({ where: { arxivId: { in: seedIds } }, select: { id: true, arxivId: true, title: true, abstract: true, authors: true, aiKeywords: true } });
@@ -97,5 +147,5 @@ export async function prepareTopics(db: Db, candidates: Candidates, topics: Topi
     .filter((topic) => !candidates.compiled.has(topicKey(topic)))
     .flatMap(associationKeys)
     .filter((key) => !candidates.associations.has(key));
-  for (const [key, terms] of await loadAssociations(db, keys)) candidates.associations.set(key, terms);
+  for (const [key, terms] of await loadAssociations(db, keys, { store: options.storeAssociations })) candidates.associations.set(key, terms);
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { matchTopic, type TopicHit } from "../../src/matching/match.ts";
 import { indexPapers } from "../../src/matching/paper-index.ts";
-import { COMMUNITY_WEIGHTS, rankDigest, type RankablePaper } from "../../src/matching/rank.ts";
+import { COMMUNITY_WEIGHTS, findNearDuplicates, rankDigest, type RankablePaper } from "../../src/matching/rank.ts";
+import { splitWords } from "../../src/matching/tokens.ts";
+import { loadSeed, random } from "../helpers/seeded-random.ts";
 import { compileTopic, parseTopic, type CompiledTopic } from "../../src/matching/topics.ts";
 
 const rows = [
@@ -114,5 +116,45 @@ describe("rankDigest", () => {
     ]);
     const picks = rankDigest({ papers: twins, hitsByTopic: new Map(), topics: [], sentPaperIds: new Set(), cap: 5 });
     expect(picks.map((pick) => pick.paperId)).toEqual([2, 1]);
+  });
+});
+
+describe("findNearDuplicates", () => {
+  /** Every pair compared: what the fast search must find exactly. */
+  function everyPair(titles: Array<{ id: number; title: string }>): Map<number, number[]> {
+    const sets = titles.map(({ id, title }) => ({ id, words: new Set(splitWords(title)) })).filter((entry) => entry.words.size >= 4);
+    const twins = new Map<number, number[]>();
+    for (const a of sets) {
+      for (const b of sets) {
+        if (a.id === b.id) continue;
+        const shared = [...a.words].filter((word) => b.words.has(word)).length;
+        if (shared / (a.words.size + b.words.size - shared) >= 0.85) twins.set(a.id, [...(twins.get(a.id) ?? []), b.id]);
+      }
+    }
+    return twins;
+  }
+  const sorted = (twins: Map<number, number[]>) => [...twins].map(([id, others]) => [id, [...others].sort((x, y) => x - y)] as const).sort((x, y) => x[0] - y[0]);
+
+  it("finds exactly the pairs that comparing every pair finds", () => {
+    const seed = loadSeed();
+    console.log(`findNearDuplicates seed ${seed} (PAPERBOY_TEST_SEED=${seed} replays it)`);
+    const next = random(seed);
+    const vocabulary = Array.from({ length: 60 }, (_, i) => `word${i}`);
+    const titles: Array<{ id: number; title: string }> = [];
+    for (let id = 1; id <= 600; id++) {
+      const base = titles.length > 0 && next() < 0.3 ? titles[Math.floor(next() * titles.length)]!.title.split(" ") : undefined;
+      // A twin: an earlier title with a word changed, added or dropped; otherwise 3 to 14 random words.
+      const words = base ? [...base] : Array.from({ length: 3 + Math.floor(next() * 12) }, () => vocabulary[Math.floor(next() * vocabulary.length)]!);
+      if (base) {
+        const change = Math.floor(next() * 3);
+        if (change === 0) words[Math.floor(next() * words.length)] = vocabulary[Math.floor(next() * vocabulary.length)]!;
+        else if (change === 1) words.push(vocabulary[Math.floor(next() * vocabulary.length)]!);
+        else words.splice(Math.floor(next() * words.length), 1);
+      }
+      titles.push({ id, title: words.join(" ") });
+    }
+    const expected = everyPair(titles);
+    expect(expected.size).toBeGreaterThan(50);
+    expect(sorted(findNearDuplicates(titles.map((title) => ({ ...title, arxivId: String(title.id), upvotes: 0, comments: 0 }))))).toEqual(sorted(expected));
   });
 });

@@ -159,6 +159,14 @@ describe("preferences API", () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("stores nothing for what is being typed: each keystroke's topic is previewed from the same candidate set, its word associations worked out, not kept", async () => {
+    const associations = await t.test.db.termAssociation.count();
+    const typed = ["rei", "reinf", "reinforce", "reinforcement le", "reinforcement learning"];
+    const answers = await Promise.all(typed.map(async (keyword) => (await api("/api/preview", { method: "POST", body: JSON.stringify({ keywords: [keyword] }) })).status));
+    expect(answers).toEqual(typed.map(() => 200));
+    expect(await t.test.db.termAssociation.count()).toBe(associations);
+  });
+
   it("says how each topic line is read, or why it cannot be, without saving anything", async () => {
     const before = await snapshot();
     const response = await api("/api/topics/read", {
