@@ -63,8 +63,13 @@ type SharedRanking = { ranked: Ranked[]; truncated: boolean };
 
 /** Entries kept per shared ranking: the largest cap (50) plus room for papers already sent or collapsed. */
 const SHARED_DEPTH = 80;
-/** At most this many ranked entries are kept for sharing (a few MB); past it, rankings are computed per subscriber. */
-const RANKINGS_LIMIT = 400_000;
+/**
+ * At most this many ranked entries are kept for sharing; past it, rankings are
+ * computed per subscriber. An entry holds its matches for the reason it may be
+ * worded with, ~400 bytes: 40 000 are ~16 MB (400 000 took a worker past its
+ * 192 MB heap once readers had thousands of distinct topic sets).
+ */
+const RANKINGS_LIMIT = 40_000;
 
 /** A candidate set of `papers` (the window's), indexed in `index`, with nothing matched yet. */
 export function createCandidates(window: { since: string; until: string }, papers: CandidatePaper[], index: PaperIndex, newestPaperId: number, dense?: DenseState): Candidates {

@@ -81,8 +81,8 @@ const INDEX_SLICE = 100;
 const CANDIDATES_TTL_MS = 5 * 60 * 1000;
 /** Distinct topics matched into one cached set before it is loaded afresh (live previews match every prefix a reader types). */
 const MAX_TOPICS_MATCHED = 5_000;
-/** Windows held at once. */
-const MAX_WINDOWS = 8;
+/** Windows held at once: a large set takes a few hundred MB (readers in far-apart zones have two or three next-digest windows). */
+const MAX_WINDOWS = 3;
 
 /** Candidate sets by window, shared by the batches a worker processes and the previews a web process shows. */
 export type CandidateCache = Map<string, { loading: Promise<Candidates>; loadedAt: number }>;

@@ -64,9 +64,58 @@ export async function upsertPapers(db: Db, papers: PaperInput[], source: string)
   await db.$transaction([
     // A source without categories or AI keywords (arXiv has no keywords, HF no categories) still stores empty lists, never NULL.
     db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ categories: [], aiKeywords: [], ...toRow(paper, source), featuredOn: dayStart(paper.featuredOn) })) }),
-    ...seen.map((paper) => db.paper.update({ where: { arxivId: paper.arxivId }, data: toRow(paper, source) })),
+    ...updateStatements(db, seen, source),
   ]);
   return { fresh, seen: seen.length };
+}
+
+/** SQL types of the columns a source writes (see toRow). */
+const COLUMN_TYPES: Record<string, string> = {
+  title: "text",
+  abstract: "text",
+  authors: "text[]",
+  source: "text",
+  categories: "text[]",
+  primaryCategory: "text",
+  arxivComment: "text",
+  doi: "text",
+  journalRef: "text",
+  aiSummary: "text",
+  aiKeywords: "text[]",
+  upvotes: "int",
+  comments: "int",
+  githubUrl: "text",
+  githubStars: "int",
+  projectUrl: "text",
+  thumbnailUrl: "text",
+  publishedAt: "timestamp(3)",
+};
+
+/**
+ * The known papers' updates as one UPDATE … FROM jsonb_to_recordset per set of
+ * columns the papers have (a source's papers mostly share one), instead of one
+ * statement per paper.
+ */
+function updateStatements(db: Db, papers: PaperInput[], source: string) {
+  const byColumns = new Map<string, Array<Record<string, unknown>>>();
+  for (const paper of papers) {
+    const row = toRow(paper, source);
+    const columns = Object.keys(row).filter((column) => column !== "arxivId");
+    const key = columns.join(",");
+    let group = byColumns.get(key);
+    if (!group) byColumns.set(key, (group = []));
+    group.push(row);
+  }
+  return [...byColumns].map(([key, rows]) => {
+    const columns = key.split(",");
+    const quoted = (column: string) => `"${column}"`;
+    return db.$executeRawUnsafe(
+      `UPDATE "Paper" AS p SET ${columns.map((column) => `${quoted(column)} = v.${quoted(column)}`).join(", ")}, "updatedAt" = CURRENT_TIMESTAMP
+       FROM jsonb_to_recordset($1::jsonb) AS v("arxivId" text, ${columns.map((column) => `${quoted(column)} ${COLUMN_TYPES[column]}`).join(", ")})
+       WHERE p."arxivId" = v."arxivId"`,
+      JSON.stringify(rows),
+    );
+  });
 }
 
 /**

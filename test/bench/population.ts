@@ -47,12 +47,16 @@ const TODAY_PAIRS = 30_000;
  * and no two papers are the same.
  */
 export async function seedPapers(db: Db, count: number): Promise<void> {
+  await ingestBatch(db, { source: "file", papers: dayPapers(count), rejected: [] });
+}
+
+/** The papers seedPapers ingests. */
+export function dayPapers(count: number): PaperInput[] {
   const real = realPapers();
-  const papers = Array.from({ length: count }, (_, i): PaperInput => {
+  return Array.from({ length: count }, (_, i): PaperInput => {
     if (i < real.length) return { ...real[i]!, featuredOn: BENCH_DAY };
     return { ...recombine(...pairOf(real, TODAY_PAIRS + i)), arxivId: `2605.${String(90000 + i).padStart(5, "0")}`, featuredOn: BENCH_DAY };
   });
-  await ingestBatch(db, { source: "file", papers, rejected: [] });
 }
 
 /**

@@ -6,6 +6,7 @@
 //   workers    a tick enqueues on pg-boss; 1 and then 2 `paperboy worker` processes send
 //   text       summarise, toTerms and cleanText on 10k–1M characters without a sentence end
 //   render     MJML compiled per recipient (the naive way) vs compiled once
+//   ingest     a 5 000-paper file ingested, then ingested again (papers/s)
 //   web        readers typing on the manage page: /api/preview latency and event-loop delay at 5 000 papers
 // with peak RSS and database time. Prints a table (stderr) and JSON (stdout).
 // Options: --sizes 10000,100000  --papers 50,500,2000  --workers 1,2  --delivery-sizes 10000  --history 5000
@@ -30,7 +31,8 @@ import { renderDigest } from "../../src/rendering/render-digest.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import autocannon from "autocannon";
 import { signToken } from "../../src/subscriptions/tokens.ts";
-import { BENCH_MAIL, BENCH_NOW, describePopulation, realTopics, seedHistory, seedPapers, seedSubscribers, warmAssociations } from "./population.ts";
+import { ingestBatch } from "../../src/sources/ingest.ts";
+import { BENCH_MAIL, BENCH_NOW, dayPapers, describePopulation, realTopics, seedHistory, seedPapers, seedSubscribers, warmAssociations } from "./population.ts";
 import { measureText } from "./text.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -93,6 +95,7 @@ async function main() {
   const sink = await startSink();
   try {
     if (runs("text")) record({ phase: "text", ...measureText() });
+    if (runs("ingest")) record({ phase: "ingest", ...(await measureIngest(server.serverUrl)) });
     if (runs("web")) record({ phase: "web", papers: WEB_PAPERS, readers: WEB_READERS, ...(await measureWeb(server.serverUrl, sink).catch(failed)) });
     if (runs("render")) record({ phase: "render", ...(await measureRender()) });
     for (const size of ["planning", "delivery", "workers"].some(runs) ? SIZES : []) {
@@ -281,6 +284,37 @@ async function startSink(): Promise<Sink> {
       child.send({ type });
     });
   return { child, port, stats: () => ask("stats"), reset: () => ask("reset") };
+}
+
+/** Papers in the ingest phase's file: two days of arXiv cs.* (the issue's budget: ≥ 5 000 papers/s, re-ingest no slower). */
+const INGEST_PAPERS = 5_000;
+
+/**
+ * One file of INGEST_PAPERS papers ingested into an empty database after 5 000 of
+ * history, then the same file again with every paper's upvotes changed (what each
+ * tick does to the day's listing): papers per second each time, the corpus counts
+ * and term associations included.
+ */
+async function measureIngest(serverUrl: string): Promise<Row> {
+  const url = await freshDatabase(serverUrl, "bench_ingest");
+  const db = createDb(url);
+  await seedHistory(db, HISTORY);
+  const papers = dayPapers(INGEST_PAPERS);
+  let started = performance.now();
+  await ingestBatch(db, { source: "file", papers, rejected: [] });
+  const firstSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  const again = await ingestBatch(db, { source: "file", papers: papers.map((paper) => ({ ...paper, upvotes: (paper.upvotes ?? 0) + 1 })), rejected: [] });
+  const againSeconds = (performance.now() - started) / 1000;
+  await db.$disconnect();
+  if (again.updated !== INGEST_PAPERS) throw new Error(`re-ingest updated ${again.updated} papers, not ${INGEST_PAPERS}`);
+  return {
+    papers: INGEST_PAPERS,
+    firstPerSecond: Math.round(INGEST_PAPERS / firstSeconds),
+    againPerSecond: Math.round(INGEST_PAPERS / againSeconds),
+    firstSeconds: round(firstSeconds, 2),
+    againSeconds: round(againSeconds, 2),
+  };
 }
 
 /**
