@@ -25,19 +25,16 @@ export async function countNewPapers(db: Db): Promise<number> {
       const frequency = new Map<string, number>();
       for (const paper of papers) for (const term of documentTerms(paper)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
       await tx.$executeRawUnsafe(
-        `UPDATE "Paper" SET "keyTerms" = string_to_array(k.terms, ' ') FROM unnest($1::int[], $2::text[]) AS k(id, terms) WHERE "Paper".id = k.id`,
-        papers.map((paper) => paper.id),
-        papers.map((paper) => keyTerms(paper).join(" ")),
-      );
-      await tx.$executeRawUnsafe(
         `INSERT INTO "TermFrequency" (term, papers) SELECT * FROM unnest($1::text[], $2::int[])
          ON CONFLICT (term) DO UPDATE SET papers = "TermFrequency".papers + EXCLUDED.papers`,
         [...frequency.keys()],
         [...frequency.values()],
       );
+      // One write per paper: its key terms and that it is counted.
       await tx.$executeRawUnsafe(
-        `UPDATE "Paper" SET "termsCounted" = true WHERE id = ANY($1::int[])`,
+        `UPDATE "Paper" SET "keyTerms" = string_to_array(k.terms, ' '), "termsCounted" = true FROM unnest($1::int[], $2::text[]) AS k(id, terms) WHERE "Paper".id = k.id`,
         papers.map((paper) => paper.id),
+        papers.map((paper) => keyTerms(paper).join(" ")),
       );
       return papers.length;
     });

@@ -61,11 +61,7 @@ export async function upsertPapers(db: Db, papers: PaperInput[], source: string)
   const knownIds = new Set(known.map((paper) => paper.arxivId));
   const fresh = papers.filter((paper) => !knownIds.has(paper.arxivId));
   const seen = papers.filter((paper) => knownIds.has(paper.arxivId));
-  await db.$transaction([
-    // A source without categories or AI keywords (arXiv has no keywords, HF no categories) still stores empty lists, never NULL.
-    db.paper.createMany({ skipDuplicates: true, data: fresh.map((paper) => ({ categories: [], aiKeywords: [], ...toRow(paper, source), featuredOn: dayStart(paper.featuredOn) })) }),
-    ...updateStatements(db, seen, source),
-  ]);
+  await db.$transaction([...insertStatements(db, fresh, source), ...updateStatements(db, seen, source)]);
   return { fresh, seen: seen.length };
 }
 
@@ -89,33 +85,59 @@ const COLUMN_TYPES: Record<string, string> = {
   projectUrl: "text",
   thumbnailUrl: "text",
   publishedAt: "timestamp(3)",
+  featuredOn: "date",
 };
+
+/** Rows by the columns they have (arxivId first), so that each set is one statement. */
+function byShape(rows: Array<Record<string, unknown>>): Array<{ columns: string[]; rows: Array<Record<string, unknown>> }> {
+  const groups = new Map<string, Array<Record<string, unknown>>>();
+  for (const row of rows) {
+    const key = Object.keys(row)
+      .filter((column) => column !== "arxivId")
+      .join(",");
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(row);
+  }
+  return [...groups].map(([key, rows]) => ({ columns: key.split(","), rows }));
+}
+
+const quoted = (column: string) => `"${column}"`;
+/** The record type jsonb_to_recordset reads `columns` (and arxivId) as. */
+const recordType = (columns: string[]) => `v("arxivId" text, ${columns.map((column) => `${quoted(column)} ${COLUMN_TYPES[column]}`).join(", ")})`;
+
+/**
+ * The new papers as one INSERT … SELECT FROM jsonb_to_recordset per set of columns;
+ * a paper another ingest inserted meanwhile is left to it (ON CONFLICT DO NOTHING).
+ * A source without categories or AI keywords (arXiv has no keywords, HF no
+ * categories) still stores empty lists, never NULL.
+ */
+function insertStatements(db: Db, papers: PaperInput[], source: string) {
+  const rows = papers.map((paper) => ({ categories: [], aiKeywords: [], ...toRow(paper, source), featuredOn: paper.featuredOn }));
+  return byShape(rows).map(({ columns, rows }) =>
+    db.$executeRawUnsafe(
+      `INSERT INTO "Paper" ("arxivId", ${columns.map(quoted).join(", ")}, "updatedAt")
+       SELECT v."arxivId", ${columns.map((column) => `v.${quoted(column)}`).join(", ")}, CURRENT_TIMESTAMP FROM jsonb_to_recordset($1::jsonb) AS ${recordType(columns)}
+       ON CONFLICT ("arxivId") DO NOTHING`,
+      JSON.stringify(rows),
+    ),
+  );
+}
 
 /**
  * The known papers' updates as one UPDATE … FROM jsonb_to_recordset per set of
  * columns the papers have (a source's papers mostly share one), instead of one
- * statement per paper.
+ * statement per paper. Columns a paper's source does not know are left as they are.
  */
 function updateStatements(db: Db, papers: PaperInput[], source: string) {
-  const byColumns = new Map<string, Array<Record<string, unknown>>>();
-  for (const paper of papers) {
-    const row = toRow(paper, source);
-    const columns = Object.keys(row).filter((column) => column !== "arxivId");
-    const key = columns.join(",");
-    let group = byColumns.get(key);
-    if (!group) byColumns.set(key, (group = []));
-    group.push(row);
-  }
-  return [...byColumns].map(([key, rows]) => {
-    const columns = key.split(",");
-    const quoted = (column: string) => `"${column}"`;
-    return db.$executeRawUnsafe(
+  return byShape(papers.map((paper) => toRow(paper, source))).map(({ columns, rows }) =>
+    db.$executeRawUnsafe(
       `UPDATE "Paper" AS p SET ${columns.map((column) => `${quoted(column)} = v.${quoted(column)}`).join(", ")}, "updatedAt" = CURRENT_TIMESTAMP
-       FROM jsonb_to_recordset($1::jsonb) AS v("arxivId" text, ${columns.map((column) => `${quoted(column)} ${COLUMN_TYPES[column]}`).join(", ")})
+       FROM jsonb_to_recordset($1::jsonb) AS ${recordType(columns)}
        WHERE p."arxivId" = v."arxivId"`,
       JSON.stringify(rows),
-    );
-  });
+    ),
+  );
 }
 
 /**
