@@ -147,5 +147,13 @@ describe("thumbnails in the digest", () => {
     // The same address for every reader: loading an image tells the instance nothing about who opened the email.
     expect(sources.every((source) => !source.includes("token"))).toBe(true);
     for (const path of ["2605.99999.jpg", "2605.00001.png", "..%2F..%2Fetc%2Fpasswd.jpg"]) expect((await fetch(`${t.baseUrl}/thumbnails/${path}`)).status).toBe(404);
+
+    // The browser view loads them from the origin it is served on, and its policy allows images from there only.
+    const message = (email: string) => t.sink.messages.find((received) => received.to.includes(email))!;
+    const view = await fetch(t.linksIn(message("ada@example.org"), "/digests/daily%3A2026-05-13")[0]!);
+    expect(view.headers.get("content-security-policy")).toContain("img-src 'self';");
+    expect([...(await view.text()).matchAll(/<img src="([^"]+)"/g)].map((match) => match[1])).toEqual(sources.map((source) => source.slice(t.baseUrl.length)));
+    const textOnly = await fetch(t.linksIn(message("bob@example.org"), "/digests/daily%3A2026-05-13")[0]!);
+    expect(await textOnly.text()).not.toContain("<img");
   });
 });
