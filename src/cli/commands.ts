@@ -84,7 +84,8 @@ function printIngest(result: IngestResult, log: Log): void {
     log.warn(`Embedded ${result.embeddings.embedded} papers, then the embeddings server failed (the rest are embedded next time): ${escapeControl(result.embeddings.error)}`);
   else if (result.embeddings) log.info(`Embedded ${result.embeddings.embedded} papers`);
   const thumbnails = result.thumbnails;
-  if (thumbnails?.error !== undefined) log.warn(`Stored ${thumbnails.stored} thumbnails; ${thumbnails.failed} failed (tried again at the next ingest): ${escapeControl(thumbnails.error)}`);
+  if (thumbnails?.error !== undefined)
+    log.warn(`Stored ${thumbnails.stored} thumbnails; ${thumbnails.failed} failed (each tried again an hour later, three times at most; the last failure): ${escapeControl(thumbnails.error)}`);
   else if (thumbnails && thumbnails.stored > 0) log.info(`Stored ${thumbnails.stored} thumbnails`);
 }
 

@@ -85,7 +85,9 @@ async function ingestSource(deps: TickDeps, source: Source): Promise<SourceResul
     if (batch.papers.length === 0 && batch.rejected.length === 0) return { source: source.name, status: "empty", reason: "the source listed no papers (weekend or holiday?)" };
     const result = await ingestBatch(deps.db, batch, { embedder: deps.embedder, thumbnails: deps.thumbnails, now: deps.now });
     if (result.thumbnails?.error !== undefined)
-      deps.log.warn(`thumbnails of ${source.name}: ${result.thumbnails.stored} stored, ${result.thumbnails.failed} failed (tried again later): ${escapeControl(result.thumbnails.error)}`);
+      deps.log.warn(
+        `thumbnails of ${source.name}: ${result.thumbnails.stored} stored, ${result.thumbnails.failed} failed (each tried again an hour later, three times at most; the last failure): ${escapeControl(result.thumbnails.error)}`,
+      );
     const ok: SourceResult = { source: source.name, status: "ok", fetched: result.fetched, created: result.created, updated: result.updated, rejected: result.rejected.length };
     const embeddingsError = result.embeddings?.error;
     if (embeddingsError !== undefined) {

@@ -236,6 +236,7 @@ export function describeTopic(topic: TopicSpec): string {
       return `papers like arXiv ${topic.query}`;
     case "keyword": {
       const alternatives = topic.query.split(", ").map((alternative) => {
+        if (alternative.includes("(")) return describeGrouped(alternative);
         const phrases = [...alternative.matchAll(/"([^"]+)"/g)].map((match) => `“${match[1]}”`);
         const words = alternative
           .replace(/"[^"]+"/g, " ")
@@ -250,6 +251,21 @@ export function describeTopic(topic: TopicSpec): string {
       return topic.query.includes('"') ? read : `${read} (more of them ranks higher)`;
     }
   }
+}
+
+/** An alternative with groups, part by part as typed: `(robot | "embodied agent") planning` → (robot or “embodied agent”) and planning. */
+function describeGrouped(alternative: string): string {
+  const phrase = (text: string) => text.replace(/"([^"]*)"/g, "“$1”");
+  const parts = (alternative.match(/\([^)]*\)|"[^"]*"|[^\s()"]+/g) ?? []).map((part) =>
+    part.startsWith("(")
+      ? `(${part
+          .slice(1, -1)
+          .split("|")
+          .map((option) => phrase(option.trim()))
+          .join(" or ")})`
+      : phrase(part),
+  );
+  return parts.length <= 1 ? (parts[0] ?? "") : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
 }
 
 /** The topics a reader would call their topics, in words as typed: keywords and phrases (not categories, authors, papers or exclusions). */

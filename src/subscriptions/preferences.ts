@@ -64,8 +64,13 @@ export type TopicReading = { field: keyof typeof TOPIC_FIELDS; typed: string } &
 export function readTopicLines(input: PreferencesInput): TopicReading[] {
   const readings: TopicReading[] = [];
   for (const field of Object.keys(TOPIC_FIELDS) as Array<keyof typeof TOPIC_FIELDS>) {
-    const value = input[field];
-    const lines = value === undefined ? [] : (Array.isArray(value) ? value : value.split(/\r?\n/)).map((line) => String(line).trim()).filter((line) => line !== "");
+    let lines: string[];
+    try {
+      lines = toLines(input[field]) ?? [];
+    } catch (error) {
+      readings.push({ field, typed: "", error: describeError(error) });
+      continue;
+    }
     for (const typed of lines.slice(0, MAX_TOPICS)) {
       try {
         readings.push({ field, typed, meaning: describeTopic(TOPIC_FIELDS[field](typed)) });
@@ -75,6 +80,14 @@ export function readTopicLines(input: PreferencesInput): TopicReading[] {
     }
   }
   return readings;
+}
+
+/** A topic field's lines: text with one per line, or a list of texts; undefined when absent. Throws an Error for anything else (a number, an object). */
+function toLines(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = Array.isArray(value) ? value : [value];
+  if (!items.every((item) => typeof item === "string")) throw new Error("must be text, one topic per line, or a list of texts");
+  return (Array.isArray(value) ? (items as string[]) : (value as string).split(/\r?\n/)).map((item) => item.trim()).filter((item) => item !== "");
 }
 
 /** The subscriber's preferences, topics grouped by kind. */
@@ -111,13 +124,12 @@ export function validatePreferences(current: Preferences, input: PreferencesInpu
       return fallback;
     }
   };
-  const list = (value: string[] | string | undefined, keep: string[]) =>
-    value === undefined ? keep : (Array.isArray(value) ? value : value.split(/\r?\n/)).map((item) => item.trim()).filter((item) => item !== "");
+  const list = (field: keyof typeof TOPIC_FIELDS, keep: string[]) => check(field, () => toLines(input[field]) ?? keep, keep);
 
-  const keywords = list(input.keywords, current.keywords);
-  const categories = list(input.categories, current.categories);
-  const authors = list(input.authors, current.authors);
-  const exclusions = list(input.exclusions, current.exclusions);
+  const keywords = list("keywords", current.keywords);
+  const categories = list("categories", current.categories);
+  const authors = list("authors", current.authors);
+  const exclusions = list("exclusions", current.exclusions);
   const topics = [
     ...check("keywords", () => keywords.map(TOPIC_FIELDS.keywords), []),
     ...check("categories", () => categories.map(TOPIC_FIELDS.categories), []),
@@ -185,6 +197,7 @@ export function oneOf<T extends string>(value: string, allowed: readonly T[]): T
 /** true or false, or a form's or a CSV's "true" / "false". */
 export function yesOrNo(value: boolean | string): boolean {
   if (typeof value === "boolean") return value;
+  if (typeof value !== "string") throw new Error("must be true or false");
   const text = value.trim().toLowerCase();
   if (text === "true") return true;
   if (text === "false") return false;
@@ -206,6 +219,7 @@ export function parsePausedUntil(value: string | null): Date | null {
 }
 
 function day(value: string | null): string | null {
+  if (value !== null && typeof value !== "string") throw new Error("must be a date written YYYY-MM-DD, or empty for none");
   if (value === null || value.trim() === "") return null;
   return parseDay(value.trim().slice(0, 20));
 }

@@ -28,6 +28,7 @@ export function normaliseEmail(input: string): string {
 
 /** An IANA time zone name that this runtime knows, e.g. Europe/Berlin. */
 export function timezone(value: string): string {
+  if (typeof value !== "string") throw new Error("must be a time zone name, written like Europe/Berlin or America/New_York");
   const name = value.trim();
   try {
     if (name === "" || name.length > 64) throw new Error();

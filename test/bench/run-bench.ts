@@ -14,7 +14,7 @@
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { Console } from "node:console";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
@@ -89,7 +89,9 @@ const KEYSTROKES_PER_SECOND = 3;
 async function main() {
   const root = await mkdtemp(path.join(tmpdir(), "paperboy-bench-"));
   await chmod(root, 0o755);
-  say(`paperboy bench: ${SIZES.join(" and ")} subscribers × ${PAPER_COUNTS.join(" and ")} papers; workers ${WORKER_COUNTS.join(" vs ")}`);
+  const phases = ["text", "ingest", "web", "render", "planning", "delivery", "workers"].filter(runs);
+  const populations = ["planning", "delivery", "workers"].some(runs) ? `; ${SIZES.join(" and ")} subscribers × ${PAPER_COUNTS.join(" and ")} papers; workers ${WORKER_COUNTS.join(" vs ")}` : "";
+  say(`paperboy bench: ${phases.join(", ")}${populations}`);
   const server = await startEmbeddedPostgres(path.join(root, "postgres"));
   postmasterPid = server.pid;
   const sink = await startSink();
@@ -176,7 +178,7 @@ async function main() {
 }
 
 function machine() {
-  return { node: process.version, cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency, date: new Date().toISOString() };
+  return { node: process.version, cpus: availableParallelism(), date: new Date().toISOString() };
 }
 
 async function freshDatabase(serverUrl: string, name: string): Promise<string> {

@@ -77,6 +77,7 @@ describe("manage page", () => {
     ["a bad pause date", { pausedUntil: "2026-02-30" }, "pausedUntil", /not a date/],
     ["0 papers", { maxPapers: "0" }, "maxPapers", /from 1 to 50/],
     ["an unknown ordering", { popularity: "viral" }, "popularity", /must be one of niche, balanced, trending/],
+    ["an unknown cadence", { cadence: "hourly" }, "cadence", /must be one of daily, weekdays, weekly/],
     ["an email style that is neither", { textOnly: "maybe" }, "textOnly", /must be true or false/],
   ])("refuses %s with an inline error and saves nothing", async (_, change, field, message) => {
     const before = await snapshot();
@@ -87,6 +88,9 @@ describe("manage page", () => {
     expect(html).toContain("Nothing was saved");
     expect(html).toMatch(new RegExp(`class="error" id="${field}-error">|<p class="error">`));
     expect(decodeEntities(html)).toMatch(message);
+    // The summary's link leads to the field.
+    expect(html).toContain(`<a href="#${field}">`);
+    expect(html).toMatch(new RegExp(`id="${field}"`));
     expect(await snapshot()).toEqual(before);
   });
 
@@ -146,6 +150,21 @@ describe("preferences API", () => {
     expect(await (await fetch(`${t.baseUrl}/api/preferences?token=garbage`)).json()).toEqual({ error: { code: "TOKEN_INVALID", message: "this link is not valid", field: "token" } });
   });
 
+  it.each([
+    [{ keywords: [1] }, "keywords", /must be text, one topic per line/],
+    [{ authors: { name: "x" } }, "authors", /must be text/],
+    [{ textOnly: 1 }, "textOnly", /must be true or false/],
+    [{ textOnly: [true] }, "textOnly", /must be true or false/],
+    [{ timezone: 5 }, "timezone", /must be a time zone name/],
+    [{ pausedUntil: 5 }, "pausedUntil", /must be a date written YYYY-MM-DD/],
+  ])("answers a value of the wrong type (%j) with 400 naming the field, never a 500", async (body, field, message) => {
+    const before = await snapshot();
+    const response = await api("/api/preferences", { method: "PUT", body: JSON.stringify(body) });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { fields: Record<string, string> } }).error.fields[field]).toMatch(message);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("previews topics without saving them, and the preview follows the topics", async () => {
     const before = await snapshot();
     const preview = async (keywords: string[]) =>
@@ -183,6 +202,11 @@ describe("preferences API", () => {
       { field: "authors", typed: "Yann LeCun", meaning: "papers by Yann LeCun" },
       { field: "exclusions", typed: "survey", meaning: "leaves out papers about survey" },
     ]);
+    const read = async (body: unknown) => ((await (await api("/api/topics/read", { method: "POST", body: JSON.stringify(body) })).json()) as { readings: unknown[] }).readings;
+    expect(await read({ keywords: ['(robot | "embodied agent") planning'] })).toEqual([
+      { field: "keywords", typed: '(robot | "embodied agent") planning', meaning: "papers using (robot or “embodied agent”) and planning" },
+    ]);
+    expect(await read({ keywords: [1, { a: 1 }] })).toEqual([{ field: "keywords", typed: "", error: "must be text, one topic per line, or a list of texts" }]);
     expect(await snapshot()).toEqual(before);
     expect((await fetch(`${t.baseUrl}/api/topics/read?token=garbage`, { method: "POST" })).status).toBe(400);
   });

@@ -171,7 +171,8 @@ function pickStrings(input: PreferencesInput): Partial<Preferences> {
   const echo: Record<string, unknown> = {};
   for (const key of ["keywords", "authors", "exclusions", "categories"] as const) if (input[key] !== undefined) echo[key] = lines(input[key]);
   for (const key of ["cadence", "popularity", "timezone", "pausedUntil"] as const) if (input[key] !== undefined) echo[key] = input[key];
-  if (input.textOnly !== undefined) echo.textOnly = String(input.textOnly) === "true";
+  // A value that is neither (a crafted form) keeps the saved one on screen.
+  if (String(input.textOnly) === "true" || String(input.textOnly) === "false") echo.textOnly = String(input.textOnly) === "true";
   for (const key of ["sendHour", "maxPapers"] as const) if (input[key] !== undefined) echo[key] = /^\d+$/.test(String(input[key])) ? Number(input[key]) : input[key];
   return echo as Partial<Preferences>;
 }
