@@ -86,14 +86,14 @@ const schema = z.object({
   }),
   PAPERBOY_HF_URL: httpUrl("https://huggingface.co"),
   PAPERBOY_THUMBNAILS: optional.default(HF_THUMBNAILS).transform((text, context) => {
-    if (text === "off") return [];
+    if (text.toLowerCase() === "off") return [];
     const origins = text
       .split(",")
       .map((item) => item.trim())
       .filter(Boolean);
     const bad = origins.filter((item) => !isOrigin(item));
     if (bad.length > 0 || origins.length === 0) {
-      context.addIssue({ code: "custom", message: "must be off or a comma-separated list of origins (scheme://host[:port]), e.g. https://cdn-thumbnails.huggingface.co" });
+      context.addIssue({ code: "custom", message: "must be off or a comma-separated list of http(s) origins (https://host[:port], no path), e.g. https://cdn-thumbnails.huggingface.co" });
       return z.NEVER;
     }
     return origins.map((item) => new URL(item).origin);

@@ -30,13 +30,14 @@ describe("PAPERBOY_THUMBNAILS", () => {
   it.each([
     [undefined, ["https://cdn-thumbnails.huggingface.co"]],
     ["off", []],
+    ["OFF", []],
     ["https://img.example.org/, http://127.0.0.1:8080", ["https://img.example.org", "http://127.0.0.1:8080"]],
   ] as const)("reads %j as the origins %j", (value, origins) => {
     expect(loadConfig(value === undefined ? {} : { PAPERBOY_THUMBNAILS: value }).thumbnailOrigins).toEqual(origins);
   });
 
   it.each(["https://img.example.org/thumbs", "ftp://img.example.org", "no", "https://user:pw@img.example.org"])("refuses %j: only whole origins", (value) => {
-    expect(problemWith({ PAPERBOY_THUMBNAILS: value })).toMatch(/^Invalid configuration: PAPERBOY_THUMBNAILS: must be off or a comma-separated list of origins/);
+    expect(problemWith({ PAPERBOY_THUMBNAILS: value })).toMatch(/^Invalid configuration: PAPERBOY_THUMBNAILS: must be off or a comma-separated list of http\(s\) origins/);
   });
 });
 

@@ -143,6 +143,10 @@ describe("thumbnails in the digest", () => {
       expect(response.headers.get("content-type")).toBe("image/jpeg");
       expect(response.headers.get("cache-control")).toMatch(/public, max-age=\d+/);
       expect((await sharp(Buffer.from(await response.arrayBuffer())).metadata()).format).toBe("jpeg");
+      // A browser that has it asks again with the date it was given: nothing to send.
+      const again = await fetch(source, { headers: { "if-modified-since": response.headers.get("last-modified")! } });
+      expect(again.status).toBe(304);
+      expect((await again.arrayBuffer()).byteLength).toBe(0);
     }
     // The same address for every reader: loading an image tells the instance nothing about who opened the email.
     expect(sources.every((source) => !source.includes("token"))).toBe(true);

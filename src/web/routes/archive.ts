@@ -67,6 +67,9 @@ export function registerThumbnailRoute(app: FastifyInstance, deps: WebDeps): voi
     const match = /^(.+)\.jpg$/.exec((request.params as { file: string }).file);
     const thumbnail = match && ARXIV_ID.test(match[1]!) ? await loadThumbnail(deps.db, match[1]!) : undefined;
     if (!thumbnail) throw new AppError("NOT_FOUND", "There is no thumbnail for this paper.");
+    // Stored once, never changed: a cache that has it since then needs nothing.
+    const since = Date.parse(request.headers["if-modified-since"] ?? "");
+    if (!Number.isNaN(since) && Math.floor(thumbnail.storedAt.getTime() / 1000) * 1000 <= since) return reply.code(304).header("cache-control", "public, max-age=604800").send();
     return reply
       .type("image/jpeg")
       .header("cache-control", "public, max-age=604800")
