@@ -3,8 +3,8 @@
 import { createHash } from "node:crypto";
 import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import nodemailer from "nodemailer";
-import { toMailOptions, type Mailer, type OutgoingMessage, type SendResult } from "./mailer.ts";
+import type { Mailer, OutgoingMessage, SendResult } from "./mailer.ts";
+import { buildMessage } from "./mime.ts";
 
 /**
  * Writes to `<dir>/<tag>/<recipient>.<id>.{eml,html}`; each file appears whole or
@@ -12,23 +12,20 @@ import { toMailOptions, type Mailer, type OutgoingMessage, type SendResult } fro
  * folders 0700 (also folders made earlier with laxer modes).
  */
 export function createOutboxMailer(dir: string): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
   return {
     description: path.resolve(dir),
     async send(message: OutgoingMessage): Promise<SendResult> {
-      const info = await transport.sendMail(toMailOptions(message));
+      const eml = buildMessage(message, new Date());
       const folder = path.join(dir, safeName(message.tag ?? "messages"));
       await mkdir(folder, { recursive: true, mode: 0o700 });
       await Promise.all([chmod(dir, 0o700), chmod(folder, 0o700)]);
       const id = createHash("sha256").update(message.messageId).digest("hex").slice(0, 8);
       const base = path.join(folder, `${safeName(message.to)}.${id}`);
-      await writeAtomically(`${base}.eml`, info.message as Buffer);
+      await writeAtomically(`${base}.eml`, eml);
       await writeAtomically(`${base}.html`, message.html);
-      return { messageId: info.messageId, response: `written to ${base}.eml` };
+      return { messageId: message.messageId, response: `written to ${base}.eml` };
     },
-    async close() {
-      transport.close();
-    },
+    async close() {},
   };
 }
 

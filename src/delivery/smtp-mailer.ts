@@ -1,8 +1,10 @@
-// Sends through an SMTP server with one pooled nodemailer transport.
+// Sends through an SMTP server with one pooled nodemailer transport: the message
+// is built by buildMessage and sent raw (nodemailer dot-stuffs and DKIM-signs it).
 import nodemailer from "nodemailer";
 import { AppError, describeError } from "../errors.ts";
 import { isRecipientRefusal } from "./recipient-refusal.ts";
-import { toMailOptions, type Mailer, type OutgoingMessage, type SendResult } from "./mailer.ts";
+import type { Mailer, OutgoingMessage, SendResult } from "./mailer.ts";
+import { buildMessage, envelopeOf } from "./mime.ts";
 
 export type SmtpOptions = {
   /** smtp://user:pass@host:port or smtps://… */
@@ -35,8 +37,8 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
     description: `${url.protocol}//${url.hostname}:${url.port || (url.protocol === "smtps:" ? 465 : 587)}`,
     async send(message: OutgoingMessage): Promise<SendResult> {
       try {
-        const info = await transport.sendMail(toMailOptions(message));
-        return { messageId: info.messageId, response: info.response };
+        const info = await transport.sendMail({ envelope: envelopeOf(message), raw: buildMessage(message, new Date()) });
+        return { messageId: message.messageId, response: info.response };
       } catch (error) {
         throw classifySmtpError(error);
       }

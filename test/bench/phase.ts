@@ -8,7 +8,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createApp } from "../../src/web/app.ts";
 import nodemailer from "nodemailer";
 import { createDb, type Db } from "../../src/db/client.ts";
-import { toMailOptions, type OutgoingMessage } from "../../src/delivery/mailer.ts";
+import type { OutgoingMessage } from "../../src/delivery/mailer.ts";
+import { nodemailerOptions } from "../helpers/nodemailer-reference.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { pickPapers, type Candidates } from "../../src/matching/candidates.ts";
 import { loadCandidates, prepareTopics, type CandidateCache } from "../../src/sources/candidates.ts";
@@ -139,7 +140,7 @@ async function delivery() {
   // The baseline: a bare nodemailer pool with as many connections sending one of
   // the digests just sent (same size, same headers) as often, to other addresses.
   const raw = nodemailer.createTransport({ url, pool: true, maxConnections: CONCURRENCY } as Parameters<typeof nodemailer.createTransport>[0]);
-  const { messageId: _, ...options } = sample ? toMailOptions(sample) : {};
+  const { messageId: _, ...options } = sample ? nodemailerOptions(sample) : {};
   started = performance.now();
   cpu = process.cpuUsage();
   postgres = postgresCpuMs();

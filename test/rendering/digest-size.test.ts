@@ -2,9 +2,9 @@
 // (~102 KB): measured on the exact bytes nodemailer sends (its stream transport,
 // as the outbox mailer and SMTP use), and read back with mailparser.
 import { simpleParser } from "mailparser";
-import nodemailer from "nodemailer";
 import { beforeAll, describe, expect, it } from "vitest";
-import { toMailOptions, type OutgoingMessage } from "../../src/delivery/mailer.ts";
+import type { OutgoingMessage } from "../../src/delivery/mailer.ts";
+import { buildMessage } from "../../src/delivery/mime.ts";
 import { MAX_PAPERS_LIMIT as MAX_PAPERS } from "../../src/subscriptions/preferences.ts";
 import { composeDigest, type DigestLinks } from "../../src/rendering/compose-digest.ts";
 import type { DigestPaper } from "../../src/rendering/render-digest.ts";
@@ -73,9 +73,9 @@ function digest(papers: DigestPaper[], reason: string, topics: string[], textOnl
   );
 }
 
+/** The bytes as sent (what buildMessage makes; the SMTP transport only dot-stuffs them). */
 async function sent(message: OutgoingMessage): Promise<Buffer> {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
-  return (await transport.sendMail(toMailOptions(message))).message as Buffer;
+  return Buffer.from(buildMessage(message, new Date()), "utf8");
 }
 
 describe("digest size", () => {
