@@ -21,6 +21,15 @@ const LINES_KEPT = 50_000;
 const LONGEST_KEPT = 2_000;
 
 const encodedLines = new Map<string, string>();
+/**
+ * Fingerprints of lines seen once. A line is kept only when it comes back: the
+ * frame and shared cards do, the lines with one reader's signed links never do,
+ * and keeping those filled the cache with strings that survived every young
+ * collection only to die old (GC was a third of a worker's CPU). Numbers, so
+ * remembering a line keeps none of its text alive.
+ */
+const seenOnce = new Set<number>();
+const SEEN_KEPT = 200_000;
 
 /** `text` quoted-printable encoded with CRLF line ends, lines ≤ 76 characters; each distinct line encoded once. */
 export function encodeQuotedPrintable(text: string): string {
@@ -34,7 +43,7 @@ export function encodeQuotedPrintable(text: string): string {
     if (encoded === undefined) {
       // A lone CR is data, never a line end: encoded, so no bare CR reaches the wire.
       encoded = wrap(encode(line).replace(/\r/g, "=0D"), 76);
-      if (line.length <= LONGEST_KEPT) {
+      if (line.length <= LONGEST_KEPT && secondSighting(line)) {
         if (encodedLines.size >= LINES_KEPT) encodedLines.clear();
         // A copy: the slice would keep the whole message it was cut from alive (V8 sliced strings).
         // A lone surrogate becomes U+FFFD in the copy, which encodes to the same bytes.
@@ -45,6 +54,17 @@ export function encodeQuotedPrintable(text: string): string {
     start = end + 1;
   }
   return out;
+}
+
+/** Whether `line` was seen before (by a 30-bit FNV-1a fingerprint: a collision only keeps a line once too often). */
+function secondSighting(line: string): boolean {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < line.length; i++) hash = Math.imul(hash ^ line.charCodeAt(i), 0x01000193);
+  hash >>>= 2; // 30 bits: a small integer, stored in the set without a heap number
+  if (seenOnce.delete(hash)) return true;
+  if (seenOnce.size >= SEEN_KEPT) seenOnce.clear();
+  seenOnce.add(hash);
+  return false;
 }
 
 const header = (key: string, value: string) => `${foldLines(`${key}: ${value}`, 76)}\r\n`;
