@@ -94,18 +94,21 @@ export async function releaseQueued(db: Db, key: { digestKey: string; ids: numbe
 }
 
 /**
- * Atomically claims the digest for sending: creates the row, or takes over a
- * queued row, or one that reopenedSql allows: a failed row due for retry, a
- * "sending" row whose lease has expired (then the earlier attempt may have gone
- * out: possibleDuplicate), a provisional skip that new papers reopened. Returns
- * undefined when the row is sent, finally skipped, permanently failed or held by another worker.
+ * Atomically claims these subscribers' digest for sending, in one statement:
+ * creates each row, or takes over a queued row, or one that reopenedSql allows: a
+ * failed row due for retry, a "sending" row whose lease has passed (then the
+ * earlier attempt may have gone out: possibleDuplicate), a provisional skip that
+ * new papers reopened. Rows that are sent, finally skipped, permanently failed or
+ * held by another worker are not claimed, nor subscribers that no longer exist.
+ * Returns the claims by subscriber id. Ids are taken in order, so two workers
+ * claiming overlapping pages lock rows in the same order and never deadlock.
  */
-export async function claimDelivery(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, now: Date): Promise<Claim | undefined> {
-  const lease = new Date(now.getTime() + CLAIM_LEASE_MS);
-  const rows = await sql<{ id: number; attempts: number; possibleDuplicate: boolean; subscriberStatus: string | null }>(
+export async function claimDeliveries(db: Db, batch: { digestKey: string; ids: number[]; runId?: number }, now: Date): Promise<Map<number, Claim>> {
+  if (batch.ids.length === 0) return new Map();
+  const rows = await sql<{ id: number; subscriberId: number; attempts: number; possibleDuplicate: boolean; subscriberStatus: string | null }>(
     db,
     `INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "attempts", "leaseUntil", "runId", "createdAt", "updatedAt")
-     VALUES ($1, $2, 'sending', 1, $3, $4, $5, $5)
+     SELECT s.id, $2, 'sending', 1, $3, $4, $5, $5 FROM "Subscriber" s WHERE s.id = ANY($1::int[]) ORDER BY s.id
      ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
        "status" = 'sending',
        "attempts" = "Delivery"."attempts" + 1,
@@ -115,56 +118,107 @@ export async function claimDelivery(db: Db, key: { subscriberId: number; digestK
        "papersUpTo" = NULL,
        "updatedAt" = EXCLUDED."updatedAt"
      WHERE "Delivery"."status" = 'queued' OR ${reopenedSql('"Delivery"', "$5")}
-     RETURNING "id", "attempts", "possibleDuplicate", (SELECT status::text FROM "Subscriber" WHERE id = $1) AS "subscriberStatus"`,
-    [key.subscriberId, key.digestKey, lease, key.runId ?? null, now],
+     RETURNING "id", "subscriberId", "attempts", "possibleDuplicate",
+       (SELECT status::text FROM "Subscriber" WHERE id = "Delivery"."subscriberId") AS "subscriberStatus"`,
+    [[...new Set(batch.ids)], batch.digestKey, new Date(now.getTime() + CLAIM_LEASE_MS), batch.runId ?? null, now],
   );
-  const row = rows[0];
-  return row && { deliveryId: row.id, attempts: row.attempts, possibleDuplicate: row.possibleDuplicate, subscriberStatus: row.subscriberStatus ?? "deleted" };
+  return new Map(rows.map((row) => [row.subscriberId, { deliveryId: row.id, attempts: row.attempts, possibleDuplicate: row.possibleDuplicate, subscriberStatus: row.subscriberStatus ?? "deleted" }]));
 }
 
-/** Marks the claim sent and remembers its papers so they never go to this subscriber again. */
+/**
+ * Extends the lease of these claims (a slow relay: a chunk claimed together is
+ * still being sent). Returns the ids renewed: a claim whose lease already passed
+ * may have been taken over by another worker, and must not be sent on.
+ */
+export async function renewClaims(db: Db, deliveryIds: number[], now: Date): Promise<Set<number>> {
+  if (deliveryIds.length === 0) return new Set();
+  const rows = await sql<{ id: number }>(db, `UPDATE "Delivery" SET "leaseUntil" = $2 WHERE id = ANY($1::int[]) AND status = 'sending' AND "leaseUntil" >= $3 RETURNING id`, [
+    deliveryIds,
+    new Date(now.getTime() + CLAIM_LEASE_MS),
+    now,
+  ]);
+  return new Set(rows.map((row) => row.id));
+}
+
+/** The status of each of these subscribers ("deleted" when gone), read again while a chunk of claims is sent. */
+export async function subscriberStatuses(db: Db, subscriberIds: number[]): Promise<Map<number, string>> {
+  const rows = await sql<{ id: number; status: string }>(db, `SELECT id, status::text AS status FROM "Subscriber" WHERE id = ANY($1::int[])`, [subscriberIds]);
+  const statuses = new Map(rows.map((row) => [row.id, row.status]));
+  return new Map(subscriberIds.map((id) => [id, statuses.get(id) ?? "deleted"]));
+}
+
+/** A paper as sent: never sent to the subscriber again; why it was picked and its score are kept for the web view. */
 export type SentPick = { paperId: number; reason: string; score: number };
 
-export async function recordSent(db: Db, claim: Claim, outcome: { subscriberId: number; messageId: string; picks: SentPick[] }, now: Date): Promise<void> {
-  const paperIds = outcome.picks.map((pick) => pick.paperId);
-  const picks = JSON.stringify(outcome.picks.map(({ paperId, reason, score }) => ({ paperId, reason, score })));
-  // One statement, so one round trip and atomic: the row, the papers never to send again, the bounce count.
+/**
+ * What became of a claim: sent (with its papers), failed (with the next attempt,
+ * if any), skipped (the subscriber left after planning) or released (not tried:
+ * sending paused; the row goes back to the planner, the attempt not counted).
+ */
+export type ClaimOutcome = { claim: Claim; at: Date } & (
+  | { kind: "sent"; subscriberId: number; messageId: string; picks: SentPick[] }
+  | { kind: "failed"; errorClass: string; error: string; nextAttemptAt?: Date; possibleDuplicate: boolean }
+  | { kind: "skipped"; reason: string }
+  | { kind: "released" }
+);
+
+/**
+ * Records outcomes in one statement, so one round trip and atomic: the rows, the
+ * papers never to send again, the bounce counts reset by a send.
+ */
+export async function recordOutcomes(db: Db, outcomes: ClaimOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  const rows = outcomes.map(({ claim, at, ...outcome }) => ({
+    id: claim.deliveryId,
+    kind: outcome.kind,
+    at,
+    ...(outcome.kind === "sent" ? { subscriberId: outcome.subscriberId, messageId: outcome.messageId, picks: outcome.picks.map(({ paperId, reason, score }) => ({ paperId, reason, score })) } : {}),
+    ...(outcome.kind === "failed" ? { errorClass: outcome.errorClass, error: outcome.error, nextAttemptAt: outcome.nextAttemptAt ?? null, possibleDuplicate: outcome.possibleDuplicate } : {}),
+    ...(outcome.kind === "skipped" ? { error: outcome.reason } : {}),
+  }));
   await sql(
     db,
-    `WITH sent AS (
-       UPDATE "Delivery" SET status = 'sent', "messageId" = $3, "paperIds" = $4::int[], picks = $5::jsonb,
-         "sentAt" = $6, "leaseUntil" = NULL, "errorClass" = NULL, error = NULL, "nextAttemptAt" = NULL, "updatedAt" = $6
-       WHERE id = $1
+    `WITH t AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id int, kind text, at timestamp(3), "subscriberId" int, "messageId" text, picks jsonb,
+         "errorClass" text, error text, "nextAttemptAt" timestamp(3), "possibleDuplicate" boolean)
+     ), sent AS (
+       UPDATE "Delivery" d SET status = 'sent', "messageId" = t."messageId", picks = t.picks,
+         "paperIds" = ARRAY(SELECT (e.pick->>'paperId')::int FROM jsonb_array_elements(t.picks) WITH ORDINALITY AS e(pick, n) ORDER BY e.n),
+         "sentAt" = t.at, "leaseUntil" = NULL, "errorClass" = NULL, error = NULL, "nextAttemptAt" = NULL, "updatedAt" = t.at
+       FROM t WHERE t.kind = 'sent' AND d.id = t.id
+     ), failed AS (
+       UPDATE "Delivery" d SET status = 'failed', "errorClass" = t."errorClass", error = t.error, "nextAttemptAt" = t."nextAttemptAt", "leaseUntil" = NULL,
+         "possibleDuplicate" = d."possibleDuplicate" OR t."possibleDuplicate", "updatedAt" = t.at
+       FROM t WHERE t.kind = 'failed' AND d.id = t.id
+     ), skipped AS (
+       UPDATE "Delivery" d SET status = 'skipped', error = t.error, "leaseUntil" = NULL, "papersUpTo" = NULL, "updatedAt" = t.at
+       FROM t WHERE t.kind = 'skipped' AND d.id = t.id
+     ), released AS (
+       UPDATE "Delivery" d SET status = 'queued', attempts = d.attempts - 1, "leaseUntil" = t.at, "updatedAt" = t.at
+       FROM t WHERE t.kind = 'released' AND d.id = t.id
      ), papers AS (
        INSERT INTO "SentPaper" ("subscriberId", "paperId", "sentAt")
-       SELECT $2, unnest($4::int[]), $6 ON CONFLICT DO NOTHING
+       SELECT t."subscriberId", (e.pick->>'paperId')::int, t.at FROM t, jsonb_array_elements(t.picks) AS e(pick) WHERE t.kind = 'sent'
+       ON CONFLICT DO NOTHING
      )
-     UPDATE "Subscriber" SET "softBounces" = 0 WHERE id = $2 AND "softBounces" > 0`,
-    [claim.deliveryId, outcome.subscriberId, outcome.messageId, paperIds, picks, now],
+     UPDATE "Subscriber" s SET "softBounces" = 0 FROM t WHERE t.kind = 'sent' AND s.id = t."subscriberId" AND s."softBounces" > 0`,
+    [JSON.stringify(rows)],
   );
 }
 
 /**
- * Marks the claim failed. Temporary errors get a next attempt with exponential
+ * A failed claim's outcome. Temporary errors get a next attempt with exponential
  * backoff and ±20 % jitter (so retries of a bad minute spread out), until
  * MAX_ATTEMPTS (those of RETRIED_ALL_DAY: without a limit, at most
  * RELAY_RETRY_MAX_MS apart); permanent ones none. `possibleDuplicate` flags that the message
  * may have been delivered although the send failed.
  */
-export async function recordFailure(db: Db, claim: Claim, error: AppError, now: Date, options: { possibleDuplicate?: boolean } = {}): Promise<Date | undefined> {
+export function failedOutcome(claim: Claim, error: AppError, now: Date, possibleDuplicate = false): ClaimOutcome & { kind: "failed" } {
   const allDay = RETRIED_ALL_DAY.has(error.code);
   const retry = !error.permanent && (allDay || claim.attempts < MAX_ATTEMPTS);
   const delay = Math.min(allDay ? RELAY_RETRY_MAX_MS : RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (Math.min(claim.attempts, 20) - 1)) * jitter(claim);
-  const nextAttemptAt = retry ? new Date(now.getTime() + delay) : undefined;
   const message = `${error.message.slice(0, 900)}${retry || error.permanent ? "" : ` (gave up after ${claim.attempts} attempts)`}`;
-  await sql(
-    db,
-    `UPDATE "Delivery" SET status = 'failed', "errorClass" = $2, error = $3, "nextAttemptAt" = $4, "leaseUntil" = NULL,
-       "possibleDuplicate" = "possibleDuplicate" OR $5, "updatedAt" = $6
-     WHERE id = $1`,
-    [claim.deliveryId, error.code, message, nextAttemptAt ?? null, options.possibleDuplicate ?? false, now],
-  );
-  return nextAttemptAt;
+  return { kind: "failed", claim, at: now, errorClass: error.code, error: message, nextAttemptAt: retry ? new Date(now.getTime() + delay) : undefined, possibleDuplicate };
 }
 
 /** 0.8–1.2, fixed per (delivery, attempt) so the schedule is reproducible. */
@@ -174,24 +228,28 @@ function jitter(claim: Claim): number {
 }
 
 /**
- * Records that there was nothing to send (and why), unless the digest has a row
- * that closes it (a queued row is the worker's own to close). With `papersUpTo` (the newest paper id considered) the skip is
- * provisional: any paper ingested after it reopens the digest, so a day whose
- * papers arrive late (a failed source, a run before the ingest) is not lost.
+ * Records that there was nothing to send to these subscribers (and why), in one
+ * statement, except where the digest has a row that closes it (a queued row is
+ * the worker's own to close). With `papersUpTo` (the newest paper id considered)
+ * the skips are provisional: any paper ingested after it reopens the digest, so a
+ * day whose papers arrive late (a failed source, a run before the ingest) is not
+ * lost. Returns the subscriber ids written.
  */
-export async function recordSkipped(db: Db, key: { subscriberId: number; digestKey: string; runId?: number }, reason: string, now: Date, papersUpTo?: number): Promise<boolean> {
-  const written = await sql<{ id: number }>(
+export async function recordSkips(db: Db, key: { digestKey: string; runId?: number; papersUpTo?: number }, skips: Array<{ subscriberId: number; reason: string }>, now: Date): Promise<Set<number>> {
+  if (skips.length === 0) return new Set();
+  const written = await sql<{ subscriberId: number }>(
     db,
     `INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "error", "runId", "papersUpTo", "createdAt", "updatedAt")
-     VALUES ($1, $2, 'skipped', $3, $4, $5, $6, $6)
+     SELECT s.id, $3, 'skipped', r.reason, $4, $5, $6, $6
+     FROM unnest($1::int[], $2::text[]) AS r(id, reason) JOIN "Subscriber" s ON s.id = r.id ORDER BY s.id
      ON CONFLICT ("subscriberId", "digestKey") DO UPDATE SET
        status = 'skipped', error = EXCLUDED.error, "runId" = EXCLUDED."runId", "papersUpTo" = EXCLUDED."papersUpTo",
        "leaseUntil" = NULL, "updatedAt" = EXCLUDED."updatedAt"
      WHERE "Delivery".status = 'queued' OR ${reopenedSql('"Delivery"', "$6")}
-     RETURNING id`,
-    [key.subscriberId, key.digestKey, reason, key.runId ?? null, papersUpTo ?? null, now],
+     RETURNING "subscriberId"`,
+    [skips.map((skip) => skip.subscriberId), skips.map((skip) => skip.reason), key.digestKey, key.runId ?? null, key.papersUpTo ?? null, now],
   );
-  return written.length === 1;
+  return new Set(written.map((row) => row.subscriberId));
 }
 
 /** The local day each subscriber's last sent digest (other than `digestKey`) went out, by subscriber id. */
@@ -270,9 +328,4 @@ export function recentDeliveries(db: Db, subscriberId: number, take: number) {
     `SELECT "digestKey", status::text AS status, "paperIds", error FROM "Delivery" WHERE "subscriberId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT $2`,
     [subscriberId, take],
   );
-}
-
-/** Turns a claim into a skip (the subscriber left between planning and sending). */
-export async function skipClaim(db: Db, claim: Claim, reason: string): Promise<void> {
-  await sql(db, `UPDATE "Delivery" SET status = 'skipped', error = $2, "leaseUntil" = NULL, "papersUpTo" = NULL, "updatedAt" = now() WHERE id = $1`, [claim.deliveryId, reason]);
 }

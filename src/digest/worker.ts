@@ -4,10 +4,11 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import type { CircuitBreaker } from "../delivery/circuit-breaker.ts";
-import { previousDigestDays, recordSkipped, releaseQueued, sentPaperIds } from "../delivery/ledger.ts";
+import { previousDigestDays, recordSkips, releaseQueued, sentPaperIds } from "../delivery/ledger.ts";
+import { createLedgerWriter, type LedgerBatch } from "../delivery/ledger-writer.ts";
 import type { OutgoingMessage } from "../delivery/mailer.ts";
 import { createRefusalGuard, type RefusalGuard } from "../delivery/refusal-guard.ts";
-import { deliverLetter, inLanes, type Letter } from "../delivery/send-page.ts";
+import { claimLetters, inLanes, sendClaimed, type ClaimedChunk, type Letter, type LoopDeps } from "../delivery/send-page.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
 import { describeDenseFallback } from "../matching/fuse-dense.ts";
 import type { Profile } from "../matching/profile.ts";
@@ -42,7 +43,12 @@ export type DeliveryOptions = {
   breaker?: CircuitBreaker;
   /** Shared by a run's batches; each batch gets its own when absent. */
   refusals?: RefusalGuard;
+  /** How outcomes are committed (default LEDGER_BATCH: every 20 messages or 250 ms). */
+  ledgerBatch?: LedgerBatch;
 };
+
+/** Letters claimed per ledger statement; the next chunk is picked and claimed while this one is sent. */
+export const CLAIM_ROWS = 25;
 
 export type { CandidateCache };
 
@@ -96,12 +102,16 @@ type PageJob = { candidates: Candidates; digestKey: string; runId?: number; dryR
 
 /**
  * Delivers to every subscriber of the page; suppressed addresses are left out
- * (counted in `suppressed`). Send failures are recorded per subscriber and never
- * thrown; database errors are. When the relay refuses recipient after recipient,
- * the rest of the page is deferred (never claimed) and `relayRefused` says why.
+ * (counted in `suppressed`). The page goes CLAIM_ROWS subscribers at a time:
+ * picked, their skips recorded and their letters claimed in one statement each,
+ * the next chunk prepared while the lanes send this one; outcomes are committed
+ * in batches. Send failures are recorded per subscriber and never thrown;
+ * database errors are. When the relay refuses recipient after recipient, the
+ * rest of the page is deferred (never sent) and `relayRefused` says why.
  */
 async function deliverPage(options: RunDeps & DeliveryOptions, page: SubscriberWithTopics[], job: PageJob): Promise<{ outcomes: SubscriberOutcome[]; suppressed: number; relayRefused?: string }> {
-  const deps = { ...options, refusals: options.refusals ?? createRefusalGuard() };
+  const suppressBounced = (address: string, reason: string) => suppressAddress(options.db, address, "bounced", reason);
+  const deps = { ...options, refusals: options.refusals ?? createRefusalGuard(), suppressBounced };
   const stoppedBefore = deps.refusals.stopReason();
   const { suppressed, sent, profiles, previous } = await loadPageState(deps.db, page, job.candidates, job.digestKey);
   // Picking is synchronous: what the page's topics need is loaded, and they are embedded, first (once per candidate set).
@@ -110,11 +120,30 @@ async function deliverPage(options: RunDeps & DeliveryOptions, page: SubscriberW
   await embedTopics(job.candidates, topics);
   const queue = page.filter((subscriber) => !suppressed.has(subscriber.id));
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: [...suppressed] }, deps.now(), "the address is suppressed");
-  const outcomes = await inLanes(queue.length, deps.concurrency ?? 1, (index) => {
-    const subscriber = queue[index]!;
-    const window = digestWindow({ cadence: subscriber.cadence, day: job.candidates.date, overlapDays: deps.lookbackDays, previousDay: previous.get(subscriber.id) });
-    return deliverOne(deps, subscriber, job, { sentPaperIds: sent.get(subscriber.id) ?? new Set(), profile: profiles.get(subscriber.id), since: window.since });
+  const pickState = (subscriber: SubscriberWithTopics): PickState => ({
+    sentPaperIds: sent.get(subscriber.id) ?? new Set(),
+    profile: profiles.get(subscriber.id),
+    since: digestWindow({ cadence: subscriber.cadence, day: job.candidates.date, overlapDays: deps.lookbackDays, previousDay: previous.get(subscriber.id) }).since,
   });
+  const chunks: Array<Promise<PreparedChunk>> = [];
+  const chunk = (k: number) => (chunks[k] ??= prepareChunk(deps, queue.slice(k * CLAIM_ROWS, (k + 1) * CLAIM_ROWS), job, pickState));
+  const writer = createLedgerWriter(deps.db, deps.ledgerBatch);
+  let outcomes: SubscriberOutcome[];
+  try {
+    outcomes = await inLanes(queue.length, deps.concurrency ?? 1, async (index) => {
+      const k = Math.floor(index / CLAIM_ROWS);
+      // Halfway through a chunk the next one is prepared (its failure surfaces when it is awaited).
+      if (index % CLAIM_ROWS === CLAIM_ROWS >> 1) chunk(k + 1).catch(() => {});
+      const prepared = await chunk(k);
+      const outcome = prepared.outcomes[index % CLAIM_ROWS]!;
+      const claimed = prepared.claimed;
+      const letter = outcome.letter;
+      if (!letter || !claimed) return outcome.report;
+      return { ...outcome.report, ...(await sendClaimed(deps, writer, claimed, letter)) };
+    });
+  } finally {
+    await writer.close();
+  }
   // Deferred (the relay is failing): hand them back to the planner, so the next tick queues them again.
   const deferred = outcomes.filter((outcome) => outcome.status === "deferred").map((outcome) => outcome.subscriberId);
   if (!job.dryRun) await releaseQueued(deps.db, { digestKey: job.digestKey, ids: deferred }, deps.now());
@@ -129,29 +158,38 @@ async function deliverPage(options: RunDeps & DeliveryOptions, page: SubscriberW
 /** What picking knows of one subscriber: papers already sent, feedback, and where their window starts. */
 type PickState = { sentPaperIds: ReadonlySet<number>; profile: Profile | undefined; since: string };
 
-async function deliverOne(deps: RunDeps & DeliveryOptions, subscriber: SubscriberWithTopics, job: PageJob, state: PickState): Promise<SubscriberOutcome> {
-  const { candidates } = job;
-  const picks = pickPapers(candidates, subscriber, state.sentPaperIds, state.profile, state.since);
-  const outcome: SubscriberOutcome = { subscriberId: subscriber.id, email: subscriber.email, status: "planned", picks: describePicks(picks) };
+/** A chunk's subscribers, each with their report so far and their letter when there is something to send; the letters claimed. */
+type PreparedChunk = { outcomes: Array<{ report: SubscriberOutcome; letter?: Letter }>; claimed?: ClaimedChunk };
 
-  if (picks.length === 0) {
-    outcome.status = "skipped";
-    outcome.reason = explainEmpty(candidates, subscriber, state.since);
-    // Provisional: papers ingested after these reopen the digest (see recordSkipped).
-    if (!job.dryRun) await recordSkipped(deps.db, { subscriberId: subscriber.id, digestKey: job.digestKey, runId: job.runId }, outcome.reason, deps.now(), candidates.newestPaperId);
-    return outcome;
-  }
-  if (job.dryRun) return outcome;
-  const suppressBounced = (address: string, reason: string) => suppressAddress(deps.db, address, "bounced", reason);
-  const letter: Letter = {
-    subscriberId: subscriber.id,
-    email: subscriber.email,
-    digestKey: job.digestKey,
-    runId: job.runId,
-    picks,
-    message: () => composeFor(deps, subscriber, { key: job.digestKey, date: candidates.date, entries: picks }),
-  };
-  return { ...outcome, ...(await deliverLetter({ ...deps, suppressBounced }, letter)) };
+/** Picks the chunk's papers, records its skips (nothing to send) and claims its letters — one statement each, at once. A dry run writes nothing. */
+async function prepareChunk(
+  deps: RunDeps & DeliveryOptions & LoopDeps,
+  subscribers: SubscriberWithTopics[],
+  job: PageJob,
+  stateOf: (subscriber: SubscriberWithTopics) => PickState,
+): Promise<PreparedChunk> {
+  const { candidates } = job;
+  const outcomes = subscribers.map((subscriber) => {
+    const state = stateOf(subscriber);
+    const picks = pickPapers(candidates, subscriber, state.sentPaperIds, state.profile, state.since);
+    const report: SubscriberOutcome = { subscriberId: subscriber.id, email: subscriber.email, status: "planned", picks: describePicks(picks) };
+    if (picks.length === 0) return { report: { ...report, status: "skipped" as const, reason: explainEmpty(candidates, subscriber, state.since) } };
+    const letter: Letter = {
+      subscriberId: subscriber.id,
+      email: subscriber.email,
+      digestKey: job.digestKey,
+      runId: job.runId,
+      picks,
+      message: () => composeFor(deps, subscriber, { key: job.digestKey, date: candidates.date, entries: picks }),
+    };
+    return { report, letter };
+  });
+  if (job.dryRun) return { outcomes };
+  const skips = outcomes.filter(({ report }) => report.status === "skipped").map(({ report }) => ({ subscriberId: report.subscriberId, reason: report.reason ?? "" }));
+  const letters = outcomes.flatMap(({ letter }) => (letter ? [letter] : []));
+  // Provisional skips: papers ingested after these reopen the digest (see recordSkips).
+  const [, claimed] = await Promise.all([recordSkips(deps.db, { digestKey: job.digestKey, runId: job.runId, papersUpTo: candidates.newestPaperId }, skips, deps.now()), claimLetters(deps, letters)]);
+  return { outcomes, claimed };
 }
 
 /** The message of digest `key` to the subscriber: their topics, their signed links, and `entries` in order. The worker sends it; previews show it. */

@@ -2,6 +2,7 @@
 // ledger says afterwards, and what the retry does.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCircuitBreaker } from "../../src/delivery/circuit-breaker.ts";
+import { STATUS_FRESH_MS } from "../../src/delivery/send-page.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { processBatch } from "../../src/digest/worker.ts";
 import type { DigestBatch } from "../../src/digest/plan.ts";
@@ -98,21 +99,29 @@ describe("SMTP server down", () => {
     await mailer.close();
     expect(result).toMatchObject({ sent: 0, failed: 5, deferred: 7, possibleDuplicates: 0 });
     const rows = await world.test.db.delivery.findMany({ where: { subscriberId: { in: ids } } });
-    expect(rows).toHaveLength(5); // the deferred ones were never claimed: the next tick plans them again
-    for (const delivery of rows) expect(delivery).toMatchObject({ status: "failed", errorClass: "SMTP_UNAVAILABLE", possibleDuplicate: false, nextAttemptAt: expect.any(Date) });
+    const failed = rows.filter((row) => row.status === "failed");
+    expect(failed).toHaveLength(5);
+    for (const delivery of failed) expect(delivery).toMatchObject({ errorClass: "SMTP_UNAVAILABLE", possibleDuplicate: false, nextAttemptAt: expect.any(Date) });
+    // The deferred ones were claimed with their chunk and handed back unsent: queued, their lease over, the attempt not counted — the next tick plans them again.
+    const deferred = rows.filter((row) => row.status !== "failed");
+    expect(deferred).toHaveLength(7);
+    for (const delivery of deferred) expect(delivery).toMatchObject({ status: "queued", attempts: 0, possibleDuplicate: false, leaseUntil: world.clock.now });
   });
 });
 
 describe("unsubscribe during a run", () => {
-  it("sends nothing to a subscriber who unsubscribed after the batch was planned", async () => {
+  it(`sends nothing to a subscriber who unsubscribed after the batch was planned, once ${STATUS_FRESH_MS} ms have passed`, async () => {
     const ids: number[] = [];
     for (const email of ["early@example.org", "leaver@example.org"]) ids.push((await addSubscriber(world.test.db, { email, topics: [], maxPapers: 1, source: "cli" }, world.clock.now)).id);
     const realSend = world.deps.mailer.send.bind(world.deps.mailer);
-    // The unsubscribe commits while the first message is being sent.
+    // The unsubscribe commits while the first message is being sent, and the clock moves on.
     const mailer = {
       ...world.deps.mailer,
       async send(message: Parameters<typeof realSend>[0]) {
-        if (message.to === "early@example.org") await world.test.db.subscriber.update({ where: { email: "leaver@example.org" }, data: { status: "unsubscribed" } });
+        if (message.to === "early@example.org") {
+          await world.test.db.subscriber.update({ where: { email: "leaver@example.org" }, data: { status: "unsubscribed" } });
+          world.clock.advance(STATUS_FRESH_MS + 1);
+        }
         return realSend(message);
       },
     };
