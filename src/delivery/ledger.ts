@@ -47,7 +47,13 @@ export function reopenedSql(row: string, now: string): string {
       OR (${row}.status = 'skipped' AND ${row}."papersUpTo" < (SELECT coalesce(max(id), 0) FROM "Paper")))`;
 }
 
-/** How long a queued row waits for a worker before the planner may queue it again (the job's own expiry). */
+/**
+ * How long a queued row waits for a worker before the planner may queue it again:
+ * the job's own expiry for a batch on the queue. A run that sends its batches
+ * itself (`paperboy run`) queues for CLAIM_LEASE_MS instead: it starts at once,
+ * so a row still queued after that was left by a run that died, and the next run
+ * takes it over with the claims the dead run held.
+ */
 export const QUEUE_LEASE_MS = 30 * 60 * 1000;
 
 /**
@@ -58,7 +64,7 @@ export const QUEUE_LEASE_MS = 30 * 60 * 1000;
  * the digest for the planner until its lease passes (a lost job) or a worker
  * releases it (deferred), and any worker may claim it.
  */
-export async function queueDeliveries(db: Db, batch: { digestKey: string; ids: number[]; runId?: number }, now: Date): Promise<number[]> {
+export async function queueDeliveries(db: Db, batch: { digestKey: string; ids: number[]; runId?: number }, now: Date, leaseMs = QUEUE_LEASE_MS): Promise<number[]> {
   const rows = await sql<{ subscriberId: number }>(
     db,
     `INSERT INTO "Delivery" ("subscriberId", "digestKey", "status", "leaseUntil", "runId", "createdAt", "updatedAt")
@@ -72,7 +78,7 @@ export async function queueDeliveries(db: Db, batch: { digestKey: string; ids: n
        "updatedAt" = EXCLUDED."updatedAt"
      WHERE ${reopenedSql('"Delivery"', "$5")}
      RETURNING "subscriberId"`,
-    [batch.ids, batch.digestKey, new Date(now.getTime() + QUEUE_LEASE_MS), batch.runId ?? null, now],
+    [batch.ids, batch.digestKey, new Date(now.getTime() + leaseMs), batch.runId ?? null, now],
   );
   return rows.map((row) => row.subscriberId).sort((a, b) => a - b);
 }

@@ -3,7 +3,7 @@
 // pg-boss — and reported per subscriber.
 import { describeError } from "../errors.ts";
 import { parseDay } from "../days.ts";
-import { queueDeliveries } from "../delivery/ledger.ts";
+import { CLAIM_LEASE_MS, queueDeliveries } from "../delivery/ledger.ts";
 import { createRefusalGuard } from "../delivery/refusal-guard.ts";
 import { findDue, toBatches } from "./plan.ts";
 import { processBatch, type CandidateCache, type SubscriberOutcome } from "./worker.ts";
@@ -77,7 +77,8 @@ export async function runDigest(deps: RunDeps, options: RunOptions): Promise<Run
       report.counts.alreadySkipped += page.closed.skipped;
       for (const planned of toBatches(page.due, run?.id)) {
         // As a tick does: the ledger decides who is queued (a tick's worker may hold some of them already).
-        const ids = dryRun ? planned.ids : await queueDeliveries(db, planned, started);
+        // Sent at once, so queued no longer than a claim: rows a killed run queued are taken over when its claims are.
+        const ids = dryRun ? planned.ids : await queueDeliveries(db, planned, started, CLAIM_LEASE_MS);
         if (ids.length === 0) continue;
         const result = await processBatch(batchDeps, { ...planned, ids }, cache, { dryRun });
         addBatch(report, planned.digestKey, result, options.maxOutcomes ?? Infinity);

@@ -3,6 +3,7 @@
 // their digest covers; the ledger keeps a second run (or a tick) from sending again.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatRunReport } from "../../src/cli/format-report.ts";
+import { CLAIM_LEASE_MS } from "../../src/delivery/ledger.ts";
 import { runDigest } from "../../src/digest/run-digest.ts";
 import { addSubscriber } from "../../src/subscriptions/store.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
@@ -59,5 +60,31 @@ describe("paperboy run --date", () => {
     expect(report.counts.alreadySent).toBe(1);
     expect(await world.test.db.delivery.count()).toBe(before);
     expect(report.runId).toBeUndefined();
+  });
+});
+
+// `npm run faults`, kill -9 of `paperboy run`: the rows a killed run had queued but not claimed stayed
+// closed for the queue's 30-minute lease, so the run again after the 10-minute claim lease skipped them.
+describe("paperboy run --date after a run that died", () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({ start: "2026-05-14T12:00:00Z" });
+    for (let i = 0; i < 60; i++) await addSubscriber(world.test.db, { email: `dead${i}@example.org`, topics: [], maxPapers: 1, source: "cli" }, world.clock.now);
+  });
+  afterAll(async () => {
+    await world.close();
+  });
+
+  it("sends everyone the dead run had queued, claimed or not, once its claims' lease has passed", async () => {
+    // The first run's relay takes its first message and never answers: the run is as good as killed.
+    let taken = 0;
+    const hung = { ...world.deps.mailer, send: () => (taken++, new Promise<never>(() => {})) };
+    void runDigest({ ...world.deps, mailer: hung }, { date: "2026-05-14" });
+    await expect.poll(() => taken).toBe(1);
+    expect(await world.test.db.delivery.count({ where: { status: "queued" } })).toBeGreaterThan(0);
+    world.clock.advance(CLAIM_LEASE_MS + 60_000);
+    const report = await runDigest(world.deps, { date: "2026-05-14" });
+    expect(report.counts.sent).toBe(60);
+    expect(await world.test.db.delivery.count({ where: { status: { not: "sent" } } })).toBe(0);
   });
 });
