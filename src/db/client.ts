@@ -33,7 +33,7 @@ export function createDb(databaseUrl: string, log: Log = silentLog): Db {
  * `timestamp` columns back `AT TIME ZONE 'UTC'`. Falls back to `$queryRawUnsafe`.
  */
 export async function sql<Row>(db: Db, text: string, values: unknown[]): Promise<Row[]> {
-  const params = values.map((value) => (value instanceof Date ? value.toISOString() : value));
+  const params = toParams(values);
   const pool = pools.get(db);
   if (!pool) return db.$queryRawUnsafe<Row[]>(text, ...params);
   await connectOnce(db);
@@ -52,3 +52,30 @@ function connectOnce(db: Db): Promise<void> {
   }
   return connecting;
 }
+
+export type Query = <Row>(text: string, values: unknown[]) => Promise<Row[]>;
+
+/**
+ * Runs `work` in one transaction on one connection of the pool (see sql): every
+ * statement it runs with `query` commits, or none does. Falls back to Prisma's
+ * interactive transaction.
+ */
+export async function transaction<T>(db: Db, work: (query: Query) => Promise<T>): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool) return db.$transaction((tx) => work((text, values) => tx.$queryRawUnsafe(text, ...toParams(values))));
+  await connectOnce(db);
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(async (text, values) => (await client.query(text, toParams(values))).rows);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const toParams = (values: unknown[]) => values.map((value) => (value instanceof Date ? value.toISOString() : value));

@@ -29,13 +29,33 @@ const ABSTRACT_REPEATS = 2;
 
 /** What a paper is about, as terms: those of its title and AI keywords, and words its abstract repeats. */
 export function keyTerms(paper: TextOfPaper): string[] {
+  return paperTerms(paper).key;
+}
+
+const meaningful = (term: string) => term.length > 1 && !/^\d+$/.test(term);
+
+/**
+ * A paper's terms, from one pass over its words: `terms`, every term but stop
+ * words (the corpus statistics, documentTerms), and `key`, its key terms (keyTerms).
+ */
+export function paperTerms(paper: TextOfPaper): { terms: Set<string>; key: string[] } {
   const terms = new Set<string>();
-  const meaningful = (term: string) => !isStopWord(term) && term.length > 1 && !/^\d+$/.test(term);
-  for (const text of [paper.title, ...paper.aiKeywords]) for (const term of toTerms(text)) if (meaningful(term)) terms.add(term);
+  const key = new Set<string>();
+  for (const text of [paper.title, ...paper.aiKeywords]) {
+    for (const term of toTerms(text)) {
+      if (isStopWord(term)) continue;
+      terms.add(term);
+      if (meaningful(term)) key.add(term);
+    }
+  }
   const counts = new Map<string, number>();
-  for (const term of toTerms(paper.abstract)) if (meaningful(term)) counts.set(term, (counts.get(term) ?? 0) + 1);
-  for (const [term, count] of counts) if (count >= ABSTRACT_REPEATS) terms.add(term);
-  return [...terms].sort();
+  for (const term of toTerms(paper.abstract)) {
+    if (isStopWord(term)) continue;
+    terms.add(term);
+    if (meaningful(term)) counts.set(term, (counts.get(term) ?? 0) + 1);
+  }
+  for (const [term, count] of counts) if (count >= ABSTRACT_REPEATS) key.add(term);
+  return { terms, key: [...key].sort() };
 }
 
 /** The key under which a query's co-occurrence is looked up: its distinct meaningful terms, sorted ("" when it has none). */

@@ -3,43 +3,49 @@
 // associations. Papers are counted once, after ingest (or on first use, for
 // papers ingested before the table existed). Raw SQL: one
 // statement per batch of terms, where Prisma would need one per term.
-import { sql, type Db } from "../db/client.ts";
-import { keyTerms } from "../matching/associations.ts";
-import { documentTerms, type CorpusStats } from "../matching/corpus.ts";
+import { sql, transaction, type Db } from "../db/client.ts";
+import { paperTerms } from "../matching/associations.ts";
+import type { CorpusStats } from "../matching/corpus.ts";
 
 const BATCH = 500;
 
 /**
  * Counts the terms of every paper not counted yet, BATCH papers per transaction;
  * papers another process is counting are skipped (FOR UPDATE SKIP LOCKED), so
- * none is counted twice. Returns how many this call counted.
+ * none is counted twice. Returns the key terms of each paper this call counted
+ * (for term associations).
  */
-export async function countNewPapers(db: Db): Promise<number> {
-  let counted = 0;
+export async function countNewPapers(db: Db): Promise<string[][]> {
+  const counted: string[][] = [];
   for (;;) {
-    const done = await db.$transaction(async (tx) => {
-      const papers = await tx.$queryRawUnsafe<Array<{ id: number; title: string; abstract: string; aiKeywords: string[] }>>(
+    const done = await transaction(db, async (query) => {
+      const papers = await query<{ id: number; title: string; abstract: string; aiKeywords: string[] }>(
         `SELECT id, title, abstract, COALESCE("aiKeywords", ARRAY[]::text[]) AS "aiKeywords" FROM "Paper" WHERE NOT "termsCounted" ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+        [],
       );
-      if (papers.length === 0) return 0;
       const frequency = new Map<string, number>();
-      for (const paper of papers) for (const term of documentTerms(paper)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
-      await tx.$executeRawUnsafe(
+      const keys = papers.map((paper) => {
+        const { terms, key } = paperTerms(paper);
+        for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+        return key;
+      });
+      if (papers.length === 0) return keys;
+      // In term order, so two ingests counting at once lock the rows they share in the same order.
+      const terms = [...frequency.keys()].sort();
+      await query(
         `INSERT INTO "TermFrequency" (term, papers) SELECT * FROM unnest($1::text[], $2::int[])
          ON CONFLICT (term) DO UPDATE SET papers = "TermFrequency".papers + EXCLUDED.papers`,
-        [...frequency.keys()],
-        [...frequency.values()],
+        [terms, terms.map((term) => frequency.get(term))],
       );
       // One write per paper: its key terms and that it is counted.
-      await tx.$executeRawUnsafe(
-        `UPDATE "Paper" SET "keyTerms" = string_to_array(k.terms, ' '), "termsCounted" = true FROM unnest($1::int[], $2::text[]) AS k(id, terms) WHERE "Paper".id = k.id`,
+      await query(`UPDATE "Paper" SET "keyTerms" = string_to_array(k.terms, ' '), "termsCounted" = true FROM unnest($1::int[], $2::text[]) AS k(id, terms) WHERE "Paper".id = k.id`, [
         papers.map((paper) => paper.id),
-        papers.map((paper) => keyTerms(paper).join(" ")),
-      );
-      return papers.length;
+        keys.map((key) => key.join(" ")),
+      ]);
+      return keys;
     });
-    counted += done;
-    if (done < BATCH) return counted;
+    counted.push(...done);
+    if (done.length < BATCH) return counted;
   }
 }
 

@@ -1,6 +1,6 @@
 // The Paper table: ingest's upsert, and the reads of stored papers for the other
 // stages and the web pages (Prisma: typed single-table statements).
-import type { Db } from "../db/client.ts";
+import { transaction, type Db } from "../db/client.ts";
 import { dayStart, toDay } from "../days.ts";
 import type { PaperInput } from "./source.ts";
 
@@ -57,12 +57,12 @@ export function thumbnailSize(row: { width: number | null; height: number | null
  * featured. Returns the papers created and how many known ones were updated.
  */
 export async function upsertPapers(db: Db, papers: PaperInput[], source: string): Promise<{ fresh: PaperInput[]; seen: number }> {
-  const known = await db.paper.findMany({ where: { arxivId: { in: papers.map((paper) => paper.arxivId) } }, select: { arxivId: true } });
-  const knownIds = new Set(known.map((paper) => paper.arxivId));
-  const fresh = papers.filter((paper) => !knownIds.has(paper.arxivId));
-  const seen = papers.filter((paper) => knownIds.has(paper.arxivId));
-  await db.$transaction([...insertStatements(db, fresh, source), ...updateStatements(db, seen, source)]);
-  return { fresh, seen: seen.length };
+  const inserted = new Set<string>();
+  await transaction(db, async (query) => {
+    for (const { text, values } of upsertStatements(papers, source)) for (const row of await query<{ arxivId: string; inserted: boolean }>(text, values)) if (row.inserted) inserted.add(row.arxivId);
+  });
+  const fresh = papers.filter((paper) => inserted.has(paper.arxivId));
+  return { fresh, seen: papers.length - fresh.length };
 }
 
 /** SQL types of the columns a source writes (see toRow). */
@@ -107,37 +107,27 @@ const quoted = (column: string) => `"${column}"`;
 const recordType = (columns: string[]) => `v("arxivId" text, ${columns.map((column) => `${quoted(column)} ${COLUMN_TYPES[column]}`).join(", ")})`;
 
 /**
- * The new papers as one INSERT … SELECT FROM jsonb_to_recordset per set of columns;
- * a paper another ingest inserted meanwhile is left to it (ON CONFLICT DO NOTHING).
- * A source without categories or AI keywords (arXiv has no keywords, HF no
- * categories) still stores empty lists, never NULL.
+ * The papers as one INSERT … SELECT FROM jsonb_to_recordset … ON CONFLICT DO
+ * UPDATE per set of columns the papers have (a source's papers mostly share one):
+ * a new paper gets its listing day, and empty lists for what its source does not
+ * know (arXiv has no keywords, HF no categories), never NULL; a known one gets the
+ * columns its source knows, and keeps the rest and the day it was first featured.
+ * RETURNING tells which rows were inserted (xmax is 0 only for a new row version
+ * that no update made).
  */
-function insertStatements(db: Db, papers: PaperInput[], source: string) {
-  const rows = papers.map((paper) => ({ categories: [], aiKeywords: [], ...toRow(paper, source), featuredOn: paper.featuredOn }));
-  return byShape(rows).map(({ columns, rows }) =>
-    db.$executeRawUnsafe(
-      `INSERT INTO "Paper" ("arxivId", ${columns.map(quoted).join(", ")}, "updatedAt")
-       SELECT v."arxivId", ${columns.map((column) => `v.${quoted(column)}`).join(", ")}, CURRENT_TIMESTAMP FROM jsonb_to_recordset($1::jsonb) AS ${recordType(columns)}
-       ON CONFLICT ("arxivId") DO NOTHING`,
-      JSON.stringify(rows),
-    ),
-  );
-}
-
-/**
- * The known papers' updates as one UPDATE … FROM jsonb_to_recordset per set of
- * columns the papers have (a source's papers mostly share one), instead of one
- * statement per paper. Columns a paper's source does not know are left as they are.
- */
-function updateStatements(db: Db, papers: PaperInput[], source: string) {
-  return byShape(papers.map((paper) => toRow(paper, source))).map(({ columns, rows }) =>
-    db.$executeRawUnsafe(
-      `UPDATE "Paper" AS p SET ${columns.map((column) => `${quoted(column)} = v.${quoted(column)}`).join(", ")}, "updatedAt" = CURRENT_TIMESTAMP
-       FROM jsonb_to_recordset($1::jsonb) AS ${recordType(columns)}
-       WHERE p."arxivId" = v."arxivId"`,
-      JSON.stringify(rows),
-    ),
-  );
+function upsertStatements(papers: PaperInput[], source: string) {
+  const listed = new Map(papers.map((paper) => [paper.arxivId, paper.featuredOn]));
+  return byShape(papers.map((paper) => toRow(paper, source))).map(({ columns, rows }) => {
+    const values = (column: string) => (columns.includes(column) ? `v.${quoted(column)}` : `'{}'::text[]`);
+    const inserted = [...columns, ...["categories", "aiKeywords"].filter((column) => !columns.includes(column))];
+    return {
+      text: `INSERT INTO "Paper" ("arxivId", ${inserted.map(quoted).join(", ")}, "featuredOn", "updatedAt")
+       SELECT v."arxivId", ${inserted.map(values).join(", ")}, v."featuredOn", CURRENT_TIMESTAMP FROM jsonb_to_recordset($1::jsonb) AS ${recordType([...columns, "featuredOn"])}
+       ON CONFLICT ("arxivId") DO UPDATE SET ${columns.map((column) => `${quoted(column)} = EXCLUDED.${quoted(column)}`).join(", ")}, "updatedAt" = CURRENT_TIMESTAMP
+       RETURNING "arxivId", (xmax = 0) AS inserted`,
+      values: [JSON.stringify(rows.map((row) => ({ ...row, featuredOn: listed.get(row.arxivId as string) })))],
+    };
+  });
 }
 
 /**
