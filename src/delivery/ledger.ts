@@ -271,14 +271,29 @@ export async function previousDigestDays(db: Db, page: Array<{ id: number; timez
   return new Map(rows.map((row) => [row.subscriberId, localTime(row.sentAt, zones.get(row.subscriberId) ?? "UTC").day]));
 }
 
-/** Which of `paperIds` each subscriber has been sent, by subscriber id (the papers never to send them again). */
+/**
+ * Which of `paperIds` each subscriber has been sent, by subscriber id (the papers
+ * never to send them again). The ids of a candidate set are a range (papers are
+ * numbered as ingested): the query asks for the range and the rest is filtered
+ * here, rather than sending thousands of ids with every preview.
+ */
 export async function sentPaperIds(db: Db, subscriberIds: number[], paperIds: number[]): Promise<Map<number, Set<number>>> {
-  const rows = await sql<{ subscriberId: number; paperId: number }>(db, `SELECT "subscriberId", "paperId" FROM "SentPaper" WHERE "subscriberId" = ANY($1::int[]) AND "paperId" = ANY($2::int[])`, [
-    subscriberIds,
-    paperIds,
-  ]);
   const sent = new Map<number, Set<number>>();
+  if (subscriberIds.length === 0 || paperIds.length === 0) return sent;
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (const id of paperIds) {
+    if (id < low) low = id;
+    if (id > high) high = id;
+  }
+  const wanted = new Set(paperIds);
+  const rows = await sql<{ subscriberId: number; paperId: number }>(db, `SELECT "subscriberId", "paperId" FROM "SentPaper" WHERE "subscriberId" = ANY($1::int[]) AND "paperId" BETWEEN $2 AND $3`, [
+    subscriberIds,
+    low,
+    high,
+  ]);
   for (const row of rows) {
+    if (!wanted.has(row.paperId)) continue;
     const set = sent.get(row.subscriberId) ?? new Set<number>();
     set.add(row.paperId);
     sent.set(row.subscriberId, set);

@@ -114,9 +114,19 @@ export type TopicsPreview = {
   until?: string;
 };
 
+/** Papers per window of each candidate set, counted once (every preview states it). */
+const papersCounted = new WeakMap<Candidates, Map<string, number>>();
+
 function papersIn(candidates: Candidates, window: DigestWindow): number {
-  let count = 0;
-  for (const paper of candidates.papers.values()) if (paper.featuredOn >= window.since && paper.featuredOn <= window.until) count++;
+  let counts = papersCounted.get(candidates);
+  if (!counts) papersCounted.set(candidates, (counts = new Map()));
+  const key = `${window.since}|${window.until}`;
+  let count = counts.get(key);
+  if (count === undefined) {
+    count = 0;
+    for (const paper of candidates.papers.values()) if (paper.featuredOn >= window.since && paper.featuredOn <= window.until) count++;
+    counts.set(key, count);
+  }
   return count;
 }
 
