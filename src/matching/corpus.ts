@@ -6,7 +6,7 @@ export type CorpusStats = {
   /** Papers counted. */
   papers: number;
   /** Document frequency: term → papers whose title, AI keywords or abstract contain it. */
-  df: ReadonlyMap<string, number>;
+  df: Map<string, number>;
 };
 
 export type TextOfPaper = { title: string; abstract: string; aiKeywords: string[] };

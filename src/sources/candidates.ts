@@ -9,7 +9,7 @@ import { createCandidates, matchTopics, type Candidates } from "../matching/cand
 import { documentTerms } from "../matching/corpus.ts";
 import { startIndex } from "../matching/paper-index.ts";
 import { isStopWord } from "../matching/tokens.ts";
-import { countNewPapers, loadCorpusStats } from "./corpus-stats.ts";
+import { countNewPapers, loadCorpusStats, loadDocumentFrequencies } from "./corpus-stats.ts";
 import { newestPaperId, thumbnailSize, WITH_THUMBNAIL } from "./store.ts";
 import { associationKeys, loadAssociations } from "./term-associations.ts";
 import { compileTopic, topicKey, type TopicSpec } from "../matching/topics.ts";
@@ -138,14 +138,13 @@ export async function prepareTopics(db: Db, candidates: Candidates, topics: Topi
     for (const query of compileTopic(topic).queries) for (const word of query.words) if (!known.has(word.term)) missing.add(word.term);
   }
   if (missing.size > 0) {
-    const loaded = await loadCorpusStats(db, missing);
-    const df = new Map(known);
-    for (const term of missing) df.set(term, loaded.df.get(term) ?? 0); // 0: looked up, in no paper (counts as rare)
-    candidates.index.stats = { papers: candidates.index.stats.papers, df };
+    // Added in place: a term's frequency, once known, does not change within a candidate set.
+    const loaded = await loadDocumentFrequencies(db, missing);
+    for (const term of missing) known.set(term, loaded.get(term) ?? 0); // 0: looked up, in no paper (counts as rare)
   }
   const keys = topics
     .filter((topic) => !candidates.compiled.has(topicKey(topic)))
     .flatMap(associationKeys)
     .filter((key) => !candidates.associations.has(key));
-  for (const [key, terms] of await loadAssociations(db, keys, { store: options.storeAssociations })) candidates.associations.set(key, terms);
+  for (const [key, terms] of await loadAssociations(db, keys, { store: options.storeAssociations, papers: candidates.index.stats.papers })) candidates.associations.set(key, terms);
 }

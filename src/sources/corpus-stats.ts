@@ -49,12 +49,22 @@ export async function countNewPapers(db: Db): Promise<string[][]> {
   }
 }
 
+/** The number of papers whose terms are counted (the N of the corpus statistics). */
+export async function countedPapers(db: Db): Promise<number> {
+  const rows = await sql<{ papers: number }>(db, `SELECT count(*)::int AS papers FROM "Paper" WHERE "termsCounted"`, []);
+  return rows[0]?.papers ?? 0;
+}
+
+/** The document frequency of each of `terms` that occurs in a counted paper. */
+export async function loadDocumentFrequencies(db: Db, terms: Iterable<string>): Promise<Map<string, number>> {
+  const list = [...new Set(terms)];
+  if (list.length === 0) return new Map();
+  const rows = await sql<{ term: string; papers: number }>(db, `SELECT term, papers FROM "TermFrequency" WHERE term = ANY($1::text[])`, [list]);
+  return new Map(rows.map((row) => [row.term, row.papers]));
+}
+
 /** The statistics for `terms` (other terms count as rare): the number of papers counted and each term's document frequency. */
 export async function loadCorpusStats(db: Db, terms: Iterable<string>): Promise<CorpusStats> {
-  const list = [...new Set(terms)];
-  const [size, rows] = await Promise.all([
-    sql<{ papers: number }>(db, `SELECT count(*)::int AS papers FROM "Paper" WHERE "termsCounted"`, []),
-    list.length === 0 ? [] : sql<{ term: string; papers: number }>(db, `SELECT term, papers FROM "TermFrequency" WHERE term = ANY($1::text[])`, [list]),
-  ]);
-  return { papers: size[0]?.papers ?? 0, df: new Map(rows.map((row) => [row.term, row.papers])) };
+  const [papers, df] = await Promise.all([countedPapers(db), loadDocumentFrequencies(db, terms)]);
+  return { papers, df };
 }

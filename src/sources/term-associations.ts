@@ -5,6 +5,7 @@
 import { sql, type Db } from "../db/client.ts";
 import { associatedTerms, associationKey, MIN_SHARE, MIN_TOGETHER, SAMPLE_PAPERS, type AssociatedTerm, type Cooccurrence } from "../matching/associations.ts";
 import { compileTopic, type TopicSpec } from "../matching/topics.ts";
+import { countedPapers } from "./corpus-stats.ts";
 
 /** The association keys of a topic's wordings; none for kinds that are not ranked queries. */
 export function associationKeys(topic: TopicSpec): string[] {
@@ -12,14 +13,18 @@ export function associationKeys(topic: TopicSpec): string[] {
   return compileTopic(topic).queries.map((query) => associationKey(query.words.map((word) => word.term)));
 }
 
-/** The stored associations of `keys`; those never worked out are worked out now and stored (with `store: false`, only worked out: a preview of words being typed). */
-export async function loadAssociations(db: Db, keys: Iterable<string>, options: { store?: boolean } = {}): Promise<Map<string, AssociatedTerm[]>> {
+/**
+ * The stored associations of `keys`; those never worked out are worked out now and
+ * stored (with `store: false`, only worked out: a preview of words being typed).
+ * `papers`, when the caller knows it, is the number of papers counted.
+ */
+export async function loadAssociations(db: Db, keys: Iterable<string>, options: { store?: boolean; papers?: number } = {}): Promise<Map<string, AssociatedTerm[]>> {
   const wanted = [...new Set(keys)].filter((key) => key !== "");
   if (wanted.length === 0) return new Map();
   const rows = await sql<{ key: string; terms: AssociatedTerm[] }>(db, `SELECT key, terms FROM "TermAssociation" WHERE key = ANY($1::text[])`, [wanted]);
   const found = new Map(rows.map((row) => [row.key, row.terms]));
   const missing = wanted.filter((key) => !found.has(key));
-  for (const [key, terms] of await computeAssociations(db, missing, options.store ?? true)) found.set(key, terms);
+  for (const [key, terms] of await computeAssociations(db, missing, options.store ?? true, options.papers)) found.set(key, terms);
   return found;
 }
 
@@ -40,11 +45,11 @@ export async function refreshAssociations(db: Db, newPapers: ReadonlyArray<reado
   return (await computeAssociations(db, keys)).size;
 }
 
-async function computeAssociations(db: Db, keys: Iterable<string>, store = true): Promise<Map<string, AssociatedTerm[]>> {
+async function computeAssociations(db: Db, keys: Iterable<string>, store = true, papers?: number): Promise<Map<string, AssociatedTerm[]>> {
   const list = [...keys];
   if (list.length === 0) return new Map();
-  const [cooccurrence, size] = await Promise.all([loadCooccurrence(db, list), sql<{ papers: number }>(db, `SELECT count(*)::int AS papers FROM "Paper" WHERE "termsCounted"`, [])]);
-  const stats = { papers: size[0]?.papers ?? 0, df: new Map<string, number>() };
+  const [cooccurrence, size] = await Promise.all([loadCooccurrence(db, list), papers ?? countedPapers(db)]);
+  const stats = { papers: size, df: new Map<string, number>() };
   const computed = new Map([...cooccurrence].map(([key, counts]) => [key, associatedTerms(counts, stats, new Set(key.split(" ")))]));
   if (!store) return computed;
   await db.$executeRawUnsafe(

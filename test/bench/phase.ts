@@ -208,11 +208,13 @@ async function web() {
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   const delay = monitorEventLoopDelay({ resolution: 5 });
   let cpu = process.cpuUsage();
+  let postgres = postgresCpuMs();
   const told = (type: string) => new Promise<void>((resolve) => process.on("message", (message: { type?: string }) => message.type === type && resolve()));
   const measuring = told("measure").then(() => {
     delay.reset();
     delay.enable();
     cpu = process.cpuUsage();
+    postgres = postgresCpuMs();
     process.send?.({ measuring: true });
   });
   process.send?.({ listening: address });
@@ -220,9 +222,17 @@ async function web() {
   await told("stop");
   delay.disable();
   const cpuUsed = cpuMs(process.cpuUsage(cpu));
+  const postgresUsed = postgresCpuMs() - postgres;
   await app.close();
   await mailer.close();
-  return { eventLoopP50Ms: delay.percentile(50) / 1e6, eventLoopP99Ms: delay.percentile(99) / 1e6, eventLoopMaxMs: delay.max / 1e6, cpuMs: cpuUsed, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  return {
+    eventLoopP50Ms: delay.percentile(50) / 1e6,
+    eventLoopP99Ms: delay.percentile(99) / 1e6,
+    eventLoopMaxMs: delay.max / 1e6,
+    cpuMs: cpuUsed,
+    postgresCpuMs: postgresUsed,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 const result = phase === "planning" ? await planning() : phase === "web" ? await web() : await delivery();

@@ -391,6 +391,7 @@ async function measureWeb(serverUrl: string, sink: Sink): Promise<Row> {
     eventLoopP99Ms: round(loop.eventLoopP99Ms!, 1),
     eventLoopMaxMs: round(loop.eventLoopMaxMs!, 1),
     cpuMsPerPreview: round(loop.cpuMs! / Math.max(1, load.requests.total), 2),
+    postgresCpuMsPerPreview: round(loop.postgresCpuMs! / Math.max(1, load.requests.total), 2),
     peakRssMb: Math.round(loop.peakRssMb!),
   };
 }
