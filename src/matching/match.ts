@@ -5,7 +5,27 @@
 // distinct topic is then matched once.
 import { associationKey, type AssociatedTerm } from "./associations.ts";
 import { inverseFrequency } from "./corpus.ts";
-import { FIELD_WEIGHTS, FIELDS, findSimilar, KEEP, LENGTH_DISCOUNT, NEAR, onScale, paperVector, TEXT_FIELDS, type Field, type MatchablePaper, type PaperIndex, type Postings } from "./paper-index.ts";
+import {
+  FIELD_WEIGHTS,
+  fieldBit,
+  fieldBits,
+  fieldOf,
+  FIELDS,
+  findPair,
+  findSimilar,
+  KEEP,
+  LENGTH_DISCOUNT,
+  NEAR,
+  onScale,
+  pairFields,
+  pairPositions,
+  paperVector,
+  termPairs,
+  TEXT_FIELDS,
+  type Field,
+  type MatchablePaper,
+  type PaperIndex,
+} from "./paper-index.ts";
 import type { CompiledTopic, Query } from "./topics.ts";
 import { stem } from "./tokens.ts";
 
@@ -84,7 +104,7 @@ export function matchTopic(
     return [...findSimilar(index, paper)].map(([paperId, { relevance, shared }]) => ({
       paperId,
       relevance,
-      fields: TEXT_FIELDS.filter((field) => shared.some((word) => index.postings.get(stem(word))?.get(paperId)?.[field])),
+      fields: TEXT_FIELDS.filter((field) => shared.some((word) => (pairFields(index, findPair(index, stem(word), paperId)) & fieldBit(field)) !== 0)),
       evidence: { label: paper.title, words: shared, missing: [], together: false, related: [] },
     }));
   }
@@ -111,11 +131,40 @@ export function matchTopic(
     expandWithAssociations(index, queries, best, fields, associations, added);
   }
   const hits: TopicHit[] = [];
+  const shared = sharedShapes();
   for (const [paperId, { relevance, fields: found, evidence }] of best) {
     if (relevance < KEEP && topic.kind !== "exclude") continue;
-    hits.push({ paperId, relevance, fields: FIELDS.filter((field) => found.has(field)), evidence });
+    hits.push({ paperId, relevance, fields: shared.fields(found), evidence: shared.evidence(evidence) });
   }
   return hits;
+}
+
+/**
+ * One object for each distinct field list and evidence among a topic's hits: a
+ * topic's hundreds of hits have a few dozen shapes, and a worker holds every
+ * topic's hits for the whole run (at 2 000 papers, ~200 bytes a hit when each had its own).
+ */
+function sharedShapes(): { fields(found: Set<Field>): Field[]; evidence(evidence: Evidence): Evidence } {
+  const fieldLists = new Map<string, Field[]>();
+  const evidences = new Map<string, Evidence>();
+  return {
+    fields(found) {
+      const list = FIELDS.filter((field) => found.has(field));
+      const key = list.join(" ");
+      const known = fieldLists.get(key);
+      if (known) return known;
+      fieldLists.set(key, list);
+      return list;
+    },
+    evidence(evidence) {
+      const { label, words, missing, together, via, related } = evidence;
+      const key = [label, words.join("\u0001"), missing.join("\u0001"), together, via ?? "", related.join("\u0001")].join("\u0000");
+      const known = evidences.get(key);
+      if (known) return known;
+      evidences.set(key, evidence);
+      return evidence;
+    },
+  };
 }
 
 type QueryScore = { score: number; fields: Set<Field>; words: Set<string>; together: boolean };
@@ -124,19 +173,24 @@ type QueryScore = { score: number; fields: Set<Field>; words: Set<string>; toget
 function scoreQuery(index: PaperIndex, query: Query, fields: Field[]): Map<number, QueryScore> {
   const scores = new Map<number, QueryScore>();
   const required = query.phrases.map((phrase) => papersWithPhrase(index, phrase, fields));
+  const allowed = fieldBits(fields);
   for (const word of query.words) {
-    const postings = index.postings.get(word.term);
-    if (!postings) continue;
+    const { first, end } = termPairs(index, word.term);
+    if (first === end) continue;
     const idf = inverseFrequency(index.stats, word.term);
-    for (const [paperId, byField] of postings) {
+    // −1: a form no paper has, so every occurrence only shares the stem.
+    const form = word.form === undefined ? undefined : (index.postings.forms.get(word.form) ?? -1);
+    for (let pair = first; pair < end; pair++) {
+      const paperId = index.postings.pairPaper[pair]!;
       if (!required.every((papers) => papers.has(paperId))) continue;
-      const frequency = weightedFrequency(index, paperId, byField, fields, word.form);
+      const frequency = weightedFrequency(index, paperId, pair, allowed, form);
       if (frequency === 0) continue;
       let entry = scores.get(paperId);
       if (!entry) scores.set(paperId, (entry = { score: 0, fields: new Set(), words: new Set(), together: query.words.length === 1 }));
       entry.score += word.weight * idf * saturate(frequency);
       entry.words.add(word.word);
-      for (const field of fields) if (byField[field]) entry.fields.add(field);
+      const present = pairFields(index, pair);
+      for (const field of fields) if ((present & fieldBit(field)) !== 0) entry.fields.add(field);
     }
   }
   if (query.pairs.length > 0) {
@@ -166,23 +220,34 @@ function saturate(frequency: number): number {
 }
 
 /**
- * The word's BM25F frequency in the paper: occurrences weighted by field and
- * discounted by field length; an occurrence that only shares the word's stem
- * (optimization for optimizer) counts STEM_ONLY.
+ * The word's BM25F frequency in the paper (`pair`: the word's entry for it):
+ * occurrences in the `allowed` fields weighted by field and discounted by field
+ * length; an occurrence that only shares the word's stem (optimization for
+ * optimizer) counts STEM_ONLY. `form`: the id of the word as typed, if it matters.
  */
-function weightedFrequency(index: PaperIndex, paperId: number, byField: Partial<Record<Field, number[]>>, fields: Field[], form?: string): number {
+function weightedFrequency(index: PaperIndex, paperId: number, pair: number, allowed: number, form: number | undefined): number {
   const lengths = index.lengths.get(paperId);
-  const formsOf = index.forms.get(paperId);
+  if (!lengths) return 0;
+  const { pairStart, codes, codeForm } = index.postings;
   let frequency = 0;
-  for (const field of fields) {
-    const positions = byField[field];
-    if (!positions || !lengths) continue;
-    const written = formsOf?.[field];
-    let count = 0;
-    for (const position of positions) count += form === undefined || written?.[position] === form ? 1 : STEM_ONLY;
-    const discount = 1 - LENGTH_DISCOUNT[field] + LENGTH_DISCOUNT[field] * (lengths[field] / index.averageLength[field]);
-    frequency += (FIELD_WEIGHTS[field] * count) / discount;
+  let field = -1;
+  let count = 0;
+  const weigh = () => {
+    const name = FIELDS[field]!;
+    const discount = 1 - LENGTH_DISCOUNT[name] + LENGTH_DISCOUNT[name] * (lengths[name] / index.averageLength[name]);
+    return (FIELD_WEIGHTS[name] * count) / discount;
+  };
+  for (let c = pairStart[pair]!; c < pairStart[pair + 1]!; c++) {
+    const at = fieldOf(codes[c]!);
+    if ((allowed & (1 << at)) === 0) continue;
+    if (at !== field) {
+      if (field >= 0) frequency += weigh();
+      field = at;
+      count = 0;
+    }
+    count += form === undefined || codeForm[c] === form ? 1 : STEM_ONLY;
   }
+  if (field >= 0) frequency += weigh();
   return frequency;
 }
 
@@ -191,15 +256,15 @@ function weightedFrequency(index: PaperIndex, paperId: number, byField: Partial<
  * (1/3), near each other (half that), or apart (0); isAdjacent: as the phrase somewhere.
  */
 function pairCloseness(index: PaperIndex, paperId: number, a: string, b: string, fields: Field[]): { closeness: number; isAdjacent: boolean } {
-  const first = index.postings.get(a)?.get(paperId);
-  const second = index.postings.get(b)?.get(paperId);
-  if (!first || !second) return { closeness: 0, isAdjacent: false };
+  const first = findPair(index, a, paperId);
+  const second = first < 0 ? -1 : findPair(index, b, paperId);
+  if (second < 0) return { closeness: 0, isAdjacent: false };
   let best = 0;
   let isAdjacent = false;
   for (const field of fields) {
-    const at = first[field];
-    const following = second[field];
-    if (!at || !following) continue;
+    const at = pairPositions(index, first, field);
+    const following = pairPositions(index, second, field);
+    if (at.length === 0 || following.length === 0) continue;
     const others = new Set(following);
     const weight = FIELD_WEIGHTS[field] / FIELD_WEIGHTS.title;
     if (at.some((position) => others.has(position + 1))) {
@@ -225,14 +290,15 @@ function anyWithin(a: number[], b: number[], distance: number): boolean {
 function papersWithPhrase(index: PaperIndex, terms: string[], fields: Field[]): Set<number> {
   const found = new Set<number>();
   const [first, ...rest] = terms;
-  const starts = first === undefined ? undefined : index.postings.get(first);
-  if (!starts) return found;
-  for (const [paperId, byField] of starts) {
+  if (first === undefined) return found;
+  const { first: from, end } = termPairs(index, first);
+  for (let pair = from; pair < end; pair++) {
+    const paperId = index.postings.pairPaper[pair]!;
     for (const field of fields) {
-      const positions = byField[field];
-      if (!positions) continue;
+      const positions = pairPositions(index, pair, field);
+      if (positions.length === 0) continue;
       // Sets, not Array#includes: a term repeated k times in an abstract would cost k² per phrase.
-      const following = rest.map((term) => new Set(index.postings.get(term)?.get(paperId)?.[field]));
+      const following = rest.map((term) => new Set(pairPositions(index, findPair(index, term, paperId), field)));
       if (following.length === 0 || positions.some((start) => following.every((at, i) => at.has(start + i + 1)))) {
         found.add(paperId);
         break;
@@ -283,7 +349,7 @@ function expandWithAssociations(index: PaperIndex, queries: Query[], best: Best,
   const weights = new Map<string, number>();
   for (const query of queries) {
     for (const { term, weight } of associations.get(associationKey(query.words.map((word) => word.term))) ?? []) {
-      if (own.has(term) || added.has(term) || !index.postings.has(term)) continue;
+      if (own.has(term) || added.has(term) || !index.postings.terms.has(term)) continue;
       weights.set(term, Math.max(weights.get(term) ?? 0, weight));
     }
   }

@@ -28,24 +28,101 @@ export const KEEP = 0.05;
 /** The cosine of two papers' tf-idf vectors that counts as the ideal on the relevance scale (most papers on one subject share a quarter of their weight). */
 const SIMILAR_SCALE = 0.25;
 
-export type Postings = Map<number, Partial<Record<Field, number[]>>>;
+/**
+ * The inverted index, packed into typed arrays (a worker holds it for the whole
+ * run: at 2 000 papers a Map, an object and an array per term and paper took
+ * ~55 MB). Term slot t's papers are the pairs termStart[t] ≤ p < termStart[t + 1],
+ * ascending by paper id (pairPaper[p]); pair p's occurrences are the codes
+ * pairStart[p] ≤ c < pairStart[p + 1], by field then position, each the field's
+ * index in FIELDS << FIELD_SHIFT | the position; codeForm[c] is the id (in `forms`)
+ * of the word as written there, plural folded.
+ */
+export type Postings = {
+  terms: Map<string, number>;
+  termStart: Int32Array;
+  pairPaper: Int32Array;
+  pairStart: Int32Array;
+  codes: Int32Array;
+  codeForm: Int32Array;
+  forms: Map<string, number>;
+};
+
+const FIELD_SHIFT = 24;
+const POSITION_MASK = (1 << FIELD_SHIFT) - 1;
 
 export type PaperIndex = {
-  /** term → paper id → field → positions of the term in that field. */
-  postings: Map<string, Postings>;
+  postings: Postings;
   lengths: Map<number, Record<Field, number>>;
   averageLength: Record<Field, number>;
   stats: CorpusStats;
   papers: Map<number, MatchablePaper>;
   /** A word as written for each term, for why-lines ("retriev" → "retrieval"). */
   surface: Map<string, string>;
-  /** paper id → field → the word at each position, plural folded: whether an occurrence is the typed word or only shares its stem. */
-  forms: Map<number, Partial<Record<Field, string[]>>>;
   /** Each paper's weighted terms, computed when first needed. */
   vectors: Map<number, Map<string, number>>;
   /** Papers like a paper (findSimilar), by its id, computed when first needed. */
   similar: Map<number, Map<number, { relevance: number; shared: string[] }>>;
 };
+
+/** The pairs of `term` (see Postings): first ≤ pair < end; none when the index does not have it. */
+export function termPairs(index: PaperIndex, term: string): { first: number; end: number } {
+  const slot = index.postings.terms.get(term);
+  if (slot === undefined) return { first: 0, end: 0 };
+  return { first: index.postings.termStart[slot]!, end: index.postings.termStart[slot + 1]! };
+}
+
+/** The pair of `term` and the paper, or −1 when the paper does not have the term (binary search). */
+export function findPair(index: PaperIndex, term: string, paperId: number): number {
+  const { first, end } = termPairs(index, term);
+  const papers = index.postings.pairPaper;
+  let low = first;
+  let high = end - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const id = papers[middle]!;
+    if (id === paperId) return middle;
+    if (id < paperId) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+/** The fields a pair's term occurs in, one bit per index in FIELDS. */
+export function pairFields(index: PaperIndex, pair: number): number {
+  const { pairStart, codes } = index.postings;
+  let mask = 0;
+  for (let c = pairStart[pair]!; c < pairStart[pair + 1]!; c++) mask |= 1 << fieldOf(codes[c]!);
+  return mask;
+}
+
+/** The positions of a pair's term in `field`, ascending (none for pair −1). */
+export function pairPositions(index: PaperIndex, pair: number, field: Field): number[] {
+  if (pair < 0) return [];
+  const { pairStart, codes } = index.postings;
+  const wanted = FIELD_INDEX[field];
+  const positions: number[] = [];
+  for (let c = pairStart[pair]!; c < pairStart[pair + 1]!; c++) if (fieldOf(codes[c]!) === wanted) positions.push(codes[c]! & POSITION_MASK);
+  return positions;
+}
+
+/** The index in FIELDS of an occurrence's field (see Postings). */
+export function fieldOf(code: number): number {
+  return code >>> FIELD_SHIFT;
+}
+
+/** A field's bit, as in pairFields. */
+export function fieldBit(field: Field): number {
+  return 1 << FIELD_INDEX[field];
+}
+
+/** The bits of `fields`, as in pairFields. */
+export function fieldBits(fields: readonly Field[]): number {
+  let mask = 0;
+  for (const field of fields) mask |= fieldBit(field);
+  return mask;
+}
+
+const FIELD_INDEX = Object.fromEntries(FIELDS.map((field, i) => [field, i])) as Record<Field, number>;
 
 /** Builds the inverted index over title, AI keywords, abstract, authors and categories; rarity from `stats` (default: these papers). */
 export function indexPapers(papers: MatchablePaper[], stats: CorpusStats = countCorpus(papers)): PaperIndex {
@@ -56,56 +133,92 @@ export function indexPapers(papers: MatchablePaper[], stats: CorpusStats = count
 
 /** indexPapers a paper at a time, so that a caller can let other work run between papers (a web process building a large index). */
 export function startIndex(stats: CorpusStats): { add(paper: MatchablePaper): void; finish(): PaperIndex } {
-  const postings = new Map<string, Postings>();
+  // term → its papers while building, flat: paper id, occurrences n, then n × (code, form id).
+  const building = new Map<string, number[]>();
+  const forms = new Map<string, number>();
   const lengths = new Map<number, Record<Field, number>>();
   const totals: Record<Field, number> = { title: 0, keywords: 0, abstract: 0, authors: 0, categories: 0 };
   const surface = new Map<string, string>();
-  const forms = new Map<number, Partial<Record<Field, string[]>>>();
   const papers: MatchablePaper[] = [];
+  let ascending = true;
+  let codeCount = 0;
+  let pairCount = 0;
   const add = (paper: MatchablePaper) => {
+    if (papers.length > 0 && paper.id <= papers[papers.length - 1]!.id) ascending = false;
     papers.push(paper);
-    const formsOf: Partial<Record<Field, string[]>> = {};
-    forms.set(paper.id, formsOf);
+    const own = new Map<string, number[]>();
     const texts: Record<Field, string[]> = { title: [paper.title], keywords: paper.aiKeywords, abstract: [paper.abstract], authors: paper.authors, categories: paper.categories ?? [] };
     const length: Record<Field, number> = { title: 0, keywords: 0, abstract: 0, authors: 0, categories: 0 };
     for (const field of FIELDS) {
       // Separate keywords/authors by a gap in positions so a phrase never spans two of them.
       let position = 0;
-      const fieldForms: string[] = (formsOf[field] = []);
       for (const text of texts[field]) {
         for (const word of splitWords(text)) {
           const { term, fold } = wordForms(word);
-          fieldForms[position] = fold;
           if (!surface.has(term)) surface.set(term, word);
-          let byPaper = postings.get(term);
-          if (!byPaper) postings.set(term, (byPaper = new Map()));
-          let byField = byPaper.get(paper.id);
-          if (!byField) byPaper.set(paper.id, (byField = {}));
-          // A literal of one, not [] and push: V8 gives a pushed-to array room for 17 (~150 bytes), and most words occur once.
-          const positions = byField[field];
-          if (positions) positions.push(position++);
-          else byField[field] = [position++];
+          let formId = forms.get(fold);
+          if (formId === undefined) forms.set(fold, (formId = forms.size));
+          let occurrences = own.get(term);
+          if (!occurrences) own.set(term, (occurrences = []));
+          occurrences.push((FIELD_INDEX[field] << FIELD_SHIFT) | Math.min(position++, POSITION_MASK), formId);
         }
         position += NEAR + 2;
       }
       length[field] = position;
       totals[field] += position;
     }
+    for (const [term, occurrences] of own) {
+      let list = building.get(term);
+      if (!list) building.set(term, (list = []));
+      list.push(paper.id, occurrences.length / 2, ...occurrences);
+      pairCount++;
+      codeCount += occurrences.length / 2;
+    }
     lengths.set(paper.id, length);
   };
   const finish = (): PaperIndex => {
-    // Arrays that grew by push keep their spare room: copies of their exact size.
-    for (const byPaper of postings.values()) {
-      for (const byField of byPaper.values()) {
-        for (const field of FIELDS) {
-          const positions = byField[field];
-          if (positions && positions.length > 1) byField[field] = positions.slice();
+    const terms = new Map<string, number>();
+    const termStart = new Int32Array(building.size + 1);
+    const pairPaper = new Int32Array(pairCount);
+    const pairStart = new Int32Array(pairCount + 1);
+    const codes = new Int32Array(codeCount);
+    const codeForm = new Int32Array(codeCount);
+    let pair = 0;
+    let code = 0;
+    for (const [term, list] of building) {
+      termStart[terms.size] = pair;
+      terms.set(term, terms.size);
+      // Offsets of each paper's entry in `list`, in paper id order.
+      const entries: number[] = [];
+      for (let at = 0; at < list.length; at += 2 + 2 * list[at + 1]!) entries.push(at);
+      if (!ascending) entries.sort((a, b) => list[a]! - list[b]!);
+      for (const at of entries) {
+        pairPaper[pair] = list[at]!;
+        pairStart[pair] = code;
+        const n = list[at + 1]!;
+        for (let i = 0; i < n; i++) {
+          codes[code] = list[at + 2 + 2 * i]!;
+          codeForm[code] = list[at + 3 + 2 * i]!;
+          code++;
         }
+        pair++;
       }
     }
+    termStart[terms.size] = pair;
+    pairStart[pair] = code;
+    building.clear();
     const count = Math.max(1, papers.length);
     const averageLength = Object.fromEntries(FIELDS.map((field) => [field, Math.max(1, totals[field] / count)])) as Record<Field, number>;
-    return { postings, lengths, averageLength, stats, papers: new Map(papers.map((paper) => [paper.id, paper])), surface, forms, vectors: new Map(), similar: new Map() };
+    return {
+      postings: { terms, termStart, pairPaper, pairStart, codes, codeForm, forms },
+      lengths,
+      averageLength,
+      stats,
+      papers: new Map(papers.map((paper) => [paper.id, paper])),
+      surface,
+      vectors: new Map(),
+      similar: new Map(),
+    };
   };
   return { add, finish };
 }
@@ -150,7 +263,9 @@ export function findSimilar(index: PaperIndex, paper: MatchablePaper): Map<numbe
   const own = index.papers.get(paper.id) === paper ? paperVector(index, paper.id) : textVector(index, paper);
   const products = new Map<number, Array<[string, number]>>();
   for (const [term, weight] of own) {
-    for (const paperId of index.postings.get(term)?.keys() ?? []) {
+    const { first, end } = termPairs(index, term);
+    for (let pair = first; pair < end; pair++) {
+      const paperId = index.postings.pairPaper[pair]!;
       if (paperId === paper.id) continue;
       const other = paperVector(index, paperId).get(term);
       if (other === undefined) continue;

@@ -57,7 +57,7 @@ export async function loadCandidates(db: Db, window: DigestWindow, topics: Topic
   const index = builder.finish();
   index.stats = await loadCorpusStats(
     db,
-    [...index.postings.keys()].filter((term) => !isStopWord(term)),
+    [...index.postings.terms.keys()].filter((term) => !isStopWord(term)),
   );
   const dense = embedder
     ? await loadDense(
