@@ -125,22 +125,21 @@ function rankedPicks(candidates: Candidates, subscriber: { topics: TopicSpec[]; 
   const excluded = since && since > candidates.since ? unionOf(sentPaperIds, featuredBefore(candidates, since)) : sentPaperIds;
   const topics = matchTopics(candidates, subscriber.topics);
   const communityWeight = COMMUNITY_WEIGHTS[subscriber.popularity ?? "balanced"];
-  const rank = () => rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, index: candidates.index });
-  if (hasLearned(profile)) return takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates);
+  const rank = (limit?: number) =>
+    rankAll({ papers: candidates.papers, hitsByTopic: candidates.hitsByTopic, topics, communityWeight, profile, interest: candidates.interest, index: candidates.index }, limit);
+  const learned = hasLearned(profile);
   const key = `${communityWeight}|${topics.map((topic) => topic.key).join("\u0000")}`;
-  let shared = candidates.rankings.get(key);
+  let shared = learned ? undefined : candidates.rankings.get(key);
   if (!shared) {
-    const ranked = rank();
-    shared = { ranked: ranked.slice(0, SHARED_DEPTH), truncated: ranked.length > SHARED_DEPTH };
-    if (candidates.rankedHeld + shared.ranked.length <= RANKINGS_LIMIT) {
+    shared = rank(SHARED_DEPTH);
+    if (!learned && candidates.rankedHeld + shared.ranked.length <= RANKINGS_LIMIT) {
       candidates.rankings.set(key, shared);
       candidates.rankedHeld += shared.ranked.length;
     }
-    if (shared.truncated) shared = { ranked, truncated: false };
   }
   const picks = takeTop(shared.ranked, excluded, subscriber.maxPapers, candidates.nearDuplicates);
-  // The shared prefix ran out before the cap (many papers already sent or out of the window): rank in full.
-  return picks.length < subscriber.maxPapers && shared.truncated ? takeTop(rank(), excluded, subscriber.maxPapers, candidates.nearDuplicates) : picks;
+  // The best SHARED_DEPTH ran out before the cap (many papers already sent or out of the window): rank in full.
+  return picks.length < subscriber.maxPapers && shared.truncated ? takeTop(rank().ranked, excluded, subscriber.maxPapers, candidates.nearDuplicates) : picks;
 }
 
 function featuredBefore(candidates: Candidates, day: string): ReadonlySet<number> {

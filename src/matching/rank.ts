@@ -76,53 +76,114 @@ function once(make: () => string): () => string {
  * upvotes, then the smaller arXiv id, so the order is stable.
  */
 export function rankDigest(options: RankOptions): Pick[] {
-  return takeTop(rankAll(options), options.sentPaperIds, options.cap, options.nearDuplicates ?? findNearDuplicates(options.papers.values()));
+  return takeTop(rankAll(options).ranked, options.sentPaperIds, options.cap, options.nearDuplicates ?? findNearDuplicates(options.papers.values()));
 }
 
 /**
- * Every paper eligible for these topics (exclusions dropped), scored and sorted
- * best first. Depends on the topics, weights and profile only, not on what was
- * sent, so subscribers with the same choices can share it.
+ * Every paper eligible for these topics (exclusions dropped), scored, best first;
+ * with `limit`, only the best `limit` (and whether there were more). Depends on
+ * the topics, weights and profile only, not on what was sent, so subscribers with
+ * the same choices can share it. Papers are scored into flat arrays and only the
+ * kept ones become Ranked entries: at 2 000 papers a digest's topics match
+ * thousands, of which a hundred at most are read.
  */
-export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">): Ranked[] {
+export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">, limit = Number.POSITIVE_INFINITY): { ranked: Ranked[]; truncated: boolean } {
   const { papers, hitsByTopic } = options;
   const weight = options.communityWeight ?? DEFAULT_COMMUNITY_WEIGHT;
   const scores = options.interest ?? communityScores(papers);
   const interest = (paper: RankablePaper) => scores.get(paper.id) ?? 0;
   const topics = options.topics.filter((topic) => topic.kind !== "exclude");
   const excluded = new Set(options.topics.filter((topic) => topic.kind === "exclude").flatMap((topic) => [...(hitsByTopic.get(topic.key)?.keys() ?? [])]));
-  const ranked: Ranked[] = [];
   const learned = learnedFrom(options.profile, options.index);
   const topicWeight = (topic: CompiledTopic) => options.profile?.topicWeights.get(topic.key) ?? 1;
+  const scored = startScoring();
 
   if (topics.length === 0) {
     for (const paper of papers.values()) {
       if (excluded.has(paper.id)) continue;
-      const { shift, liked } = learned(paper.id);
-      ranked.push({ paper, paperId: paper.id, relevance: 0, score: interest(paper) + shift, reason: once(() => (liked ? likedReason(liked) : trendingReason(paper))) });
+      scored.add(paper, 0, interest(paper) + learned(paper.id).shift);
     }
   } else {
-    const matches = collectMatches(topics, hitsByTopic);
-    for (const [paperId, matched] of matches) {
+    // Per paper: the best weighted relevance of any topic, and how many topics clear the cut on their own.
+    const best = new Map<number, number>();
+    const clearing = new Map<number, number>();
+    for (const topic of topics) {
+      const factor = topicWeight(topic);
+      for (const hit of hitsByTopic.get(topic.key)?.values() ?? []) {
+        const value = hit.relevance * factor;
+        const known = best.get(hit.paperId);
+        if (known === undefined || value > known) best.set(hit.paperId, value);
+        if (value >= MIN_RELEVANCE) clearing.set(hit.paperId, (clearing.get(hit.paperId) ?? 0) + 1);
+      }
+    }
+    for (const [paperId, strongest] of best) {
       const paper = papers.get(paperId);
       if (!paper || excluded.has(paperId)) continue;
-      let best = 0;
-      for (const { topic, hit } of matched) best = Math.max(best, hit.relevance * topicWeight(topic));
       // Another topic counts only when it clears the cut on its own (a passing mention is not a second match).
-      const clearing = matched.filter(({ topic, hit }) => hit.relevance * topicWeight(topic) >= MIN_RELEVANCE);
-      const relevance = Math.min(1, best + EXTRA_TOPIC_BONUS * Math.max(0, clearing.length - 1) + learned(paperId).shift);
+      const relevance = Math.min(1, Math.max(0, strongest) + EXTRA_TOPIC_BONUS * Math.max(0, (clearing.get(paperId) ?? 0) - 1) + learned(paperId).shift);
       if (relevance < MIN_RELEVANCE) continue;
-      ranked.push({ paper, paperId, relevance, score: blend(relevance, interest(paper), weight), reason: once(() => matchReason(clearing.length > 0 ? clearing : matched)) });
+      scored.add(paper, relevance, blend(relevance, interest(paper), weight));
     }
     // Papers like a liked one come in without the topics' words (the query moved towards them).
-    for (const paper of papers.values()) {
-      if (matches.has(paper.id) || excluded.has(paper.id)) continue;
-      const { shift, liked } = learned(paper.id);
-      if (!liked || shift < MIN_RELEVANCE) continue;
-      ranked.push({ paper, paperId: paper.id, relevance: shift, score: blend(shift, interest(paper), weight), reason: once(() => likedReason(liked)) });
+    if (options.profile && options.profile.votes.length > 0) {
+      for (const paper of papers.values()) {
+        if (best.has(paper.id) || excluded.has(paper.id)) continue;
+        const { shift, liked } = learned(paper.id);
+        if (!liked || shift < MIN_RELEVANCE) continue;
+        scored.add(paper, shift, blend(shift, interest(paper), weight));
+      }
     }
   }
-  return ranked.sort((a, b) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId));
+  const kept = scored.best(limit);
+  const reasonFor = (paper: RankablePaper): (() => string) =>
+    once(() => {
+      const { liked } = learned(paper.id);
+      if (topics.length === 0) return liked ? likedReason(liked) : trendingReason(paper);
+      const matched: Matched[] = [];
+      for (const topic of topics) {
+        const hit = hitsByTopic.get(topic.key)?.get(paper.id);
+        if (hit) matched.push({ topic, hit });
+      }
+      if (matched.length === 0) return liked ? likedReason(liked) : trendingReason(paper);
+      const clearing = matched.filter(({ topic, hit }) => hit.relevance * topicWeight(topic) >= MIN_RELEVANCE);
+      return matchReason(clearing.length > 0 ? clearing : matched);
+    });
+  return {
+    ranked: kept.map(({ paper, relevance, score }) => ({ paper, paperId: paper.id, relevance, score, reason: reasonFor(paper) })),
+    truncated: kept.length < scored.size(),
+  };
+}
+
+type Scored = { paper: RankablePaper; relevance: number; score: number };
+
+/** Scored papers, and the best of them in the ranking's order: score, then more upvotes, then the smaller arXiv id. */
+function startScoring(): { add(paper: RankablePaper, relevance: number, score: number): void; size(): number; best(limit: number): Scored[] } {
+  const all: Scored[] = [];
+  const before = (a: Scored, b: Scored) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId);
+  return {
+    add(paper, relevance, score) {
+      all.push({ paper, relevance, score });
+    },
+    size: () => all.length,
+    best(limit) {
+      if (all.length <= limit) return all.sort(before);
+      // The best `limit`, kept sorted: a paper is placed only when it beats the last kept (few do, after the first).
+      const kept: Scored[] = [];
+      for (const entry of all) {
+        if (kept.length === limit && before(entry, kept[limit - 1]!) >= 0) continue;
+        let low = 0;
+        let high = kept.length;
+        while (low < high) {
+          const middle = (low + high) >>> 1;
+          if (before(kept[middle]!, entry) <= 0) low = middle + 1;
+          else high = middle;
+        }
+        kept.splice(low, 0, entry);
+        if (kept.length > limit) kept.pop();
+      }
+      return kept;
+    },
+  };
 }
 
 /**
@@ -231,18 +292,6 @@ function jaccard(a: Set<string>, b: string[]): number {
 }
 
 type Matched = { topic: CompiledTopic; hit: TopicHit };
-
-function collectMatches(topics: CompiledTopic[], hitsByTopic: RankOptions["hitsByTopic"]): Map<number, Matched[]> {
-  const byPaper = new Map<number, Matched[]>();
-  for (const topic of topics) {
-    for (const hit of hitsByTopic.get(topic.key)?.values() ?? []) {
-      const list = byPaper.get(hit.paperId) ?? [];
-      list.push({ topic, hit });
-      byPaper.set(hit.paperId, list);
-    }
-  }
-  return byPaper;
-}
 
 /** Log-scaled upvotes, plus a little for comments and GitHub stars, relative to the busiest paper of the window (0..1 by paper id). */
 export function communityScores(papers: Map<number, RankablePaper>): Map<number, number> {
