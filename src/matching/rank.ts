@@ -83,9 +83,9 @@ export function rankDigest(options: RankOptions): Pick[] {
  * Every paper eligible for these topics (exclusions dropped), scored, best first;
  * with `limit`, only the best `limit` (and whether there were more). Depends on
  * the topics, weights and profile only, not on what was sent, so subscribers with
- * the same choices can share it. Papers are scored into flat arrays and only the
- * kept ones become Ranked entries: at 2 000 papers a digest's topics match
- * thousands, of which a hundred at most are read.
+ * the same choices can share it. Papers are scored in typed arrays by slot (see
+ * slotsOf) and only the kept ones become Ranked entries: at 2 000 papers a
+ * digest's topics match thousands, of which a hundred at most are read.
  */
 export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">, limit = Number.POSITIVE_INFINITY): { ranked: Ranked[]; truncated: boolean } {
   const { papers, hitsByTopic } = options;
@@ -94,51 +94,72 @@ export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">, limi
   const interest = (paper: RankablePaper) => scores.get(paper.id) ?? 0;
   const topics = options.topics.filter((topic) => topic.kind !== "exclude");
   const excluded = new Set(options.topics.filter((topic) => topic.kind === "exclude").flatMap((topic) => [...(hitsByTopic.get(topic.key)?.keys() ?? [])]));
+  const voted = options.profile !== undefined && options.profile.votes.length > 0;
   const learned = learnedFrom(options.profile, options.index);
+  const shiftOf = (paperId: number) => (voted ? learned(paperId).shift : 0);
   const topicWeight = (topic: CompiledTopic) => options.profile?.topicWeights.get(topic.key) ?? 1;
-  const scored = startScoring();
+  const { paperAt } = slotsOf(papers);
+  const scratch = scratchFor(paperAt.length);
+  const kept: number[] = [];
 
   if (topics.length === 0) {
-    for (const paper of papers.values()) {
+    for (let slot = 0; slot < paperAt.length; slot++) {
+      const paper = paperAt[slot]!;
       if (excluded.has(paper.id)) continue;
-      scored.add(paper, 0, interest(paper) + learned(paper.id).shift);
+      scratch.score[slot] = interest(paper) + shiftOf(paper.id);
+      kept.push(slot);
     }
   } else {
     // Per paper: the best weighted relevance of any topic, and how many topics clear the cut on their own.
-    const best = new Map<number, number>();
-    const clearing = new Map<number, number>();
+    const { best, clearing, stamp } = scratch;
+    const touched: number[] = [];
+    const generation = ++scratch.generation;
     for (const topic of topics) {
+      const hits = hitsByTopic.get(topic.key);
+      if (!hits) continue;
       const factor = topicWeight(topic);
-      for (const hit of hitsByTopic.get(topic.key)?.values() ?? []) {
-        const value = hit.relevance * factor;
-        const known = best.get(hit.paperId);
-        if (known === undefined || value > known) best.set(hit.paperId, value);
-        if (value >= MIN_RELEVANCE) clearing.set(hit.paperId, (clearing.get(hit.paperId) ?? 0) + 1);
+      const packed = packedHits(papers, hits);
+      for (let i = 0; i < packed.slots.length; i++) {
+        const slot = packed.slots[i]!;
+        if (slot < 0) continue;
+        const value = packed.relevance[i]! * factor;
+        if (stamp[slot] !== generation) {
+          stamp[slot] = generation;
+          best[slot] = Math.max(0, value);
+          clearing[slot] = 0;
+          touched.push(slot);
+        } else if (value > best[slot]!) best[slot] = value;
+        if (value >= MIN_RELEVANCE) clearing[slot]!++;
       }
     }
-    for (const [paperId, strongest] of best) {
-      const paper = papers.get(paperId);
-      if (!paper || excluded.has(paperId)) continue;
+    for (const slot of touched) {
+      const paper = paperAt[slot]!;
+      if (excluded.has(paper.id)) continue;
       // Another topic counts only when it clears the cut on its own (a passing mention is not a second match).
-      const relevance = Math.min(1, Math.max(0, strongest) + EXTRA_TOPIC_BONUS * Math.max(0, (clearing.get(paperId) ?? 0) - 1) + learned(paperId).shift);
+      const relevance = Math.min(1, best[slot]! + EXTRA_TOPIC_BONUS * Math.max(0, clearing[slot]! - 1) + shiftOf(paper.id));
       if (relevance < MIN_RELEVANCE) continue;
-      scored.add(paper, relevance, blend(relevance, interest(paper), weight));
+      scratch.relevance[slot] = relevance;
+      scratch.score[slot] = blend(relevance, interest(paper), weight);
+      kept.push(slot);
     }
     // Papers like a liked one come in without the topics' words (the query moved towards them).
-    if (options.profile && options.profile.votes.length > 0) {
-      for (const paper of papers.values()) {
-        if (best.has(paper.id) || excluded.has(paper.id)) continue;
+    if (voted) {
+      for (let slot = 0; slot < paperAt.length; slot++) {
+        const paper = paperAt[slot]!;
+        if (stamp[slot] === generation || excluded.has(paper.id)) continue;
         const { shift, liked } = learned(paper.id);
         if (!liked || shift < MIN_RELEVANCE) continue;
-        scored.add(paper, shift, blend(shift, interest(paper), weight));
+        scratch.relevance[slot] = shift;
+        scratch.score[slot] = blend(shift, interest(paper), weight);
+        kept.push(slot);
       }
     }
   }
-  const kept = scored.best(limit);
+  const before = (a: number, b: number) => scratch.score[b]! - scratch.score[a]! || paperAt[b]!.upvotes - paperAt[a]!.upvotes || paperAt[a]!.arxivId.localeCompare(paperAt[b]!.arxivId);
+  const top = bestOf(kept, limit, before);
   const reasonFor = (paper: RankablePaper): (() => string) =>
     once(() => {
-      const { liked } = learned(paper.id);
-      if (topics.length === 0) return liked ? likedReason(liked) : trendingReason(paper);
+      const liked = voted ? learned(paper.id).liked : undefined;
       const matched: Matched[] = [];
       for (const topic of topics) {
         const hit = hitsByTopic.get(topic.key)?.get(paper.id);
@@ -149,41 +170,75 @@ export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">, limi
       return matchReason(clearing.length > 0 ? clearing : matched);
     });
   return {
-    ranked: kept.map(({ paper, relevance, score }) => ({ paper, paperId: paper.id, relevance, score, reason: reasonFor(paper) })),
-    truncated: kept.length < scored.size(),
+    ranked: top.map((slot) => {
+      const paper = paperAt[slot]!;
+      return { paper, paperId: paper.id, relevance: topics.length === 0 ? 0 : scratch.relevance[slot]!, score: scratch.score[slot]!, reason: reasonFor(paper) };
+    }),
+    truncated: top.length < kept.length,
   };
 }
 
-type Scored = { paper: RankablePaper; relevance: number; score: number };
+/** The first `limit` of `items` in the order of `before`, sorted; only an item that beats the last kept is placed (few do, after the first). */
+function bestOf(items: number[], limit: number, before: (a: number, b: number) => number): number[] {
+  if (items.length <= limit) return items.sort(before);
+  const kept: number[] = [];
+  for (const item of items) {
+    if (kept.length === limit && before(item, kept[limit - 1]!) >= 0) continue;
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (before(kept[middle]!, item) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    kept.splice(low, 0, item);
+    if (kept.length > limit) kept.pop();
+  }
+  return kept;
+}
 
-/** Scored papers, and the best of them in the ranking's order: score, then more upvotes, then the smaller arXiv id. */
-function startScoring(): { add(paper: RankablePaper, relevance: number, score: number): void; size(): number; best(limit: number): Scored[] } {
-  const all: Scored[] = [];
-  const before = (a: Scored, b: Scored) => b.score - a.score || b.paper.upvotes - a.paper.upvotes || a.paper.arxivId.localeCompare(b.paper.arxivId);
-  return {
-    add(paper, relevance, score) {
-      all.push({ paper, relevance, score });
-    },
-    size: () => all.length,
-    best(limit) {
-      if (all.length <= limit) return all.sort(before);
-      // The best `limit`, kept sorted: a paper is placed only when it beats the last kept (few do, after the first).
-      const kept: Scored[] = [];
-      for (const entry of all) {
-        if (kept.length === limit && before(entry, kept[limit - 1]!) >= 0) continue;
-        let low = 0;
-        let high = kept.length;
-        while (low < high) {
-          const middle = (low + high) >>> 1;
-          if (before(kept[middle]!, entry) <= 0) low = middle + 1;
-          else high = middle;
-        }
-        kept.splice(low, 0, entry);
-        if (kept.length > limit) kept.pop();
-      }
-      return kept;
-    },
-  };
+/** Each paper of a candidate set numbered 0…n−1 once (in the map's order), for the typed arrays ranking scores in. */
+function slotsOf(papers: Map<number, RankablePaper>): { slotOf: Map<number, number>; paperAt: RankablePaper[] } {
+  let known = paperSlots.get(papers);
+  if (!known || known.paperAt.length !== papers.size) {
+    const paperAt = [...papers.values()];
+    known = { slotOf: new Map(paperAt.map((paper, slot) => [paper.id, slot])), paperAt };
+    paperSlots.set(papers, known);
+  }
+  return known;
+}
+
+const paperSlots = new WeakMap<Map<number, RankablePaper>, { slotOf: Map<number, number>; paperAt: RankablePaper[] }>();
+
+/** A topic's hits as slots (−1: not a candidate) and relevance, packed once per candidate set and topic. */
+function packedHits(papers: Map<number, RankablePaper>, hits: Map<number, TopicHit>): { slots: Int32Array; relevance: Float64Array } {
+  const known = packed.get(hits);
+  if (known && known.papers === papers) return known;
+  const { slotOf } = slotsOf(papers);
+  const slots = new Int32Array(hits.size);
+  const relevance = new Float64Array(hits.size);
+  let i = 0;
+  for (const hit of hits.values()) {
+    slots[i] = slotOf.get(hit.paperId) ?? -1;
+    relevance[i++] = hit.relevance;
+  }
+  const made = { papers, slots, relevance };
+  packed.set(hits, made);
+  return made;
+}
+
+const packed = new WeakMap<Map<number, TopicHit>, { papers: Map<number, RankablePaper>; slots: Int32Array; relevance: Float64Array }>();
+
+type Scratch = { best: Float64Array; clearing: Int32Array; stamp: Int32Array; relevance: Float64Array; score: Float64Array; generation: number };
+let scratchArrays: Scratch = { best: new Float64Array(0), clearing: new Int32Array(0), stamp: new Int32Array(0), relevance: new Float64Array(0), score: new Float64Array(0), generation: 0 };
+
+/** Arrays by slot for `papers` candidates, reused between rankings (ranking is synchronous). */
+function scratchFor(papers: number): Scratch {
+  if (scratchArrays.best.length < papers) {
+    const size = Math.max(papers, 2 * scratchArrays.best.length);
+    scratchArrays = { best: new Float64Array(size), clearing: new Int32Array(size), stamp: new Int32Array(size), relevance: new Float64Array(size), score: new Float64Array(size), generation: 0 };
+  }
+  return scratchArrays;
 }
 
 /**
