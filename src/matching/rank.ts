@@ -120,9 +120,11 @@ export function rankAll(options: Omit<RankOptions, "sentPaperIds" | "cap">, limi
       const factor = topicWeight(topic);
       const packed = packedHits(papers, hits);
       for (let i = 0; i < packed.slots.length; i++) {
+        const value = packed.relevance[i]! * factor;
+        // Strongest first: without votes to lift them, the rest can neither pass the cut nor raise a best that does.
+        if (!voted && value < MIN_RELEVANCE) break;
         const slot = packed.slots[i]!;
         if (slot < 0) continue;
-        const value = packed.relevance[i]! * factor;
         if (stamp[slot] !== generation) {
           stamp[slot] = generation;
           best[slot] = Math.max(0, value);
@@ -210,18 +212,18 @@ function slotsOf(papers: Map<number, RankablePaper>): { slotOf: Map<number, numb
 
 const paperSlots = new WeakMap<Map<number, RankablePaper>, { slotOf: Map<number, number>; paperAt: RankablePaper[] }>();
 
-/** A topic's hits as slots (−1: not a candidate) and relevance, packed once per candidate set and topic. */
+/** A topic's hits as slots (−1: not a candidate) and relevance, strongest first, packed once per candidate set and topic. */
 function packedHits(papers: Map<number, RankablePaper>, hits: Map<number, TopicHit>): { slots: Int32Array; relevance: Float64Array } {
   const known = packed.get(hits);
   if (known && known.papers === papers) return known;
   const { slotOf } = slotsOf(papers);
-  const slots = new Int32Array(hits.size);
-  const relevance = new Float64Array(hits.size);
-  let i = 0;
-  for (const hit of hits.values()) {
+  const strongest = [...hits.values()].sort((a, b) => b.relevance - a.relevance);
+  const slots = new Int32Array(strongest.length);
+  const relevance = new Float64Array(strongest.length);
+  strongest.forEach((hit, i) => {
     slots[i] = slotOf.get(hit.paperId) ?? -1;
-    relevance[i++] = hit.relevance;
-  }
+    relevance[i] = hit.relevance;
+  });
   const made = { papers, slots, relevance };
   packed.set(hits, made);
   return made;
