@@ -7,6 +7,7 @@ import { closedDigestKeys, previousDigestDays, sentDeliveries, sentPaperIds, typ
 import type { OutgoingMessage } from "../delivery/mailer.ts";
 import { AppError } from "../errors.ts";
 import { describePicks, explainEmpty, pickPapers, type Candidates, type PickReport } from "../matching/candidates.ts";
+import type { Profile } from "../matching/profile.ts";
 import type { TopicSpec } from "../matching/topics.ts";
 import { paperUrl } from "../rendering/paper-url.ts";
 import type { DigestEntry } from "../rendering/render-digest.ts";
@@ -93,9 +94,15 @@ function showSent(deps: RunDeps, subscriber: SubscriberWithTopics, sent: SentDig
 }
 
 async function pickFor(deps: Pick<RunDeps, "db">, candidates: Candidates, subscriber: { id?: number; topics: TopicSpec[]; maxPapers: number; popularity?: string }, window: DigestWindow) {
-  const sent = subscriber.id === undefined ? undefined : (await sentPaperIds(deps.db, [subscriber.id], [...candidates.papers.keys()])).get(subscriber.id);
-  const profile = subscriber.id === undefined ? undefined : (await loadProfiles(deps.db, [subscriber.id])).get(subscriber.id);
-  return pickPapers(candidates, subscriber, sent ?? new Set(), profile, window.since);
+  const { sent, profile } = await readerState(deps, candidates, subscriber.id);
+  return pickPapers(candidates, subscriber, sent, profile, window.since);
+}
+
+/** What the subscriber was sent of the candidates, and what their feedback taught; both read at once. */
+async function readerState(deps: Pick<RunDeps, "db">, candidates: Candidates, subscriberId: number | undefined): Promise<{ sent: ReadonlySet<number>; profile?: Profile }> {
+  if (subscriberId === undefined) return { sent: new Set() };
+  const [sent, profiles] = await Promise.all([sentPaperIds(deps.db, [subscriberId], [...candidates.papers.keys()]), loadProfiles(deps.db, [subscriberId])]);
+  return { sent: sent.get(subscriberId) ?? new Set(), profile: profiles.get(subscriberId) };
 }
 
 /** The schedule of a stored subscriber or of preferences on a form (pause as a day). */
@@ -166,9 +173,13 @@ export async function previewTopics(
     candidates = await cachedCandidates(deps.db, cache, window, deps.now());
     standIn = true;
   }
+  // Read while the topics are prepared: what was sent and learned does not depend on them.
+  const reader = readerState(deps, candidates, options.subscriberId);
+  reader.catch(() => undefined); // awaited below; not an unhandled rejection if preparing fails first
   // Topics being typed (every prefix a new one): their associations are worked out, not stored.
   await prepareTopics(deps.db, candidates, options.topics, { storeAssociations: false });
-  const picks = await pickFor(deps, candidates, { id: options.subscriberId, topics: options.topics, maxPapers: options.maxPapers, popularity: options.popularity }, window);
+  const { sent, profile } = await reader;
+  const picks = pickPapers(candidates, { topics: options.topics, maxPapers: options.maxPapers, popularity: options.popularity }, sent, profile, window.since);
   const included = options.topics.filter((topic) => topic.kind !== "exclude").length;
   const from = `papers listed ${window.since} to ${window.until}`;
   const scope = standIn

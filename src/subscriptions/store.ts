@@ -91,8 +91,6 @@ export type SubscriberWithTopics = {
 };
 
 /** Prisma `include` that loads a subscriber's topics in the order they were added. */
-export const WITH_TOPICS = { topics: { include: { topic: true }, orderBy: { createdAt: "asc" } } } as const;
-
 /**
  * Adds an active subscriber (added by an operator, so no confirmation email) with
  * topics, or one with the given `status` (import). Validates everything before
@@ -199,16 +197,15 @@ export async function findSubscriberByToken(
   return { ...subscriber, current };
 }
 
-/** One subscriber with topics, by id or address; undefined when unknown. */
+/** One subscriber with topics, by id or address; undefined when unknown. One query (every page and API call asks). */
 export async function findSubscriber(db: Db, where: { id: number } | { email: string }): Promise<SubscriberWithTopics | undefined> {
-  const row = await db.subscriber.findUnique({ where, include: WITH_TOPICS });
-  return row ? toSubscriber(row) : undefined;
+  const [found] = "id" in where ? await selectSubscribers(db, `s.id = $1`, [where.id]) : await selectSubscribers(db, `s.email = $1`, [where.email]);
+  return found;
 }
 
 /** Every subscriber, oldest first (operator listing; not for the send path). */
 export async function listSubscribers(db: Db): Promise<SubscriberWithTopics[]> {
-  const rows = await db.subscriber.findMany({ orderBy: { id: "asc" }, include: WITH_TOPICS });
-  return rows.map(toSubscriber);
+  return selectSubscribers(db, "true", []);
 }
 
 /** How many subscribers are active (what a run may send to at most). */
@@ -227,32 +224,16 @@ export async function deleteSubscribersByEmail(db: Db, emails: string[]): Promis
   await db.subscriber.deleteMany({ where: { email: { in: emails } } });
 }
 
-type SubscriberRow = Omit<SubscriberWithTopics, "topics"> & { topics: Array<{ topic: { kind: TopicSpec["kind"]; query: string } }> };
-
-/** Maps a row loaded with WITH_TOPICS. */
-export function toSubscriber(row: SubscriberRow): SubscriberWithTopics {
-  const { id, email, status, maxPapers, timezone, sendHour, cadence, popularity, textOnly, pausedUntil, tokenVersion } = row;
-  return {
-    id,
-    email,
-    status,
-    maxPapers,
-    timezone,
-    sendHour,
-    cadence,
-    popularity,
-    textOnly,
-    pausedUntil,
-    tokenVersion,
-    topics: row.topics.map(({ topic }) => ({ kind: topic.kind, query: topic.query })),
-  };
-}
-
 /**
  * The active subscribers among `ids`, with their topics, in id order: one query
  * (topics aggregated in PostgreSQL), for workers loading a batch. Read-only.
  */
-export async function loadActiveSubscribers(db: Db, ids: number[]): Promise<SubscriberWithTopics[]> {
+export function loadActiveSubscribers(db: Db, ids: number[]): Promise<SubscriberWithTopics[]> {
+  return selectSubscribers(db, `s.id = ANY($1::int[]) AND s.status = 'active'`, [ids]);
+}
+
+/** Subscribers matching the SQL condition `where` on `s`, with their topics in the order added, by id. */
+async function selectSubscribers(db: Db, where: string, params: unknown[]): Promise<SubscriberWithTopics[]> {
   const rows = await sql<Omit<SubscriberWithTopics, "topics"> & { kinds: Array<TopicSpec["kind"]>; queries: string[] }>(
     db,
     `SELECT s.id, s.email, s.status::text AS status, s."maxPapers", s.timezone, s."sendHour", s.cadence::text AS cadence,
@@ -262,9 +243,9 @@ export async function loadActiveSubscribers(db: Db, ids: number[]): Promise<Subs
      FROM "Subscriber" s
      LEFT JOIN "SubscriberTopic" st ON st."subscriberId" = s.id
      LEFT JOIN "Topic" t ON t.id = st."topicId"
-     WHERE s.id = ANY($1::int[]) AND s.status = 'active'
+     WHERE ${where}
      GROUP BY s.id ORDER BY s.id`,
-    [ids],
+    params,
   );
   return rows.map(({ kinds, queries, ...subscriber }) => ({ ...subscriber, topics: kinds.map((kind, i) => ({ kind, query: queries[i]! })) }));
 }

@@ -85,6 +85,8 @@ const WEB_PAPERS = 5_000;
 const WEB_READERS = 20;
 const WEB_SECONDS = Number(process.env.BENCH_WEB_SECONDS ?? 15);
 const KEYSTROKES_PER_SECOND = 3;
+/** Previews asked one after another, before the load: their latency is a preview's own cost. */
+const SEQUENTIAL_PREVIEWS = 40;
 
 async function main() {
   const root = await mkdtemp(path.join(tmpdir(), "paperboy-bench-"));
@@ -355,6 +357,14 @@ async function measureWeb(serverUrl: string, sink: Sink): Promise<Row> {
   started = performance.now();
   await (await preview(tokens[1]!, ["diffusion"])).text();
   const warmMs = performance.now() - started;
+  // One reader alone, each keystroke a topic not matched yet: what a preview costs without a queue in front of it.
+  const alone: number[] = [];
+  for (const keyword of typed.slice(-SEQUENTIAL_PREVIEWS)) {
+    started = performance.now();
+    await (await preview(tokens[2 % tokens.length]!, [keyword])).text();
+    alone.push(performance.now() - started);
+  }
+  alone.sort((a, b) => a - b);
 
   const measuring = next("measuring");
   child.send({ type: "measure" });
@@ -383,6 +393,8 @@ async function measureWeb(serverUrl: string, sink: Sink): Promise<Row> {
   return {
     firstPreviewMs: Math.round(coldMs),
     secondPreviewMs: Math.round(warmMs),
+    aloneP50Ms: Math.round(alone[Math.floor(alone.length / 2)]!),
+    aloneMaxMs: Math.round(alone.at(-1)!),
     previewsPerSecond: Math.round(load.requests.average),
     previewP50Ms: load.latency.p50,
     previewP99Ms: load.latency.p99,
