@@ -109,21 +109,14 @@ export function matchTopic(
     }));
   }
   const strict = STRICT_RELEVANCE[topic.kind];
-  const best = new Map<number, { relevance: number; score: number; ideal: number; fields: Set<Field>; evidence: Evidence }>();
+  const best: Best = new Map();
   for (const query of queries) {
     const ideal = idealScore(index, query);
     for (const [paperId, found] of scoreQuery(index, query, fields)) {
       const relevance = strict ?? onScale(found.score, ideal);
       const known = best.get(paperId);
       if (known && known.relevance >= relevance) continue;
-      const missing = query.words.filter((word) => !found.words.has(word.word)).map((word) => word.word);
-      best.set(paperId, {
-        relevance,
-        score: found.score,
-        ideal,
-        fields: found.fields,
-        evidence: { label: query.label, words: query.words.filter((word) => found.words.has(word.word)).map((word) => word.word), missing, together: found.together, via: query.via, related: [] },
-      });
+      best.set(paperId, { relevance, score: found.score, ideal, fields: found.fields, label: query.label, query, words: found.words, together: found.together });
     }
   }
   if (strict === undefined && topic.kind !== "exclude") {
@@ -132,9 +125,19 @@ export function matchTopic(
   }
   const hits: TopicHit[] = [];
   const shared = sharedShapes();
-  for (const [paperId, { relevance, fields: found, evidence }] of best) {
-    if (relevance < KEEP && topic.kind !== "exclude") continue;
-    hits.push({ paperId, relevance, fields: shared.fields(found), evidence: shared.evidence(evidence) });
+  for (const [paperId, found] of best) {
+    if (found.relevance < KEEP && topic.kind !== "exclude") continue;
+    // Worded only for the papers kept (most scored papers are passing mentions).
+    const typed = found.query?.words ?? [];
+    const evidence: Evidence = {
+      label: found.label,
+      words: typed.filter((word) => found.words.has(word.word)).map((word) => word.word),
+      missing: typed.filter((word) => !found.words.has(word.word)).map((word) => word.word),
+      together: found.together,
+      via: found.query?.via,
+      related: found.related ?? [],
+    };
+    hits.push({ paperId, relevance: found.relevance, fields: shared.fields(found.fields), evidence: shared.evidence(evidence) });
   }
   return hits;
 }
@@ -166,6 +169,8 @@ function sharedShapes(): { fields(found: Set<Field>): Field[]; evidence(evidence
     },
   };
 }
+
+const NO_WORDS: ReadonlySet<string> = new Set();
 
 type QueryScore = { score: number; fields: Set<Field>; words: Set<string>; together: boolean };
 
@@ -232,23 +237,25 @@ function weightedFrequency(index: PaperIndex, paperId: number, pair: number, all
   let frequency = 0;
   let field = -1;
   let count = 0;
-  const weigh = () => {
-    const name = FIELDS[field]!;
-    const discount = 1 - LENGTH_DISCOUNT[name] + LENGTH_DISCOUNT[name] * (lengths[name] / index.averageLength[name]);
-    return (FIELD_WEIGHTS[name] * count) / discount;
-  };
   for (let c = pairStart[pair]!; c < pairStart[pair + 1]!; c++) {
     const at = fieldOf(codes[c]!);
     if ((allowed & (1 << at)) === 0) continue;
     if (at !== field) {
-      if (field >= 0) frequency += weigh();
+      if (field >= 0) frequency += fieldFrequency(index, lengths, field, count);
       field = at;
       count = 0;
     }
     count += form === undefined || codeForm[c] === form ? 1 : STEM_ONLY;
   }
-  if (field >= 0) frequency += weigh();
+  if (field >= 0) frequency += fieldFrequency(index, lengths, field, count);
   return frequency;
+}
+
+/** `count` occurrences in the field with index `field`, weighted by the field and discounted by its length in the paper (BM25F). */
+function fieldFrequency(index: PaperIndex, lengths: Record<Field, number>, field: number, count: number): number {
+  const name = FIELDS[field]!;
+  const discount = 1 - LENGTH_DISCOUNT[name] + LENGTH_DISCOUNT[name] * (lengths[name] / index.averageLength[name]);
+  return (FIELD_WEIGHTS[name] * count) / discount;
 }
 
 /**
@@ -356,7 +363,8 @@ function expandWithAssociations(index: PaperIndex, queries: Query[], best: Best,
   addRelatedWords(index, queries, best, fields, weights, ASSOCIATION_SHARE);
 }
 
-type Best = Map<number, { relevance: number; score: number; ideal: number; fields: Set<Field>; evidence: Evidence }>;
+/** A scored paper while a topic is matched: its evidence is worded at the end, for the papers kept. */
+type Best = Map<number, { relevance: number; score: number; ideal: number; fields: Set<Field>; label: string; query?: Query; words: ReadonlySet<string>; together: boolean; related?: string[] }>;
 
 /**
  * Adds a query of related words to every paper's score, interpolated on the score
@@ -380,10 +388,9 @@ function addRelatedWords(index: PaperIndex, queries: Query[], best: Best, fields
     if (known) {
       known.score += found.score;
       known.relevance = onScale(known.score, known.ideal);
-      known.evidence.related = [...known.evidence.related, ...related];
+      known.related = known.related ? [...known.related, ...related] : related;
     } else {
-      const label = queries[0]?.label ?? "";
-      best.set(paperId, { relevance: onScale(found.score, ideal), score: found.score, ideal, fields: found.fields, evidence: { label, words: [], missing: [], together: false, related } });
+      best.set(paperId, { relevance: onScale(found.score, ideal), score: found.score, ideal, fields: found.fields, label: queries[0]?.label ?? "", words: NO_WORDS, together: false, related });
     }
   }
 }

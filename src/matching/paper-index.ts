@@ -73,10 +73,11 @@ export function termPairs(index: PaperIndex, term: string): { first: number; end
 
 /** The pair of `term` and the paper, or −1 when the paper does not have the term (binary search). */
 export function findPair(index: PaperIndex, term: string, paperId: number): number {
-  const { first, end } = termPairs(index, term);
+  const slot = index.postings.terms.get(term);
+  if (slot === undefined) return -1;
   const papers = index.postings.pairPaper;
-  let low = first;
-  let high = end - 1;
+  let low = index.postings.termStart[slot]!;
+  let high = index.postings.termStart[slot + 1]! - 1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
     const id = papers[middle]!;
