@@ -1,9 +1,9 @@
 // Corpus statistics in the database (TermFrequency): in how many papers each term
 // occurs, over every paper ever ingested, and each paper's key terms for term
-// associations. Papers are counted once, after ingest (or on first use, for
-// papers ingested before the table existed). Raw SQL: one
+// associations. A paper is counted once: as it is inserted (see store.ts), or
+// after, for papers ingested before the table existed. Raw SQL: one
 // statement per batch of terms, where Prisma would need one per term.
-import { sql, transaction, type Db } from "../db/client.ts";
+import { sql, transaction, type Db, type Query } from "../db/client.ts";
 import { paperTerms } from "../matching/associations.ts";
 import type { CorpusStats } from "../matching/corpus.ts";
 
@@ -23,19 +23,12 @@ export async function countNewPapers(db: Db): Promise<string[][]> {
         `SELECT id, title, abstract, COALESCE("aiKeywords", ARRAY[]::text[]) AS "aiKeywords" FROM "Paper" WHERE NOT "termsCounted" ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
         [],
       );
-      const frequency = new Map<string, number>();
-      const keys = papers.map((paper) => {
-        const { terms, key } = paperTerms(paper);
-        for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
-        return key;
-      });
+      const counted = papers.map(paperTerms);
+      const keys = counted.map(({ key }) => key);
       if (papers.length === 0) return keys;
-      // In term order, so two ingests counting at once lock the rows they share in the same order.
-      const terms = [...frequency.keys()].sort();
-      await query(
-        `INSERT INTO "TermFrequency" (term, papers) SELECT * FROM unnest($1::text[], $2::int[])
-         ON CONFLICT (term) DO UPDATE SET papers = "TermFrequency".papers + EXCLUDED.papers`,
-        [terms, terms.map((term) => frequency.get(term))],
+      await addTermCounts(
+        query,
+        counted.map(({ terms }) => terms),
       );
       // One write per paper: its key terms and that it is counted.
       await query(`UPDATE "Paper" SET "keyTerms" = string_to_array(k.terms, ' '), "termsCounted" = true FROM unnest($1::int[], $2::text[]) AS k(id, terms) WHERE "Paper".id = k.id`, [
@@ -47,6 +40,24 @@ export async function countNewPapers(db: Db): Promise<string[][]> {
     counted.push(...done);
     if (done.length < BATCH) return counted;
   }
+}
+
+/**
+ * Adds one paper to the document frequency of each term of each paper in `papers`
+ * (their paperTerms), in the caller's transaction: the papers are marked counted
+ * in the same one, so that each is counted exactly once.
+ */
+export async function addTermCounts(query: Query, papers: Iterable<ReadonlySet<string>>): Promise<void> {
+  const frequency = new Map<string, number>();
+  for (const terms of papers) for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+  if (frequency.size === 0) return;
+  // In term order, so two ingests counting at once lock the rows they share in the same order.
+  const terms = [...frequency.keys()].sort();
+  await query(
+    `INSERT INTO "TermFrequency" (term, papers) SELECT * FROM unnest($1::text[], $2::int[])
+     ON CONFLICT (term) DO UPDATE SET papers = "TermFrequency".papers + EXCLUDED.papers`,
+    [terms, terms.map((term) => frequency.get(term))],
+  );
 }
 
 /** The number of papers whose terms are counted (the N of the corpus statistics). */

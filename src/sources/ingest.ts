@@ -36,9 +36,9 @@ export type IngestExtras = { embedder?: Embedder; thumbnails?: ThumbnailSettings
  */
 export async function ingestBatch(db: Db, batch: SourceBatch, extras: IngestExtras = {}): Promise<IngestResult> {
   const papers = mergeById(batch.papers);
-  const { fresh, seen } = await upsertPapers(db, papers, batch.source);
-  // The papers counted now are this batch's new ones (and any an interrupted ingest left uncounted).
-  await refreshAssociations(db, await countNewPapers(db));
+  const { fresh, freshKeys, seen } = await upsertPapers(db, papers, batch.source);
+  // This batch's new papers were counted as they were inserted; any left from before the counts existed are counted now.
+  await refreshAssociations(db, [...freshKeys, ...(await countNewPapers(db))]);
   const result: IngestResult = { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen, rejected: batch.rejected };
   if (extras.embedder) result.embeddings = await embedNewPapers(db, extras.embedder);
   if (extras.thumbnails && extras.thumbnails.origins.length > 0) result.thumbnails = await fetchThumbnails(db, extras.thumbnails, (extras.now ?? (() => new Date()))());

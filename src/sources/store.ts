@@ -2,6 +2,8 @@
 // stages and the web pages (Prisma: typed single-table statements).
 import { sql, transaction, type Db } from "../db/client.ts";
 import { dayStart, toDay } from "../days.ts";
+import { paperTerms } from "../matching/associations.ts";
+import { addTermCounts } from "./corpus-stats.ts";
 import type { PaperInput } from "./source.ts";
 
 /** The newest paper's id (0 before the first ingest): papers ingested later have larger ids. */
@@ -55,15 +57,27 @@ export function thumbnailSize(row: { width: number | null; height: number | null
 /**
  * Upserts papers keyed by arXiv id, all or nothing: new papers are created, known
  * ones get fresh community counts and metadata but keep the day they were first
- * featured. Returns the papers created and how many known ones were updated.
+ * featured. A new paper's words are counted in the corpus statistics in the same
+ * transaction (see corpus-stats.ts), with its key terms stored in its row. Returns
+ * the papers created, with their key terms (for term associations), and how many
+ * known ones were updated.
  */
-export async function upsertPapers(db: Db, papers: PaperInput[], source: string): Promise<{ fresh: PaperInput[]; seen: number }> {
+export async function upsertPapers(db: Db, papers: PaperInput[], source: string): Promise<{ fresh: PaperInput[]; freshKeys: string[][]; seen: number }> {
+  const terms = new Map<string, ReturnType<typeof paperTerms>>();
   const inserted = new Set<string>();
   await transaction(db, async (query) => {
-    for (const { text, values } of upsertStatements(papers, source)) for (const row of await query<{ arxivId: string; inserted: boolean }>(text, values)) if (row.inserted) inserted.add(row.arxivId);
+    // Words are counted only for papers not stored yet (a re-ingest is mostly known papers); one stored meanwhile is simply updated.
+    const known = new Set((await query<{ arxivId: string }>(`SELECT "arxivId" FROM "Paper" WHERE "arxivId" = ANY($1::text[])`, [papers.map((paper) => paper.arxivId)])).map((row) => row.arxivId));
+    for (const paper of papers) if (!known.has(paper.arxivId)) terms.set(paper.arxivId, paperTerms({ title: paper.title, abstract: paper.abstract, aiKeywords: paper.aiKeywords ?? [] }));
+    for (const { text, values } of upsertStatements(papers, source, terms))
+      for (const row of await query<{ arxivId: string; inserted: boolean }>(text, values)) if (row.inserted) inserted.add(row.arxivId);
+    await addTermCounts(
+      query,
+      [...inserted].flatMap((arxivId) => (terms.has(arxivId) ? [terms.get(arxivId)!.terms] : [])),
+    );
   });
   const fresh = papers.filter((paper) => inserted.has(paper.arxivId));
-  return { fresh, seen: papers.length - fresh.length };
+  return { fresh, freshKeys: fresh.flatMap((paper) => (terms.has(paper.arxivId) ? [terms.get(paper.arxivId)!.key] : [])), seen: papers.length - fresh.length };
 }
 
 /** SQL types of the columns a source writes (see toRow). */
@@ -87,6 +101,8 @@ const COLUMN_TYPES: Record<string, string> = {
   thumbnailUrl: "text",
   publishedAt: "timestamp(3)",
   featuredOn: "date",
+  keyTerms: "text[]",
+  termsCounted: "boolean",
 };
 
 /** Rows by the columns they have (arxivId first), so that each set is one statement. */
@@ -116,17 +132,24 @@ const recordType = (columns: string[]) => `v("arxivId" text, ${columns.map((colu
  * RETURNING tells which rows were inserted (xmax is 0 only for a new row version
  * that no update made).
  */
-function upsertStatements(papers: PaperInput[], source: string) {
+function upsertStatements(papers: PaperInput[], source: string, terms: ReadonlyMap<string, { key: string[] }>) {
   const listed = new Map(papers.map((paper) => [paper.arxivId, paper.featuredOn]));
   return byShape(papers.map((paper) => toRow(paper, source))).map(({ columns, rows }) => {
     const values = (column: string) => (columns.includes(column) ? `v.${quoted(column)}` : `'{}'::text[]`);
     const inserted = [...columns, ...["categories", "aiKeywords"].filter((column) => !columns.includes(column))];
+    // Only a new row takes the key terms and is marked counted (a known paper was counted when it was new); a
+    // paper taken for known that turns out new (deleted meanwhile) is left uncounted, for countNewPapers.
+    const newOnly = ["featuredOn", "keyTerms", "termsCounted"];
     return {
-      text: `INSERT INTO "Paper" ("arxivId", ${inserted.map(quoted).join(", ")}, "featuredOn", "updatedAt")
-       SELECT v."arxivId", ${inserted.map(values).join(", ")}, v."featuredOn", CURRENT_TIMESTAMP FROM jsonb_to_recordset($1::jsonb) AS ${recordType([...columns, "featuredOn"])}
+      text: `INSERT INTO "Paper" ("arxivId", ${inserted.map(quoted).join(", ")}, "featuredOn", "keyTerms", "termsCounted", "updatedAt")
+       SELECT v."arxivId", ${inserted.map(values).join(", ")}, v."featuredOn", v."keyTerms", v."termsCounted", CURRENT_TIMESTAMP FROM jsonb_to_recordset($1::jsonb) AS ${recordType([...columns, ...newOnly])}
        ON CONFLICT ("arxivId") DO UPDATE SET ${columns.map((column) => `${quoted(column)} = EXCLUDED.${quoted(column)}`).join(", ")}, "updatedAt" = CURRENT_TIMESTAMP
        RETURNING "arxivId", (xmax = 0) AS inserted`,
-      values: [JSON.stringify(rows.map((row) => ({ ...row, featuredOn: listed.get(row.arxivId as string) })))],
+      values: [
+        JSON.stringify(
+          rows.map((row) => ({ ...row, featuredOn: listed.get(row.arxivId as string), keyTerms: terms.get(row.arxivId as string)?.key ?? [], termsCounted: terms.has(row.arxivId as string) })),
+        ),
+      ],
     };
   });
 }
