@@ -147,16 +147,13 @@ export function matchTopic(
  * topic's hundreds of hits have a few dozen shapes, and a worker holds every
  * topic's hits for the whole run (at 2 000 papers, ~200 bytes a hit when each had its own).
  */
-function sharedShapes(): { fields(found: Set<Field>): Field[]; evidence(evidence: Evidence): Evidence } {
-  const fieldLists = new Map<string, Field[]>();
+function sharedShapes(): { fields(found: number): Field[]; evidence(evidence: Evidence): Evidence } {
+  const fieldLists = new Map<number, Field[]>();
   const evidences = new Map<string, Evidence>();
   return {
     fields(found) {
-      const list = FIELDS.filter((field) => found.has(field));
-      const key = list.join(" ");
-      const known = fieldLists.get(key);
-      if (known) return known;
-      fieldLists.set(key, list);
+      let list = fieldLists.get(found);
+      if (!list) fieldLists.set(found, (list = FIELDS.filter((field) => (found & fieldBit(field)) !== 0)));
       return list;
     },
     evidence(evidence) {
@@ -172,7 +169,8 @@ function sharedShapes(): { fields(found: Set<Field>): Field[]; evidence(evidence
 
 const NO_WORDS: ReadonlySet<string> = new Set();
 
-type QueryScore = { score: number; fields: Set<Field>; words: Set<string>; together: boolean };
+/** `fields`: bits (see fieldBit) of the fields the query's words occur in. */
+type QueryScore = { score: number; fields: number; words: Set<string>; together: boolean };
 
 /** BM25F of the query's words plus the bonus for adjacent pairs, for every paper with a word of it (and all its phrases). */
 function scoreQuery(index: PaperIndex, query: Query, fields: Field[]): Map<number, QueryScore> {
@@ -187,15 +185,14 @@ function scoreQuery(index: PaperIndex, query: Query, fields: Field[]): Map<numbe
     const form = word.form === undefined ? undefined : (index.postings.forms.get(word.form) ?? -1);
     for (let pair = first; pair < end; pair++) {
       const paperId = index.postings.pairPaper[pair]!;
-      if (!required.every((papers) => papers.has(paperId))) continue;
+      if (required.length > 0 && !required.every((papers) => papers.has(paperId))) continue;
       const frequency = weightedFrequency(index, paperId, pair, allowed, form);
       if (frequency === 0) continue;
       let entry = scores.get(paperId);
-      if (!entry) scores.set(paperId, (entry = { score: 0, fields: new Set(), words: new Set(), together: query.words.length === 1 }));
+      if (!entry) scores.set(paperId, (entry = { score: 0, fields: 0, words: new Set(), together: query.words.length === 1 }));
       entry.score += word.weight * idf * saturate(frequency);
       entry.words.add(word.word);
-      const present = pairFields(index, pair);
-      for (const field of fields) if ((present & fieldBit(field)) !== 0) entry.fields.add(field);
+      entry.fields |= pairFields(index, pair) & allowed;
     }
   }
   if (query.pairs.length > 0) {
@@ -364,7 +361,7 @@ function expandWithAssociations(index: PaperIndex, queries: Query[], best: Best,
 }
 
 /** A scored paper while a topic is matched: its evidence is worded at the end, for the papers kept. */
-type Best = Map<number, { relevance: number; score: number; ideal: number; fields: Set<Field>; label: string; query?: Query; words: ReadonlySet<string>; together: boolean; related?: string[] }>;
+type Best = Map<number, { relevance: number; score: number; ideal: number; fields: number; label: string; query?: Query; words: ReadonlySet<string>; together: boolean; related?: string[] }>;
 
 /**
  * Adds a query of related words to every paper's score, interpolated on the score
