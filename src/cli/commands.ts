@@ -3,74 +3,30 @@
 // 4 some import rows rejected, or a seed file that cannot be read.
 import { readFileSync } from "node:fs";
 import { toDay } from "../days.ts";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
-import { arxivCategories, checkEmailArguments, collectTopic, day, positiveInt, wholeNumber } from "./arguments.ts";
-import type { Config } from "../config.ts";
+import { arxivCategories, checkEmailArguments, day, positiveInt, wholeNumber } from "./arguments.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
 import { formatRunReport, formatRunSummary } from "./format-report.ts";
 import { previewDigest } from "../digest/preview.ts";
 import { runDigest } from "../digest/run-digest.ts";
 import { AppError, describeError, isAppError } from "../errors.ts";
 import { escapeControl, type Log } from "../log.ts";
-import { formatTopic } from "../matching/topics.ts";
 import { ingestBatch, type IngestResult } from "../sources/ingest.ts";
 import { createJsonFileSource } from "../sources/json-file.ts";
 import { createSources, type SourceSpec } from "../sources/configured.ts";
 import { DIGEST_QUEUE } from "../digest/queue.ts";
 import { listRuns } from "../digest/runs.ts";
-import type { RunDeps } from "../digest/run-deps.ts";
-import type { TickReport } from "../digest/tick.ts";
-import type { ArxivLookup } from "../sources/arxiv.ts";
 import { suppressAddress } from "../subscriptions/suppress.ts";
-import { importSubscribers, exportSubscribers } from "../subscriptions/import-export.ts";
-import { deleteSubscriber } from "../subscriptions/leave.ts";
-import { formatSeedResult, MAX_PAPER_TOPICS, resolvePapers, seedTopics } from "../subscriptions/seed-topics.ts";
-import { MAX_PAPERS_LIMIT, readPreferences } from "../subscriptions/preferences.ts";
-import { recentDeliveries } from "../delivery/ledger.ts";
-import { addSubscriber, countActiveSubscribers, findSubscriber, findSuppression, listPopularTopics, listSubscribers, normaliseEmail } from "../subscriptions/store.ts";
+import { countActiveSubscribers, listPopularTopics, normaliseEmail } from "../subscriptions/store.ts";
 import { startProgress } from "./progress.ts";
+import { EXIT_ROWS_REJECTED, registerSubscriberCommands, SeedFileError } from "./subscriber-commands.ts";
+import type { Wiring } from "./wiring.ts";
 import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 
+export type { AppContext, Wiring } from "./wiring.ts";
+
 const EXIT_SEND_FAILURES = 3;
-const EXIT_ROWS_REJECTED = 4;
-
-/** What a command runs with: main.ts builds it from the validated config. */
-export type AppContext = RunDeps & {
-  config: Config;
-  databaseUrl: string;
-  /** True when PAPERBOY_SECRET is unset and a generated local secret is used. */
-  secretIsGenerated: boolean;
-  close(): Promise<void>;
-};
-
-/** What main.ts wires for the commands. */
-export type Wiring = {
-  /** Opens the context (config from the environment, with `override`), runs `action`, always closes (stopping an embedded database). */
-  withContext<T>(action: (ctx: AppContext) => Promise<T>, override?: Partial<Config>): Promise<T>;
-  /** The web app, and unless `digests` is false the scheduler and queue workers, until SIGINT/SIGTERM. */
-  serve(ctx: AppContext, options?: { digests?: boolean }): Promise<void>;
-  /** `count` queue workers until SIGINT/SIGTERM. */
-  work(ctx: AppContext, count: number): Promise<void>;
-  /** One scheduler tick onto the queue. */
-  tick(ctx: AppContext): Promise<TickReport>;
-  /** arXiv lookups for like: topics, when PAPERBOY_SOURCES has an arXiv source. */
-  lookupArxiv(ctx: AppContext): ArxivLookup | undefined;
-};
-
-async function requireSubscriber(ctx: AppContext, email: string) {
-  const address = normaliseEmail(email);
-  const subscriber = await findSubscriber(ctx.db, { email: address });
-  if (!subscriber) throw new AppError("NOT_FOUND", `no subscriber with address ${address}`);
-  return subscriber;
-}
-
-/** A seed file that cannot be read: exit 4, like rejected import rows. */
-class SeedFileError extends AppError {
-  constructor(message: string) {
-    super("INVALID_ARGUMENT", message);
-  }
-}
 
 function today(): string {
   return toDay(new Date());
@@ -158,122 +114,7 @@ function buildProgram(wiring: Wiring): Command {
       });
     });
 
-  const subscribers = program.command("subscribers").description("manage subscribers");
-
-  subscribers
-    .command("add <email>")
-    .description("add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic '\"mixture of experts\"'")
-    .option("--topic <topic>", 'a topic, as typed on the manage page: words (ranked), a "quoted phrase", author:…, cat:…, -exclusion (repeatable)', collectTopic, [])
-    .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
-    .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it")
-    .action(async (email: string, options: { topic: string[]; maxPapers?: number; unsuppress?: boolean }) => {
-      await wiring.withContext(async (ctx) => {
-        const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
-        const suppression = options.unsuppress ? await findSuppression(ctx.db, normaliseEmail(email)) : undefined;
-        const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli", unsuppress: options.unsuppress }, ctx.now());
-        const likes = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
-        const unresolved: Array<{ entry: string; reason: string }> = [];
-        if (likes.length > 0) await resolvePapers({ db: ctx.db, lookupArxiv: wiring.lookupArxiv(ctx) }, likes, unresolved);
-        for (const entry of unresolved) ctx.log.warn(`like:${entry.entry} matches nothing until its paper is ingested: ${entry.reason}`);
-        const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
-        if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${toDay(suppression.createdAt)}: ${suppression.reason})`);
-        console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
-      });
-    });
-
-  subscribers
-    .command("list")
-    .description("list subscribers and their topics")
-    .option("--json", "print JSON")
-    .action(async (options: { json?: boolean }) => {
-      await wiring.withContext(async (ctx) => {
-        const rows = await listSubscribers(ctx.db);
-        if (options.json) return console.log(JSON.stringify(rows, null, 2));
-        if (rows.length === 0) return console.log("No subscribers yet. Add one with: paperboy subscribers add <email> --topic <topic>");
-        for (const row of rows) {
-          const topics = row.topics.map(formatTopic).join(", ") || "(trending)";
-          console.log(`${String(row.id).padStart(5)}  ${row.status.padEnd(12)} ${row.email}  —  ${topics}`);
-        }
-      });
-    });
-
-  subscribers
-    .command("show <email>")
-    .description("show one subscriber: preferences, topics and recent deliveries")
-    .action(async (email: string) => {
-      await wiring.withContext(async (ctx) => {
-        const subscriber = await requireSubscriber(ctx, email);
-        const prefs = readPreferences(subscriber);
-        const deliveries = await recentDeliveries(ctx.db, subscriber.id, 10);
-        console.log(`${prefs.email} (id ${subscriber.id}) — ${prefs.status}`);
-        console.log(`  topics: ${subscriber.topics.map(formatTopic).join(", ") || "(trending)"}`);
-        console.log(`  ${prefs.cadence}, after ${prefs.sendHour}:00 ${prefs.timezone}, ${prefs.maxPapers} papers${prefs.pausedUntil ? `, paused until ${prefs.pausedUntil}` : ""}`);
-        for (const delivery of deliveries) {
-          console.log(`  ${delivery.digestKey}: ${delivery.status}${delivery.paperIds.length ? ` (${delivery.paperIds.length} papers)` : ""}${delivery.error ? ` — ${delivery.error}` : ""}`);
-        }
-      });
-    });
-
-  subscribers
-    .command("remove <email>")
-    .description("delete a subscriber and everything stored about them")
-    .option("--suppress", "keep the address's hash on the suppression list so it is never mailed again")
-    .action(async (email: string, options: { suppress?: boolean }) => {
-      await wiring.withContext(async (ctx) => {
-        const subscriber = await requireSubscriber(ctx, email);
-        await deleteSubscriber(ctx.db, subscriber, { suppress: options.suppress ?? false });
-        console.log(`Removed ${subscriber.email}${options.suppress ? " and suppressed the address" : ""}`);
-      });
-    });
-
-  subscribers
-    .command("import <csv>")
-    .description(
-      "add subscribers from a CSV file with a header naming its columns: email, and any of topics (;-separated), max_papers, timezone, send_hour, cadence, popularity, text_only, paused_until, status; exits 4 when rows were rejected",
-    )
-    .action(async (file: string) => {
-      const csv = await readFile(file, "utf8").catch((cause: unknown) => {
-        throw new AppError("INVALID_ARGUMENT", `cannot read ${file}: ${describeError(cause)}`);
-      });
-      await wiring.withContext(async (ctx) => {
-        const result = await importSubscribers(ctx.db, csv, ctx.now());
-        console.log(`Imported ${result.imported} ${result.imported === 1 ? "subscriber" : "subscribers"}; rejected ${result.rejected.length}`);
-        for (const reject of result.rejected) console.log(`  line ${reject.line}${reject.email ? ` (${reject.email})` : ""}: ${reject.reason}`);
-        if (result.rejected.length > 0) process.exitCode = EXIT_ROWS_REJECTED;
-      });
-    });
-
-  subscribers
-    .command("seed <email> <file>")
-    .description(
-      `follow papers like those in a file: a BibTeX, RIS or CSL-JSON export (Zotero, Mendeley) or a list of arXiv ids/URLs; each becomes a like: topic (at most ${MAX_PAPER_TOPICS}); papers not ingested yet are fetched from arXiv when PAPERBOY_SOURCES has an arXiv source; exits 4 when the file cannot be read`,
-    )
-    .action(async (email: string, file: string) => {
-      const text = await readFile(file, "utf8").catch((cause: unknown) => {
-        throw new SeedFileError(`cannot read ${file}: ${describeError(cause)}`);
-      });
-      await wiring.withContext(async (ctx) => {
-        const subscriber = await requireSubscriber(ctx, email);
-        const lookupArxiv = wiring.lookupArxiv(ctx);
-        const result = await seedTopics({ db: ctx.db, lookupArxiv }, subscriber, text).catch((error: unknown) => {
-          if (isAppError(error, "INVALID_ARGUMENT") && error.field === "file") throw new SeedFileError(`${file}: ${error.message}`);
-          throw error;
-        });
-        console.log(formatSeedResult(result));
-      });
-    });
-
-  subscribers
-    .command("export")
-    .description("write all subscribers as CSV with every setting, in the columns import reads")
-    .option("--out <file>", "write to a file instead of stdout")
-    .action(async (options: { out?: string }) => {
-      await wiring.withContext(async (ctx) => {
-        const csv = await exportSubscribers(ctx.db);
-        if (options.out) await writeFile(options.out, csv);
-        else process.stdout.write(csv);
-      });
-    });
+  registerSubscriberCommands(program, wiring);
 
   program
     .command("topics")

@@ -170,6 +170,74 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
     expect(await runCli(["subscribers", "import", good], env)).toMatchObject({ code: 0, stdout: expect.stringContaining("Imported 1 subscriber; rejected 0") });
   });
 
+  it("changes a subscriber's schedule and settings, naming a wrong option and changing nothing then", async () => {
+    const before = await test.db.subscriber.findUniqueOrThrow({ where: { email: "ada@example.org" } });
+    const set = await runCli(
+      [
+        "subscribers",
+        "set",
+        "Ada@example.org",
+        "--cadence",
+        "weekly",
+        "--timezone",
+        "Asia/Tokyo",
+        "--send-hour",
+        "6",
+        "--max-papers",
+        "12",
+        "--order",
+        "trending",
+        "--text-only",
+        "--pause-until",
+        "2026-06-01",
+      ],
+      env,
+    );
+    expect(set).toMatchObject({ code: 0, stdout: expect.stringContaining("Updated ada@example.org: weekly, after 6:00 Asia/Tokyo, 12 papers, trending, text only, paused until 2026-06-01") });
+    const stored = await test.db.subscriber.findUniqueOrThrow({ where: { email: "ada@example.org" } });
+    expect(stored).toMatchObject({ cadence: "weekly", timezone: "Asia/Tokyo", sendHour: 6, maxPapers: 12, popularity: "trending", textOnly: true });
+    expect(stored.pausedUntil?.toISOString().slice(0, 10)).toBe("2026-06-01");
+    // The topics are kept.
+    expect((await runCli(["subscribers", "show", "ada@example.org"], env)).stdout).toContain('topics: agents, "video generation"');
+
+    const wrong = await runCli(["subscribers", "set", "ada@example.org", "--timezone", "Mars/Olympus", "--max-papers", "3"], env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/--timezone: .*Mars\/Olympus/);
+    expect(await test.db.subscriber.findUniqueOrThrow({ where: { email: "ada@example.org" } })).toMatchObject({ timezone: "Asia/Tokyo", maxPapers: 12 });
+    expect((await runCli(["subscribers", "set", "ada@example.org", "--send-hour", "24"], env)).code).toBe(2);
+    expect((await runCli(["subscribers", "set", "ada@example.org", "--order", "random"], env)).code).toBe(2);
+    const nothing = await runCli(["subscribers", "set", "ada@example.org"], env);
+    expect(nothing).toMatchObject({ code: 1, stderr: expect.stringContaining("nothing to change: give at least one of --cadence") });
+
+    // Back as it was, for the tests after this one.
+    const back = await runCli(
+      [
+        "subscribers",
+        "set",
+        "ada@example.org",
+        "--cadence",
+        before.cadence,
+        "--timezone",
+        before.timezone,
+        "--send-hour",
+        String(before.sendHour),
+        "--max-papers",
+        String(before.maxPapers),
+        "--order",
+        before.popularity,
+        before.textOnly ? "--text-only" : "--no-text-only",
+        "--pause-until",
+        "none",
+      ],
+      env,
+    );
+    expect(back.stdout).toContain(
+      `Updated ada@example.org: ${before.cadence}, after ${before.sendHour}:00 ${before.timezone}, ${before.maxPapers} papers, ${before.popularity}, ${before.textOnly ? "text only" : "HTML"}`,
+    );
+    expect(await test.db.subscriber.findUniqueOrThrow({ where: { email: "ada@example.org" } })).toEqual(before);
+    expect((await runCli(["subscribers", "list"], env)).stdout).toMatch(new RegExp(`active\\s+${before.cadence}\\s+ada@example.org`));
+  });
+
   it("shows, counts topics, and removes with suppression", async () => {
     const show = await runCli(["subscribers", "show", "GRACE@example.org"], env);
     expect(show.stdout).toContain("grace@example.org (id");
