@@ -1,13 +1,14 @@
 // `paperboy` command line: the commands, over the dependencies main.ts wires,
 // and errors mapped to exit codes: 0 ok, 1 error, 2 usage, 3 some sends failed,
 // 4 some import rows rejected, or a seed file that cannot be read.
-import { readFileSync } from "node:fs";
+import { createReadStream, createWriteStream, readFileSync } from "node:fs";
 import { toDay } from "../days.ts";
-import { writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { arxivCategories, checkEmailArguments, day, positiveInt, wholeNumber } from "./arguments.ts";
 import { DEMO_DATE, runDemo } from "./demo.ts";
 import { formatRunReport, formatRunSummary } from "./format-report.ts";
+import { backupDatabase, restoreDatabase } from "../db/backup.ts";
 import { previewDigest } from "../digest/preview.ts";
 import { runDigest } from "../digest/run-digest.ts";
 import { AppError, describeError, isAppError } from "../errors.ts";
@@ -27,6 +28,17 @@ import { exitAfterOutput, ignoreClosedOutput } from "./exit-after-output.ts";
 export type { AppContext, Wiring } from "./wiring.ts";
 
 const EXIT_SEND_FAILURES = 3;
+const VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+
+/** "3 Subscriber, 208 Paper, … (1 234 rows)" */
+function describeRows(rows: Record<string, number>): string {
+  const total = Object.values(rows).reduce((sum, count) => sum + count, 0);
+  const tables = Object.entries(rows)
+    .filter(([, count]) => count > 0)
+    .map(([table, count]) => `${count} ${table}`)
+    .join(", ");
+  return `${total} rows${tables ? ` (${tables})` : ""}`;
+}
 
 function today(): string {
   return toDay(new Date());
@@ -49,7 +61,7 @@ function buildProgram(wiring: Wiring): Command {
   const program = new Command()
     .name("paperboy")
     .description("Mails subscribers a daily digest of new research papers matched to their topics.")
-    .version(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version)
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride()
     .hook("preAction", checkEmailArguments);
@@ -148,6 +160,44 @@ function buildProgram(wiring: Wiring): Command {
     .action(async () => {
       await wiring.withContext(async (ctx) => {
         console.log(JSON.stringify(await wiring.tick(ctx), null, 2));
+      });
+    });
+
+  program
+    .command("backup")
+    .description(
+      "write a consistent snapshot of everything paperboy keeps (subscribers, consent, ledger, feedback, suppressions, runs, papers) as gzip-compressed JSON lines: paperboy backup > paperboy.jsonl.gz",
+    )
+    .option("--out <file>", "write to this file (whole, or not at all) instead of stdout")
+    .action(async (options: { out?: string }) => {
+      if (!options.out && process.stdout.isTTY) throw new AppError("INVALID_ARGUMENT", "the backup is binary: redirect it to a file (paperboy backup > paperboy.jsonl.gz) or give --out <file>");
+      await wiring.withContext(async (ctx) => {
+        const partial = options.out ? `${options.out}.${process.pid}.partial` : undefined;
+        const out = partial ? createWriteStream(partial, { mode: 0o600 }) : process.stdout;
+        const summary = await backupDatabase(ctx.db, out, VERSION, ctx.now()).catch(async (error: unknown) => {
+          if (partial) await rm(partial, { force: true });
+          throw error;
+        });
+        if (partial && options.out) await rename(partial, options.out);
+        console.error(`Backed up ${describeRows(summary.rows)}${options.out ? ` to ${options.out}` : ""}`);
+      });
+    });
+
+  program
+    .command("restore <file>")
+    .description("load a backup into an empty database, all or nothing (stop serve and workers first); - reads stdin")
+    .option("--replace", "the database has data: delete all of it first (in the same transaction)")
+    .action(async (file: string, options: { replace?: boolean }) => {
+      const input = file === "-" ? process.stdin : createReadStream(file);
+      if (file !== "-") {
+        await new Promise<void>((resolve, reject) => {
+          input.once("open", () => resolve());
+          input.once("error", (cause: unknown) => reject(new AppError("INVALID_ARGUMENT", `cannot read ${file}: ${describeError(cause)}`)));
+        });
+      }
+      await wiring.withContext(async (ctx) => {
+        const summary = await restoreDatabase(ctx.db, input, { replace: options.replace });
+        console.log(`Restored ${describeRows(summary.rows)}`);
       });
     });
 
