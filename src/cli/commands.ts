@@ -9,6 +9,7 @@ import { arxivCategories, checkEmailArguments, day, positiveInt, wholeNumber } f
 import { DEMO_DATE, runDemo } from "./demo.ts";
 import { formatRunReport, formatRunSummary } from "./format-report.ts";
 import { backupDatabase, restoreDatabase } from "../db/backup.ts";
+import { sendTest } from "./send-test.ts";
 import { previewDigest } from "../digest/preview.ts";
 import { runDigest } from "../digest/run-digest.ts";
 import { AppError, describeError, isAppError } from "../errors.ts";
@@ -160,6 +161,22 @@ function buildProgram(wiring: Wiring): Command {
     .action(async () => {
       await wiring.withContext(async (ctx) => {
         console.log(JSON.stringify(await wiring.tick(ctx), null, 2));
+      });
+    });
+
+  program
+    .command("send-test <email>")
+    .description(
+      "send one digest-shaped message (the digest template, five sample papers) through the configured SMTP server to check its settings; prints the server's reply, or the error's class and reason (exit 1)",
+    )
+    .action(async (email: string) => {
+      await wiring.withContext(async (ctx) => {
+        const result = await sendTest(ctx, email).catch((error: unknown) => {
+          throw isAppError(error) ? new AppError(error.code, `${error.code}${error.permanent ? " (permanent)" : " (temporary: a later try may work)"} — ${error.message}`) : error;
+        });
+        console.log(`Sent "${result.subject}" (${Math.round(result.bytes / 1024)} kB) to ${result.to} via ${result.via}`);
+        console.log(`  reply: ${escapeControl(result.response)}`);
+        console.log(`  Message-ID: ${result.messageId}`);
       });
     });
 
