@@ -3,6 +3,7 @@
 // guard against a relay that refuses every recipient, and their outcomes
 // committed in batches (ledger-writer.ts). A letter not tried because of either
 // guard is deferred: handed back to the planner.
+import { sends, smtpReplies } from "../metrics.ts";
 import type { Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
 import type { Log } from "../log.ts";
@@ -82,6 +83,12 @@ export async function claimLetters(deps: LoopDeps, letters: Letter[]): Promise<C
  * slow relay). Never throws for a send failure; database errors are thrown.
  */
 export async function sendClaimed(deps: LoopDeps, writer: LedgerWriter, chunk: ClaimedChunk, letter: Letter): Promise<LetterOutcome> {
+  const outcome = await sendLetter(deps, writer, chunk, letter);
+  sends.inc({ outcome: outcome.status });
+  return outcome;
+}
+
+async function sendLetter(deps: LoopDeps, writer: LedgerWriter, chunk: ClaimedChunk, letter: Letter): Promise<LetterOutcome> {
   if (chunk.deferred) return { status: "deferred", reason: chunk.deferred };
   await refreshChunk(deps, chunk);
   const claim = chunk.claims.get(letter.subscriberId);
@@ -102,6 +109,7 @@ export async function sendClaimed(deps: LoopDeps, writer: LedgerWriter, chunk: C
     await deps.mailer.send(message);
   } catch (thrown) {
     const error = thrown instanceof AppError ? thrown : new AppError("SEND_FAILED", describeError(thrown), { cause: thrown, permanent: false });
+    smtpReplies.inc({ class: error.code });
     const possibleDuplicate = claim.possibleDuplicate || error.code === "SMTP_OUTCOME_UNKNOWN";
     const failed = failedOutcome(claim, error, deps.now(), possibleDuplicate);
     await writer.record(failed);
@@ -113,6 +121,7 @@ export async function sendClaimed(deps: LoopDeps, writer: LedgerWriter, chunk: C
     const retry = failed.nextAttemptAt ? `; retry after ${failed.nextAttemptAt.toISOString()}` : "; not retried";
     return { status: "failed", reason: `${error.code}: ${error.message}${retry}`, possibleDuplicate };
   }
+  smtpReplies.inc({ class: "accepted" });
   await writer.record({ kind: "sent", claim, at: deps.now(), subscriberId: letter.subscriberId, messageId: message.messageId, picks: letter.picks });
   deps.breaker?.record(true);
   deps.refusals?.record(undefined, { subscriberId: letter.subscriberId, email: letter.email });

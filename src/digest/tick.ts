@@ -1,5 +1,6 @@
 // One scheduler tick: ingest what the sources have, find who is due in their own
 // time zone, and enqueue them in batches. Never sends by itself.
+import { tickDuration } from "../metrics.ts";
 import { toDay } from "../days.ts";
 import type { Db } from "../db/client.ts";
 import { describeError } from "../errors.ts";
@@ -38,6 +39,15 @@ export type TickReport = { runId: number; ingest: SourceResult[]; due: number; b
  * have deterministic job ids and the ledger decides who sends.
  */
 export async function runTick(deps: TickDeps): Promise<TickReport> {
+  const timer = tickDuration.startTimer();
+  try {
+    return await tick(deps);
+  } finally {
+    timer();
+  }
+}
+
+async function tick(deps: TickDeps): Promise<TickReport> {
   const started = deps.now();
   await closeDeadRuns(deps.db, started);
   const run = await deps.db.run.create({ data: { kind: "tick", digestDate: toDay(started), startedAt: started, ...runOwner() } });

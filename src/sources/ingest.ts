@@ -1,6 +1,7 @@
 // Takes a source batch in: its papers stored (store.ts), then counted into the
 // corpus statistics, their term associations refreshed, embedded, and their
 // thumbnails fetched.
+import { papersIngested } from "../metrics.ts";
 import type { Db } from "../db/client.ts";
 import type { Embedder } from "../matching/embedder.ts";
 import { countNewPapers } from "./corpus-stats.ts";
@@ -40,6 +41,9 @@ export async function ingestBatch(db: Db, batch: SourceBatch, extras: IngestExtr
   // This batch's new papers were counted as they were inserted; any left from before the counts existed are counted now.
   await refreshAssociations(db, [...freshKeys, ...(await countNewPapers(db))]);
   const result: IngestResult = { source: batch.source, fetched: batch.papers.length, created: fresh.length, updated: seen, rejected: batch.rejected };
+  papersIngested.inc({ source: batch.source, result: "new" }, fresh.length);
+  papersIngested.inc({ source: batch.source, result: "updated" }, seen);
+  papersIngested.inc({ source: batch.source, result: "rejected" }, batch.rejected.length);
   if (extras.embedder) result.embeddings = await embedNewPapers(db, extras.embedder);
   if (extras.thumbnails && extras.thumbnails.origins.length > 0) result.thumbnails = await fetchThumbnails(db, extras.thumbnails, (extras.now ?? (() => new Date()))());
   return result;

@@ -14,6 +14,7 @@ import { registerApiRoutes } from "./routes/api.ts";
 import { registerArchiveRoutes, registerSampleRoute, registerThumbnailRoute } from "./routes/archive.ts";
 import { registerFeedbackRoutes } from "./routes/feedback.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
+import { registerMetricsRoutes } from "./routes/metrics.ts";
 import { registerOperatorRoutes } from "./routes/operator.ts";
 import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
@@ -100,6 +101,7 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   registerThumbnailRoute(app, deps);
   registerApiRoutes(app, deps, subscriptions);
   registerOperatorRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
   return app;
 }

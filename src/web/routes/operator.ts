@@ -33,7 +33,7 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: WebDeps): voi
 }
 
 /** Throws NOT_FOUND when the endpoint is not configured, UNAUTHORIZED for a wrong token (constant-time compare). */
-function requireBearer(request: FastifyRequest, secret: string | undefined, setting: string): void {
+export function requireBearer(request: FastifyRequest, secret: string | undefined, setting: string): void {
   if (!secret) throw new AppError("NOT_FOUND", `This endpoint is disabled; set ${setting} to enable it.`);
   const given = Buffer.from((request.headers.authorization ?? "").replace(/^Bearer /, ""));
   const expected = Buffer.from(secret);
