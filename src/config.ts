@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import cron from "node-cron";
 import { z } from "zod";
 import { AppError, describeError } from "./errors.ts";
-import type { LogLevel } from "./log.ts";
+import type { LogFormat, LogLevel } from "./log.ts";
 import { parseSourceSpecs, type SourceSettings, type SourceSpec } from "./sources/configured.ts";
 
 const optional = z
@@ -37,6 +37,7 @@ function parseTrustProxy(text: string): TrustProxy | undefined {
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+const LOG_FORMATS = ["pretty", "json"] as const;
 
 const schema = z.object({
   DATABASE_URL: optional.pipe(
@@ -112,6 +113,7 @@ const schema = z.object({
   PAPERBOY_EMBEDDINGS_MODEL: optional,
   PAPERBOY_EMBEDDINGS_KEY: optional,
   PAPERBOY_LOG_LEVEL: optional.default("info").pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
+  PAPERBOY_LOG_FORMAT: optional.pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(", ")}` }).optional()),
 });
 
 /** Keys whose values are never printed, only their length. */
@@ -130,6 +132,8 @@ export type Config = {
   lookbackDays: number;
   defaultMaxPapers: number;
   logLevel: LogLevel;
+  /** Unset: pretty on a terminal, JSON lines otherwise. */
+  logFormat?: LogFormat;
   host: string;
   port: number;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
@@ -178,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     lookbackDays: values.PAPERBOY_LOOKBACK_DAYS,
     defaultMaxPapers: values.PAPERBOY_MAX_PAPERS,
     logLevel: values.PAPERBOY_LOG_LEVEL,
+    logFormat: values.PAPERBOY_LOG_FORMAT,
     host: values.PAPERBOY_HOST,
     port: values.PAPERBOY_PORT,
     trustProxy: values.PAPERBOY_TRUST_PROXY,

@@ -163,7 +163,7 @@ function untilSignal(): Promise<string> {
 const wiring: Wiring = {
   async withContext(action, override = {}) {
     const config = { ...readConfig(), ...override };
-    const ctx = await openContext(config, createLog(config.logLevel));
+    const ctx = await openContext(config, createLog(config.logLevel, undefined, config.logFormat ?? (process.stderr.isTTY ? "pretty" : "json")));
     try {
       return await action(ctx);
     } finally {

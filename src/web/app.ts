@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { TrustProxy } from "../config.ts";
 import { createOutageReporter, isDatabaseUnreachable } from "../db/unreachable.ts";
 import { AppError, isAppError, type ErrorCode } from "../errors.ts";
+import { escapeControl, maskAddresses } from "../log.ts";
 import { sendPage, wantsJson } from "./respond.ts";
 import type { WebDeps } from "./web-deps.ts";
 import { startSubscribeQueue } from "../subscriptions/subscribe-queue.ts";
@@ -73,6 +74,18 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   app.addHook("onSend", async (request, reply) => {
     if (readToken(request) !== "" || request.url.startsWith("/api/") || request.url.startsWith("/manage")) reply.header("cache-control", "no-store");
   });
+  // One line per request: method, path without its signed token or any address, status, time.
+  app.addHook("onResponse", async (request, reply) => {
+    const path = redactedUrl(request.url);
+    const quiet = path === "/healthz" || path === "/metrics" || path.startsWith("/assets/");
+    (quiet ? deps.log.debug : deps.log.info)(`${request.method} ${path} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`, {
+      method: request.method,
+      path,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ip: request.ip,
+    });
+  });
   const reportOutage = createOutageReporter(deps.log, "web");
   app.setErrorHandler((error: unknown, request, reply) => {
     if (isDatabaseUnreachable(error)) reportOutage(error);
@@ -105,6 +118,23 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   registerFeedbackRoutes(app, deps);
   return app;
 }
+
+/** A request URL fit for the log: query values that are tokens or could be addresses replaced, any address in the path masked. */
+export function redactedUrl(url: string): string {
+  const at = url.indexOf("?");
+  // Segment by segment: "/" may be part of an address, so a whole path would be masked from its start.
+  const path = escapeControl(at < 0 ? url : url.slice(0, at))
+    .split("/")
+    .map(maskAddresses)
+    .join("/");
+  if (at < 0) return path;
+  const query = new URLSearchParams(url.slice(at + 1));
+  const kept = [...query.keys()].map((key) => `${encodeURIComponent(key)}=${SAFE_QUERY_KEYS.has(key) ? encodeURIComponent(query.get(key) ?? "") : "…"}`);
+  return `${path}?${[...new Set(kept)].join("&")}`;
+}
+
+/** Query parameters whose values are neither secret nor personal (everything else, tokens and addresses included, is left out). */
+const SAFE_QUERY_KEYS = new Set(["vote", "paper", "page", "date", "last", "suppress", "format"]);
 
 /** n hops: the n proxies nearest to us are believed, so the client is the (n+1)-th address from the right. */
 function toFastifyTrust(trust: TrustProxy): boolean | string | ((address: string, hop: number) => boolean) {

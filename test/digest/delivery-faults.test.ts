@@ -8,6 +8,7 @@ import { processBatch } from "../../src/digest/worker.ts";
 import type { DigestBatch } from "../../src/digest/plan.ts";
 import { addSubscriber, hashAddress } from "../../src/subscriptions/store.ts";
 import { createLog } from "../../src/log.ts";
+import { CLOCK } from "../helpers/log-lines.ts";
 import { startSmtpSink } from "../helpers/smtp-sink.ts";
 import { createWorld, type World } from "../helpers/digest-world.ts";
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
     ids.push((await addSubscriber(world.test.db, { email, topics: [], maxPapers: 2, source: "cli" }, world.clock.now)).id);
   }
   batch = { digestKey: "daily:2026-05-14", day: "2026-05-14", ids };
-  world.deps.log = createLog("warn", (line) => warnings.push(line));
+  world.deps.log = createLog("warn", (line) => warnings.push(line.replace(CLOCK, "")));
 });
 afterAll(async () => {
   await world.close();

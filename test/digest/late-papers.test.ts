@@ -11,6 +11,7 @@ import { runDigest } from "../../src/digest/run-digest.ts";
 import type { RunDeps } from "../../src/digest/run-deps.ts";
 import { runTick } from "../../src/digest/tick.ts";
 import { createLog, silentLog } from "../../src/log.ts";
+import { CLOCK } from "../helpers/log-lines.ts";
 import { loadTemplates } from "../../src/rendering/templates.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
@@ -137,7 +138,7 @@ describe("a source whose error carries control characters", () => {
   it("is logged and stored in the tick's report escaped (jsonb refuses NUL), and the tick finishes", async () => {
     const lines: string[] = [];
     const hostile: Source = { name: "hf", fetchPapers: async () => Promise.reject(new Error("bad id 2605.\u0000\u001b[2J\n[error] forged")) };
-    const report = await runTick({ db: test.db, log: createLog("warn", (line) => lines.push(line)), now: deps.now, sources: [hostile], enqueue: async () => true });
+    const report = await runTick({ db: test.db, log: createLog("warn", (line) => lines.push(line.replace(CLOCK, ""))), now: deps.now, sources: [hostile], enqueue: async () => true });
     const escaped = String.raw`bad id 2605.\u0000\u001b[2J\u000a[error] forged`;
     expect(report.ingest[0]).toMatchObject({ status: "failed", error: escaped });
     expect(lines).toEqual([`[warn] source hf failed: ${escaped}\n`]);

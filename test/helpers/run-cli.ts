@@ -29,7 +29,11 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
     child = execFile(
       process.execPath,
       [options.bin ?? BIN, ...args],
-      { cwd: options.cwd ?? ROOT, env: { ...base, PAPERBOY_LOG_LEVEL: "warn", PAPERBOY_SOURCES: "none", PAPERBOY_THUMBNAILS: "off", ...env }, maxBuffer: 512 * 1024 * 1024 },
+      {
+        cwd: options.cwd ?? ROOT,
+        env: { ...base, PAPERBOY_LOG_LEVEL: "warn", PAPERBOY_LOG_FORMAT: "pretty", PAPERBOY_SOURCES: "none", PAPERBOY_THUMBNAILS: "off", ...env },
+        maxBuffer: 512 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         running.delete(child);
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -56,7 +60,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("PAPERBOY_") && name !== "DATABASE_URL"));
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...base, PAPERBOY_LOG_LEVEL: "info", PAPERBOY_SOURCES: "none", PAPERBOY_THUMBNAILS: "off", ...env },
+    env: { ...base, PAPERBOY_LOG_LEVEL: "info", PAPERBOY_LOG_FORMAT: "pretty", PAPERBOY_SOURCES: "none", PAPERBOY_THUMBNAILS: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);

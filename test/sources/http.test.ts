@@ -4,6 +4,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLog } from "../../src/log.ts";
+import { CLOCK } from "../helpers/log-lines.ts";
 import { fetchText, type HttpOptions } from "../../src/sources/http.ts";
 import { startFixtureServer, type FixtureServer } from "../helpers/fixture-server.ts";
 
@@ -33,7 +34,7 @@ async function closedPort(): Promise<number> {
 async function fail(url: string, options: HttpOptions = {}) {
   const lines: string[] = [];
   const sleeps: number[] = [];
-  const error = await fetchText(url, { retries: 2, log: createLog("info", (line) => lines.push(line.trimEnd())), sleep: async (ms) => void sleeps.push(ms), ...options }).then(
+  const error = await fetchText(url, { retries: 2, log: createLog("info", (line) => lines.push(line.replace(CLOCK, "").trimEnd())), sleep: async (ms) => void sleeps.push(ms), ...options }).then(
     () => expect.unreachable("the request succeeded"),
     (thrown: unknown) => thrown as { code: string; message: string },
   );

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { SAMPLE_FILES } from "../../src/cli/demo.ts";
 import { createLog } from "../../src/log.ts";
+import { CLOCK } from "../helpers/log-lines.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
 import { signToken } from "../../src/subscriptions/tokens.ts";
@@ -222,7 +223,7 @@ describe("a failed confirmation email", () => {
     const mailer = createSmtpMailer({ url: refusing.url });
     const lines: string[] = [];
     const { mailer: original, log } = t.deps;
-    Object.assign(t.deps, { mailer, log: createLog("warn", (line) => lines.push(line)) });
+    Object.assign(t.deps, { mailer, log: createLog("warn", (line) => lines.push(line.replace(CLOCK, ""))) });
     try {
       offsetMs += 60 * 60 * 1000;
       expect((await subscribe("refused.person@example.org")).status).toBe(303);
