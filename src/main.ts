@@ -135,7 +135,10 @@ async function serve(ctx: AppContext, options: { digests?: boolean } = {}): Prom
   const stopped = untilSignal();
   // A visitor waits for this answer: no retries (fetchText would honour a Retry-After of minutes); they can upload again.
   const lookupArxiv = createConfiguredArxivLookup(ctx.config.sources, ctx.config.sourceSettings, { log: ctx.log, retries: 0, timeoutMs: 20_000 });
-  const app = await createApp({ ...ctx, trustProxy: ctx.config.trustProxy, webhookSecret: ctx.config.webhookSecret, adminToken: ctx.config.adminToken, lookupArxiv });
+  // The demo's web app shows its outbox: with no admin token set, one is made up for this run and printed.
+  const adminToken = ctx.config.adminToken ?? (options.digests === false ? randomBytes(18).toString("base64url") : undefined);
+  const outboxDir = ctx.config.smtpUrl ? undefined : ctx.config.outboxDir;
+  const app = await createApp({ ...ctx, trustProxy: ctx.config.trustProxy, webhookSecret: ctx.config.webhookSecret, adminToken, outboxDir, lookupArxiv });
   const stopDigests = options.digests === false ? undefined : await startDigests(ctx, { scheduler: true, workers: ctx.config.workers });
   if (!stopDigests) ctx.log.info("No scheduler and no workers: this app sends no digests (only confirmation emails, to the outbox)");
   const purge = () =>
@@ -147,6 +150,10 @@ async function serve(ctx: AppContext, options: { digests?: boolean } = {}): Prom
   const timer = setInterval(purge, PURGE_EVERY_MS);
   const address = await app.listen({ host: ctx.config.host, port: ctx.config.port });
   ctx.log.info(`paperboy is listening on ${address} (public URL ${ctx.config.publicUrl}); mail goes to ${ctx.mailer.description}`);
+  if (outboxDir && adminToken) {
+    const login = ctx.config.adminToken ? "PAPERBOY_ADMIN_TOKEN" : `the admin token ${adminToken} (made up for this run; set PAPERBOY_ADMIN_TOKEN to choose one)`;
+    ctx.log.info(`The outbox in a browser: ${address}/outbox — log in with ${login}`);
+  }
 
   ctx.log.info(`${await stopped}: shutting down`);
   clearInterval(timer);

@@ -344,9 +344,9 @@ export async function deliveryCountsByRun(db: Db, runIds: number[]): Promise<Map
 
 /** A subscriber's newest ledger rows, newest first (the operator's view). */
 export function recentDeliveries(db: Db, subscriberId: number, take: number) {
-  return sql<{ digestKey: string; status: string; paperIds: number[]; error: string | null }>(
+  return sql<{ digestKey: string; status: string; paperIds: number[]; error: string | null; sentAt: Date | null; possibleDuplicate: boolean }>(
     db,
-    `SELECT "digestKey", status::text AS status, "paperIds", error FROM "Delivery" WHERE "subscriberId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT $2`,
+    `SELECT "digestKey", status::text AS status, "paperIds", error, "sentAt" AT TIME ZONE 'UTC' AS "sentAt", "possibleDuplicate" FROM "Delivery" WHERE "subscriberId" = $1 ORDER BY "createdAt" DESC, id DESC LIMIT $2`,
     [subscriberId, take],
   );
 }

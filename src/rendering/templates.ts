@@ -64,7 +64,10 @@ export async function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): Promis
   }
   const pagesDir = path.join(dir, "pages");
   const pages = new Map<string, Handlebars.TemplateDelegate>();
-  for (const file of (await readdir(pagesDir)).filter((name) => name.endsWith(".hbs"))) {
+  const files = (await readdir(pagesDir)).filter((name) => name.endsWith(".hbs"));
+  // _name.hbs: a partial the pages include as {{> name}}.
+  for (const file of files.filter((name) => name.startsWith("_"))) handlebars.registerPartial(file.slice(1, -4), await readFile(path.join(pagesDir, file), "utf8"));
+  for (const file of files.filter((name) => !name.startsWith("_"))) {
     pages.set(file.slice(0, -4), compile(handlebars, `pages/${file}`, await readFile(path.join(pagesDir, file), "utf8"), false));
   }
   const layout = pages.get("layout");

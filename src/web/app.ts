@@ -16,6 +16,8 @@ import { registerArchiveRoutes, registerSampleRoute, registerThumbnailRoute } fr
 import { registerFeedbackRoutes } from "./routes/feedback.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { registerMetricsRoutes } from "./routes/metrics.ts";
+import { adminGate, registerAdminRoutes } from "./routes/admin.ts";
+import { registerOutboxRoutes } from "./routes/outbox.ts";
 import { registerOperatorRoutes } from "./routes/operator.ts";
 import { registerLeaveRoutes } from "./routes/leave.ts";
 import { registerManageRoutes } from "./routes/manage.ts";
@@ -72,7 +74,8 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
 
   // Pages and answers reached with a signed link show personal data: no cache may keep them.
   app.addHook("onSend", async (request, reply) => {
-    if (readToken(request) !== "" || request.url.startsWith("/api/") || request.url.startsWith("/manage")) reply.header("cache-control", "no-store");
+    if (readToken(request) !== "" || (["/api/", "/manage", "/admin", "/outbox"].some((prefix) => request.url.startsWith(prefix)) && !request.url.startsWith("/admin/assets/")))
+      reply.header("cache-control", "no-store");
   });
   // One line per request: method, path without its signed token or any address, status, time.
   app.addHook("onResponse", async (request, reply) => {
@@ -115,6 +118,9 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   registerApiRoutes(app, deps, subscriptions);
   registerOperatorRoutes(app, deps);
   registerMetricsRoutes(app, deps);
+  const gate = adminGate(deps);
+  registerAdminRoutes(app, deps, gate);
+  registerOutboxRoutes(app, deps, gate);
   registerFeedbackRoutes(app, deps);
   return app;
 }

@@ -13,8 +13,10 @@ export type WebDeps = SubscribeDeps & {
   subscribeLimit?: { max: number; windowMs: number };
   /** Shared secret for POST /webhooks/bounce; unset disables the webhook. */
   webhookSecret?: string;
-  /** Bearer token for GET /admin/runs; unset disables it. */
+  /** The operator's token: the admin pages' login, GET /admin/runs and /metrics as a bearer token; unset turns them off. */
   adminToken?: string;
+  /** The outbox mailer's folder, when it is the mailer: /outbox shows its messages. */
+  outboxDir?: string;
   /** How long GET /healthz waits for the database (default 2 s). */
   healthTimeoutMs?: number;
   /** Fetches papers by arXiv id for seeded topics; unset when no arXiv source is configured. */

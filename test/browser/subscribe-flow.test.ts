@@ -4,10 +4,7 @@
 // Every page and the digest email are photographed at 1280 and 375 px wide
 // (test-artifacts/, git-ignored), checked with axe (WCAG 2.1 A and AA, colour
 // contrast included), and nothing they show may load from any host but the instance.
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_DATE, SAMPLE_FILES } from "../../src/cli/demo.ts";
@@ -19,37 +16,18 @@ import { startFixtureServer, type FixtureServer } from "../helpers/fixture-serve
 import { serveThumbnails } from "../helpers/thumbnails.ts";
 import { rawHeader } from "../helpers/smtp-sink.ts";
 import { startTestApp, type TestApp } from "../helpers/web-app.ts";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, photograph } from "../helpers/browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
-// CI installs Chromium (.ci/run) and must run this test; elsewhere it is skipped, loudly, without it.
-const available = existsSync(CHROMIUM);
-if (!available && !process.env.CI) console.warn(`\n[browser tests skipped: ${CHROMIUM} not found — apt-get install -y chromium]\n`);
+if (!chromiumAvailable && !process.env.CI) console.warn(`\n[browser tests skipped: ${CHROMIUM} not found — apt-get install -y chromium]\n`);
 
-describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", () => {
+describe.skipIf(!chromiumAvailable && !process.env.CI)("subscribing in a real browser", () => {
   let t: TestApp;
   let cdn: FixtureServer;
   let browser: Browser;
   let page: Page;
   /** Requests the pages and the email made to any other host (each was refused). */
   const elsewhere: string[] = [];
-  const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-  /** Photographs the page at both widths and asks axe about each; returns nothing, fails on any violation. */
-  const shot = async (name: string, schemes: Array<"light" | "dark"> = ["light"]) => {
-    for (const [width, scheme] of [1280, 375].flatMap((width) => schemes.map((scheme) => [width, scheme] as const))) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: `${ARTIFACTS}${name}-${width}${scheme === "dark" ? "-dark" : ""}.png`, fullPage: true });
-      await page.addScriptTag({ path: AXE });
-      // Run in the page (a string: this file is compiled without the DOM's types).
-      const violations = (await page.evaluate(`axe
-        .run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
-        .then((result) => result.violations.map((violation) => violation.id + ": " + violation.nodes.map((node) => node.target.join(" ")).join(", ")))`)) as string[];
-      expect(violations, `${name} at ${width} px, ${scheme}`).toEqual([]);
-      // No sideways scrolling on a phone or a desktop.
-      expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), `${name} at ${width} px`).toBe(true);
-    }
-  };
+  const shot = (name: string, schemes?: Array<"light" | "dark">) => photograph(page, name, schemes);
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
@@ -59,7 +37,7 @@ describe.skipIf(!available && !process.env.CI)("subscribing in a real browser", 
     cdn = await startFixtureServer();
     const thumbnails = await fetchThumbnails(t.test.db, await serveThumbnails(t.test.db, cdn), new Date("2026-05-13T12:00:00Z"));
     expect(thumbnails.stored).toBeGreaterThan(10);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     // bypassCSP lets axe's script in; the pages' own policy is tested in test/web.
     // A reader in California: the subscription must take their zone, not UTC.
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, timezoneId: "America/Los_Angeles" });

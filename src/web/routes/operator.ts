@@ -1,8 +1,7 @@
-// Operator endpoints, each behind its own shared secret: bounce/complaint
-// webhooks from the mail provider, and the run report.
+// Operator endpoints behind a shared secret: bounce/complaint webhooks from the
+// mail provider (the run report and the operator's pages are in admin.ts).
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { listRuns } from "../../digest/runs.ts";
 import { AppError } from "../../errors.ts";
 import { recordBounce, type BounceType } from "../../subscriptions/suppress.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -23,12 +22,6 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: WebDeps): voi
       reason: typeof body.reason === "string" ? body.reason.slice(0, 500) : undefined,
     });
     return { status: "recorded", suppressed };
-  });
-
-  app.get("/admin/runs", async (request) => {
-    requireBearer(request, deps.adminToken, "PAPERBOY_ADMIN_TOKEN");
-    const last = Math.min(100, Math.max(1, Number((request.query as { last?: string }).last ?? 20) || 20));
-    return { runs: await listRuns(deps.db, last) };
   });
 }
 
