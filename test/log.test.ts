@@ -7,10 +7,9 @@ describe("log", () => {
     expect(maskAddresses("no address here, just @mentions and 1.5@")).toBe("no address here, just @mentions and 1.5@");
   });
 
-  it("masks in linear time on long text without an @", () => {
-    const started = performance.now();
-    maskAddresses("a".repeat(1_000_000));
-    expect(performance.now() - started).toBeLessThan(1000);
+  it("masks a megabyte of text without an @ (a backtracking pattern would not finish)", () => {
+    expect(maskAddresses("a".repeat(1_000_000))).toHaveLength(1_000_000);
+    expect(maskAddresses(`${"a.".repeat(100_000)}@`)).toHaveLength(200_001);
   });
 
   it("escapes control characters, line breaks included", () => {

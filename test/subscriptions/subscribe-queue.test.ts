@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../../src/db/client.ts";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { createLog } from "../../src/log.ts";
+import { CLOCK } from "../helpers/log-lines.ts";
 import { loadTemplates, type Templates } from "../../src/rendering/templates.ts";
 import { startSubscribeQueue, SUBSCRIBE_LEASE_MS, type SubscribeQueue } from "../../src/subscriptions/subscribe-queue.ts";
 import type { SubscribeDeps } from "../../src/subscriptions/subscribe.ts";
@@ -36,7 +37,7 @@ afterAll(async () => {
 function startQueue(options: { db?: Db; lines?: string[] } = {}): SubscribeQueue {
   const mailer = createSmtpMailer({ url: sink.url });
   closers.push(() => mailer.close());
-  const log = createLog("warn", (line) => options.lines?.push(line));
+  const log = createLog("warn", (line) => options.lines?.push(line.replace(CLOCK, "")));
   const deps: SubscribeDeps = {
     db: options.db ?? test.db,
     mailer,
