@@ -13,7 +13,7 @@ import { runDigest } from "../../src/digest/run-digest.ts";
 import { ingestBatch } from "../../src/sources/ingest.ts";
 import { createJsonFileSource } from "../../src/sources/json-file.ts";
 import { addSubscriber } from "../../src/subscriptions/store.ts";
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, photograph } from "../helpers/browser.ts";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, instanceOnlyPage, photograph } from "../helpers/browser.ts";
 import { startTestApp, type TestApp } from "../helpers/web-app.ts";
 
 const ADMIN = "browser-admin-token-0123456789";
@@ -38,16 +38,7 @@ describe.skipIf(!chromiumAvailable && !process.env.CI)("the operator's pages in 
     }
     await runDigest({ ...t.deps, mailer: createOutboxMailer(t.deps.outboxDir), lookbackDays: 2 }, { date: "2026-05-14" });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    // bypassCSP lets axe's script in; the pages' own policy is tested in test/web.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
-    const instance = new URL(t.baseUrl).origin;
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith("data:") || url.startsWith("about:") || new URL(url).origin === instance) return route.continue();
-      elsewhere.push(url);
-      return route.abort();
-    });
-    page = await context.newPage();
+    page = await instanceOnlyPage(browser, t.baseUrl, elsewhere);
   });
   afterAll(async () => {
     await browser?.close();

@@ -16,7 +16,7 @@ import { startFixtureServer, type FixtureServer } from "../helpers/fixture-serve
 import { serveThumbnails } from "../helpers/thumbnails.ts";
 import { rawHeader } from "../helpers/smtp-sink.ts";
 import { startTestApp, type TestApp } from "../helpers/web-app.ts";
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, photograph } from "../helpers/browser.ts";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, instanceOnlyPage, photograph } from "../helpers/browser.ts";
 
 if (!chromiumAvailable && !process.env.CI) console.warn(`\n[browser tests skipped: ${CHROMIUM} not found — apt-get install -y chromium]\n`);
 
@@ -38,17 +38,8 @@ describe.skipIf(!chromiumAvailable && !process.env.CI)("subscribing in a real br
     const thumbnails = await fetchThumbnails(t.test.db, await serveThumbnails(t.test.db, cdn), new Date("2026-05-13T12:00:00Z"));
     expect(thumbnails.stored).toBeGreaterThan(10);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    // bypassCSP lets axe's script in; the pages' own policy is tested in test/web.
     // A reader in California: the subscription must take their zone, not UTC.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, timezoneId: "America/Los_Angeles" });
-    const instance = new URL(t.baseUrl).origin;
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith("data:") || url.startsWith("about:") || new URL(url).origin === instance) return route.continue();
-      elsewhere.push(url);
-      return route.abort();
-    });
-    page = await context.newPage();
+    page = await instanceOnlyPage(browser, t.baseUrl, elsewhere, { timezoneId: "America/Los_Angeles" });
   });
   afterAll(async () => {
     await browser?.close();

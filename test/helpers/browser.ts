@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import type { Page } from "playwright-core";
+import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import { expect } from "vitest";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -29,4 +29,21 @@ export async function photograph(page: Page, name: string, schemes: Array<"light
     // No sideways scrolling on a phone or a desktop.
     expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), `${name} at ${width} px`).toBe(true);
   }
+}
+
+/**
+ * A page in a new context that may load from `instance` only: every request to
+ * another origin is refused and its URL pushed to `elsewhere`. bypassCSP lets
+ * axe's script in (the pages' own policy is tested in test/web).
+ */
+export async function instanceOnlyPage(browser: Browser, instance: string, elsewhere: string[], options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, ...options });
+  const origin = new URL(instance).origin;
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith("data:") || url.startsWith("about:") || new URL(url).origin === origin) return route.continue();
+    elsewhere.push(url);
+    return route.abort();
+  });
+  return context.newPage();
 }
