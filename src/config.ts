@@ -128,6 +128,8 @@ export type Config = {
   /** Who sends the list and their postal address, shown in every digest footer (CAN-SPAM asks for one). */
   senderAddress?: string;
   publicUrl: string;
+  /** PAPERBOY_PUBLIC_URL is unset: publicUrl is http://localhost and the port (the one serve listens on, once known). */
+  publicUrlIsDefault: boolean;
   secret?: string;
   lookbackDays: number;
   defaultMaxPapers: number;
@@ -178,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     senderAddress: values.PAPERBOY_SENDER_ADDRESS?.replace(/\s+/g, " ").trim() || undefined,
     // Unset: the address `serve` listens on, so a local install's links work on any port.
     publicUrl: (values.PAPERBOY_PUBLIC_URL ?? `http://localhost:${values.PAPERBOY_PORT || 3000}`).replace(/\/+$/, ""),
+    publicUrlIsDefault: values.PAPERBOY_PUBLIC_URL === undefined,
     secret: values.PAPERBOY_SECRET,
     lookbackDays: values.PAPERBOY_LOOKBACK_DAYS,
     defaultMaxPapers: values.PAPERBOY_MAX_PAPERS,

@@ -139,6 +139,9 @@ async function serve(ctx: AppContext, options: { digests?: boolean } = {}): Prom
   const adminToken = ctx.config.adminToken ?? (options.digests === false ? randomBytes(18).toString("base64url") : undefined);
   const outboxDir = ctx.config.smtpUrl ? undefined : ctx.config.outboxDir;
   const app = await createApp({ ...ctx, trustProxy: ctx.config.trustProxy, webhookSecret: ctx.config.webhookSecret, adminToken, outboxDir, lookupArxiv });
+  const address = await app.listen({ host: ctx.config.host, port: ctx.config.port });
+  // PAPERBOY_PORT=0 and no public URL: links point at the port the system picked (known before anything is mailed).
+  if (ctx.config.publicUrlIsDefault) ctx.mail.publicUrl = `http://localhost:${new URL(address).port}`;
   const stopDigests = options.digests === false ? undefined : await startDigests(ctx, { scheduler: true, workers: ctx.config.workers });
   if (!stopDigests) ctx.log.info("No scheduler and no workers: this app sends no digests (only confirmation emails, to the outbox)");
   const purge = () =>
@@ -148,8 +151,7 @@ async function serve(ctx: AppContext, options: { digests?: boolean } = {}): Prom
     );
   await purge();
   const timer = setInterval(purge, PURGE_EVERY_MS);
-  const address = await app.listen({ host: ctx.config.host, port: ctx.config.port });
-  ctx.log.info(`paperboy is listening on ${address} (public URL ${ctx.config.publicUrl}); mail goes to ${ctx.mailer.description}`);
+  ctx.log.info(`paperboy is listening on ${address} (public URL ${ctx.mail.publicUrl}); mail goes to ${ctx.mailer.description}`);
   if (outboxDir && adminToken) {
     const login = ctx.config.adminToken ? "PAPERBOY_ADMIN_TOKEN" : `the admin token ${adminToken} (made up for this run; set PAPERBOY_ADMIN_TOKEN to choose one)`;
     ctx.log.info(`The outbox in a browser: ${address}/outbox — log in with ${login}`);

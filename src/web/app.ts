@@ -52,6 +52,8 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, trustProxy: toFastifyTrust(deps.trustProxy ?? false), bodyLimit: 64 * 1024 });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(helmet, {
+    // Strict-Transport-Security only where the instance is reached over https: over plain http it would be ignored at best.
+    hsts: deps.mail.publicUrl.startsWith("https:") ? { maxAge: 180 * 24 * 60 * 60 } : false,
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {

@@ -290,7 +290,10 @@ describe("paperboy serve", () => {
       // Real SMTP without a postal address for the footer: said once at start.
       expect(output).toMatch(/PAPERBOY_SENDER_ADDRESS is not set/);
       await expect.poll(() => sink.messages.filter((message) => message.to.includes("due-now@example.org")).length, { interval: 250 }).toBe(1);
-      expect(sink.messages.find((message) => message.to.includes("due-now@example.org"))?.parsed.text).toContain("A paper listed today");
+      const digest = sink.messages.find((message) => message.to.includes("due-now@example.org"))!;
+      expect(digest.parsed.text).toContain("A paper listed today");
+      // No public URL set and PAPERBOY_PORT=0: the links point at the port it listens on.
+      expect(digest.parsed.text).toContain(`http://localhost:${new URL(address).port}/manage?token=`);
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

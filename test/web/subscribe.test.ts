@@ -1,4 +1,5 @@
 // Subscribing over HTTP against the real app, database and SMTP sink.
+import { createApp } from "../../src/web/app.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSmtpMailer } from "../../src/delivery/smtp-mailer.ts";
 import { SAMPLE_FILES } from "../../src/cli/demo.ts";
@@ -81,9 +82,21 @@ describe("subscribe and confirm (double opt-in)", () => {
     expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
     expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(response.headers.get("set-cookie")).toMatch(/pb_csrf=[\w-]{32}; Path=\/; HttpOnly; SameSite=Strict/);
+    // Reached over plain http: no Strict-Transport-Security (see the https case below).
+    expect(response.headers.get("strict-transport-security")).toBeNull();
     const html = await response.text();
     expect(html).toContain('<label for="email">Email address</label>');
     expect(html).toMatch(/name="_csrf" value="[\w-]{32}"/);
+  });
+
+  it("sends Strict-Transport-Security when its public URL is https", async () => {
+    const secure = await createApp({ ...t.deps, mail: { ...t.deps.mail, publicUrl: "https://papers.example.org" } });
+    try {
+      const address = await secure.listen({ host: "127.0.0.1", port: 0 });
+      expect((await fetch(`${address}/`)).headers.get("strict-transport-security")).toBe("max-age=15552000; includeSubDomains");
+    } finally {
+      await secure.close();
+    }
   });
 
   it("mails a confirmation link that activates the subscription and opens the manage page", async () => {
