@@ -38,17 +38,34 @@ export async function importSubscribers(db: Db, csv: string, now: Date): Promise
     );
   }
 
-  const result: ImportResult = { imported: 0, rejected: [] };
-  for (const { record, info } of records) {
-    try {
-      await addSubscriber(db, { ...readRow(record), source: "import" }, now);
-      result.imported++;
-    } catch (error) {
-      result.rejected.push({ line: info.lines, email: record.email, reason: describeError(error) });
+  // An address twice in the file: the first row counts, the others are rejected up front (rows are added a few at a time).
+  const firstLine = new Map<string, number>();
+  const outcomes: Array<ImportResult["rejected"][number] | undefined> = records.map(({ record, info }) => {
+    const key = (record.email ?? "").trim().toLowerCase();
+    const first = firstLine.get(key);
+    if (key !== "" && first !== undefined) return { line: info.lines, email: record.email, reason: `the same address as line ${first}` };
+    if (key !== "") firstLine.set(key, info.lines);
+    return undefined;
+  });
+  const pending = records.map((_, i) => i).filter((i) => outcomes[i] === undefined);
+  // Each row is its own transaction; a few at once, as the database waits more than it works.
+  const lanes = Array.from({ length: Math.min(IMPORT_LANES, pending.length) }, async () => {
+    for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+      const { record, info } = records[next]!;
+      try {
+        await addSubscriber(db, { ...readRow(record), source: "import" }, now);
+      } catch (error) {
+        outcomes[next] = { line: info.lines, email: record.email, reason: describeError(error) };
+      }
     }
-  }
-  return result;
+  });
+  await Promise.all(lanes);
+  const rejected = outcomes.filter((outcome) => outcome !== undefined);
+  return { imported: records.length - rejected.length, rejected };
 }
+
+/** Rows added at once. */
+const IMPORT_LANES = 4;
 
 function parseCsv(csv: string): Array<{ record: Record<string, string>; info: { lines: number } }> {
   try {

@@ -149,11 +149,20 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
         "marie@example.org,agents,,,",
         'eve@example.org,"""broken",,,',
         'carol@example.org,robots;"mixture of experts"', // issue 11.8: a phrase written the natural way
+        "Marie@Example.org,robots,,,",
       ].join("\n"),
     );
     const result = await runCli(["subscribers", "import", csv], env);
     expect(result.code).toBe(4); // issue 11.8: rows were rejected
-    expect(result.stdout).toContain("Imported 3 subscribers; rejected 4");
+    expect(result.stdout).toContain("Imported 3 subscribers; rejected 5");
+    // Rows are added a few at a time; the report stays in line order, and an address twice counts once, its first time.
+    expect(
+      result.stdout
+        .split("\n")
+        .filter((line) => line.startsWith("  line "))
+        .map((line) => Number(/line (\d+)/.exec(line)![1])),
+    ).toEqual([3, 4, 5, 7, 9]);
+    expect(result.stdout).toMatch(/line 9 \(Marie@Example\.org\): the same address as line 6/);
     expect(result.stdout).toMatch(/line 3 \(not-an-email\): .*not a valid email address/);
     expect(result.stdout).toMatch(/line 4 \(alan@example\.org\): unknown time zone "Mars\/Olympus"/);
     expect(result.stdout).toMatch(/line 5 \(katherine@example\.org\): the send hour must be a whole number from 0 to 23/);
