@@ -4,7 +4,7 @@
 import { hash } from "node:crypto";
 import { sql, type Db } from "../db/client.ts";
 import { AppError, describeError } from "../errors.ts";
-import { formatTopic, parseTopic, type TopicSpec } from "../matching/topics.ts";
+import { formatTopic, parseTopic, type TopicSpec, topicKey } from "../matching/topics.ts";
 import type { Cadence } from "../digest-key.ts";
 import { verifyToken, type TokenPurpose } from "./tokens.ts";
 import { toDay } from "../days.ts";
@@ -165,12 +165,13 @@ export async function findSuppression(db: Db | Tx, email: string): Promise<{ id:
  * Topic rows; topics kept keep what feedback taught about them. Run inside a transaction.
  */
 export async function replaceTopics(tx: Tx, subscriberId: number, topics: TopicSpec[]): Promise<void> {
-  // INSERT … ON CONFLICT DO NOTHING, not upsert (select, then insert): two requests at once for the same topics must not collide.
-  const ids: number[] = [];
-  for (const topic of topics) {
-    await tx.topic.createMany({ data: [topic], skipDuplicates: true });
-    ids.push((await tx.topic.findUniqueOrThrow({ where: { kind_query: topic }, select: { id: true } })).id);
-  }
+  // One INSERT … ON CONFLICT DO NOTHING, not upsert (select, then insert): two requests at once for the same
+  // topics must not collide; in one order of the topics, so that two transactions never wait on each other's.
+  const sorted = [...topics].sort((a, b) => (topicKey(a) < topicKey(b) ? -1 : topicKey(a) > topicKey(b) ? 1 : 0));
+  if (sorted.length > 0) await tx.topic.createMany({ data: sorted, skipDuplicates: true });
+  const stored = topics.length === 0 ? [] : await tx.topic.findMany({ where: { OR: topics.map(({ kind, query }) => ({ kind, query })) }, select: { id: true, kind: true, query: true } });
+  const idOf = new Map(stored.map((row) => [topicKey(row), row.id]));
+  const ids = topics.map((topic) => idOf.get(topicKey(topic))!);
   await tx.subscriberTopic.deleteMany({ where: { subscriberId, topicId: { notIn: ids } } });
   for (const topicId of ids) await tx.subscriberTopic.createMany({ data: [{ subscriberId, topicId }], skipDuplicates: true });
 }
