@@ -10,9 +10,9 @@ import { formatTopic } from "../matching/topics.ts";
 import { recentDeliveries } from "../delivery/ledger.ts";
 import { importSubscribers, exportSubscribers } from "../subscriptions/import-export.ts";
 import { deleteSubscriber } from "../subscriptions/leave.ts";
-import { CADENCES, MAX_PAPERS_LIMIT, POPULARITY, readPreferences, updatePreferences, type Preferences, type PreferencesInput } from "../subscriptions/preferences.ts";
+import { CADENCES, MAX_PAPERS_LIMIT, parsePausedUntil, POPULARITY, readPreferences, updatePreferences, type Preferences, type PreferencesInput } from "../subscriptions/preferences.ts";
 import { formatSeedResult, MAX_PAPER_TOPICS, resolvePapers, seedTopics } from "../subscriptions/seed-topics.ts";
-import { addSubscriber, findSubscriber, findSuppression, listSubscribers, normaliseEmail } from "../subscriptions/store.ts";
+import { addSubscriber, findSubscriber, findSuppression, listSubscribers, normaliseEmail, type NewSubscriber } from "../subscriptions/store.ts";
 
 /** Rows of an import rejected, or a seed file that cannot be read: exit 4. */
 export const EXIT_ROWS_REJECTED = 4;
@@ -51,29 +51,60 @@ function describeSchedule(prefs: Preferences): string {
   return `${prefs.cadence}, after ${prefs.sendHour}:00 ${prefs.timezone}, ${prefs.maxPapers} papers, ${prefs.popularity}, ${prefs.textOnly ? "text only" : "HTML"}${pause}`;
 }
 
+/** The settings a reader chooses on their manage page, as options (`subscribers add` and `set`; --max-papers is each command's own). */
+function withSettings(command: Command): Command {
+  return command
+    .addOption(new Option("--cadence <cadence>", "how often a digest goes out").choices(CADENCES))
+    .option("--timezone <zone>", "an IANA time zone, e.g. Europe/Paris (the send hour and the digest's day are local to it)")
+    .option("--send-hour <hour>", "local hour from which the digest goes out, 0–23", wholeNumber(0, 23))
+    .option("--pause-until <day>", "send nothing until this day (YYYY-MM-DD); none to resume now")
+    .addOption(new Option("--order <order>", "how papers are ordered: niche (relevance first), balanced, trending (popularity counts most)").choices(POPULARITY))
+    .option("--text-only", "send plain text only")
+    .option("--no-text-only", "send HTML with a plain-text part");
+}
+
+/** `read()`, or INVALID_ARGUMENT naming the option. */
+function parseOption<T>(option: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new AppError("INVALID_ARGUMENT", `${option}: ${describeError(error)}`);
+  }
+}
+
 export function registerSubscriberCommands(program: Command, wiring: Wiring): void {
   const subscribers = program.command("subscribers").description("manage subscribers");
 
-  subscribers
-    .command("add <email>")
-    .description("add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic '\"mixture of experts\"'")
-    .option("--topic <topic>", 'a topic, as typed on the manage page: words (ranked), a "quoted phrase", author:…, cat:…, -exclusion (repeatable)', collectTopic, [])
-    .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
-    .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it")
-    .action(async (email: string, options: { topic: string[]; maxPapers?: number; unsuppress?: boolean }) => {
-      await wiring.withContext(async (ctx) => {
-        const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
-        const suppression = options.unsuppress ? await findSuppression(ctx.db, normaliseEmail(email)) : undefined;
-        const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, source: "cli", unsuppress: options.unsuppress }, ctx.now());
-        const likes = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
-        const unresolved: Array<{ entry: string; reason: string }> = [];
-        if (likes.length > 0) await resolvePapers({ db: ctx.db, lookupArxiv: wiring.lookupArxiv(ctx) }, likes, unresolved);
-        for (const entry of unresolved) ctx.log.warn(`like:${entry.entry} matches nothing until its paper is ingested: ${entry.reason}`);
-        const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
-        if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${toDay(suppression.createdAt)}: ${suppression.reason})`);
-        console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${subscriber.maxPapers} papers per digest`);
-      });
+  withSettings(
+    subscribers
+      .command("add <email>")
+      .description("add an active subscriber, e.g. subscribers add ada@example.org --topic agents --topic '\"mixture of experts\"' --timezone Europe/Paris")
+      .option("--topic <topic>", 'a topic, as typed on the manage page: words (ranked), a "quoted phrase", author:…, cat:…, -exclusion (repeatable)', collectTopic, [])
+      .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT} (default: PAPERBOY_MAX_PAPERS)`, wholeNumber(1, MAX_PAPERS_LIMIT))
+      .option("--unsuppress", "the address is on the suppression list: lift that (recorded) and add it"),
+  ).action(async (email: string, options: SetOptions & { topic: string[]; unsuppress?: boolean }) => {
+    const pausedUntil = options.pauseUntil === undefined || options.pauseUntil === "none" ? undefined : parseOption("--pause-until", () => parsePausedUntil(options.pauseUntil!));
+    await wiring.withContext(async (ctx) => {
+      const maxPapers = options.maxPapers ?? ctx.config.defaultMaxPapers;
+      const suppression = options.unsuppress ? await findSuppression(ctx.db, normaliseEmail(email)) : undefined;
+      const settings = {
+        timezone: options.timezone,
+        sendHour: options.sendHour,
+        cadence: options.cadence as NewSubscriber["cadence"],
+        popularity: options.order as NewSubscriber["popularity"],
+        textOnly: options.textOnly,
+        pausedUntil,
+      };
+      const subscriber = await addSubscriber(ctx.db, { email, topics: options.topic, maxPapers, ...settings, source: "cli", unsuppress: options.unsuppress }, ctx.now());
+      const likes = subscriber.topics.filter((topic) => topic.kind === "like").map((topic) => topic.query);
+      const unresolved: Array<{ entry: string; reason: string }> = [];
+      if (likes.length > 0) await resolvePapers({ db: ctx.db, lookupArxiv: wiring.lookupArxiv(ctx) }, likes, unresolved);
+      for (const entry of unresolved) ctx.log.warn(`like:${entry.entry} matches nothing until its paper is ingested: ${entry.reason}`);
+      const topics = subscriber.topics.map(formatTopic).join(", ") || "none (trending list)";
+      if (suppression) console.log(`Lifted the suppression of ${subscriber.email} (since ${toDay(suppression.createdAt)}: ${suppression.reason})`);
+      console.log(`Added ${subscriber.email} (id ${subscriber.id}); topics: ${topics}; ${describeSchedule(readPreferences(subscriber))}`);
     });
+  });
 
   subscribers
     .command("list")
@@ -91,45 +122,39 @@ export function registerSubscriberCommands(program: Command, wiring: Wiring): vo
       });
     });
 
-  subscribers
-    .command("set <email>")
-    .description("change a subscriber's settings, e.g. subscribers set ada@example.org --cadence weekly --timezone Europe/Paris --send-hour 8")
-    .addOption(new Option("--cadence <cadence>", "how often a digest goes out").choices(CADENCES))
-    .option("--timezone <zone>", "an IANA time zone, e.g. Europe/Paris (the send hour and the digest's day are local to it)")
-    .option("--send-hour <hour>", "local hour from which the digest goes out, 0–23", wholeNumber(0, 23))
-    .option("--pause-until <day>", "send nothing until this day (YYYY-MM-DD); none to resume now")
-    .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT}`, wholeNumber(1, MAX_PAPERS_LIMIT))
-    .addOption(new Option("--order <order>", "how papers are ordered: niche (relevance first), balanced, trending (popularity counts most)").choices(POPULARITY))
-    .option("--text-only", "send plain text only")
-    .option("--no-text-only", "send HTML with a plain-text part")
-    .action(async (email: string, options: SetOptions) => {
-      const input: PreferencesInput = {
-        cadence: options.cadence,
-        timezone: options.timezone,
-        sendHour: options.sendHour,
-        maxPapers: options.maxPapers,
-        popularity: options.order,
-        textOnly: options.textOnly,
-        pausedUntil: options.pauseUntil === undefined ? undefined : options.pauseUntil === "none" ? null : options.pauseUntil,
-      };
-      if (Object.values(input).every((value) => value === undefined)) throw new AppError("INVALID_ARGUMENT", `nothing to change: give at least one of ${SET_OPTIONS.join(", ")}`);
-      await wiring.withContext(async (ctx) => {
-        const subscriber = await requireSubscriber(ctx, email);
-        const stored = await updatePreferences(ctx.db, subscriber, input).catch((error: unknown) => {
-          // Say which option was wrong, as typed, not the field's name in the API.
-          if (isAppError(error, "INVALID_ARGUMENT") && error.fields) {
-            throw new AppError(
-              "INVALID_ARGUMENT",
-              Object.entries(error.fields)
-                .map(([field, message]) => `${OPTION_OF[field] ?? field}: ${message}`)
-                .join("; "),
-            );
-          }
-          throw error;
-        });
-        console.log(`Updated ${stored.email}: ${describeSchedule(stored)}`);
+  withSettings(
+    subscribers
+      .command("set <email>")
+      .description("change a subscriber's settings, e.g. subscribers set ada@example.org --cadence weekly --timezone Europe/Paris --send-hour 8")
+      .option("--max-papers <n>", `papers per digest, 1–${MAX_PAPERS_LIMIT}`, wholeNumber(1, MAX_PAPERS_LIMIT)),
+  ).action(async (email: string, options: SetOptions) => {
+    const input: PreferencesInput = {
+      cadence: options.cadence,
+      timezone: options.timezone,
+      sendHour: options.sendHour,
+      maxPapers: options.maxPapers,
+      popularity: options.order,
+      textOnly: options.textOnly,
+      pausedUntil: options.pauseUntil === undefined ? undefined : options.pauseUntil === "none" ? null : options.pauseUntil,
+    };
+    if (Object.values(input).every((value) => value === undefined)) throw new AppError("INVALID_ARGUMENT", `nothing to change: give at least one of ${SET_OPTIONS.join(", ")}`);
+    await wiring.withContext(async (ctx) => {
+      const subscriber = await requireSubscriber(ctx, email);
+      const stored = await updatePreferences(ctx.db, subscriber, input).catch((error: unknown) => {
+        // Say which option was wrong, as typed, not the field's name in the API.
+        if (isAppError(error, "INVALID_ARGUMENT") && error.fields) {
+          throw new AppError(
+            "INVALID_ARGUMENT",
+            Object.entries(error.fields)
+              .map(([field, message]) => `${OPTION_OF[field] ?? field}: ${message}`)
+              .join("; "),
+          );
+        }
+        throw error;
       });
+      console.log(`Updated ${stored.email}: ${describeSchedule(stored)}`);
     });
+  });
 
   subscribers
     .command("show <email>")

@@ -31,7 +31,7 @@ describe("paperboy CLI", () => {
     expect(ingest.code).toBe(0);
 
     const add = await runCli(["subscribers", "add", "Ada@Example.org", "--topic", "agents", "--topic", '"video generation"', "--max-papers", "3"], env);
-    expect(add).toMatchObject({ code: 0, stdout: expect.stringContaining('Added ada@example.org (id 1); topics: agents, "video generation"; 3 papers per digest') });
+    expect(add).toMatchObject({ code: 0, stdout: expect.stringContaining('Added ada@example.org (id 1); topics: agents, "video generation"; daily, after 8:00 UTC, 3 papers, balanced, HTML') });
 
     const list = await runCli(["subscribers", "list", "--json"], env);
     expect(JSON.parse(list.stdout)).toEqual([
@@ -177,6 +177,35 @@ describe("paperboy subscribers import/export/show/remove and topics list", () =>
     const good = path.join(dir, "good.csv");
     await writeFile(good, "email,topics\nfrances@example.org,robots\n");
     expect(await runCli(["subscribers", "import", good], env)).toMatchObject({ code: 0, stdout: expect.stringContaining("Imported 1 subscriber; rejected 0") });
+  });
+
+  it("adds a subscriber with their schedule and settings, as set would change them", async () => {
+    const add = await runCli(
+      [
+        "subscribers",
+        "add",
+        "hopper@example.org",
+        "--topic",
+        "compilers",
+        "--cadence",
+        "weekdays",
+        "--timezone",
+        "America/New_York",
+        "--send-hour",
+        "7",
+        "--order",
+        "niche",
+        "--text-only",
+        "--pause-until",
+        "2026-06-02",
+      ],
+      env,
+    );
+    expect(add).toMatchObject({ code: 0, stdout: expect.stringContaining("topics: compilers; weekdays, after 7:00 America/New_York, 10 papers, niche, text only, paused until 2026-06-02") });
+    const wrong = await runCli(["subscribers", "add", "lovelace@example.org", "--pause-until", "next tuesday"], env);
+    expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining("--pause-until: ") });
+    expect(await test.db.subscriber.count({ where: { email: "lovelace@example.org" } })).toBe(0);
+    expect((await runCli(["subscribers", "remove", "hopper@example.org"], env)).code).toBe(0);
   });
 
   it("changes a subscriber's schedule and settings, naming a wrong option and changing nothing then", async () => {
