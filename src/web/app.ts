@@ -79,7 +79,8 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
     if (readToken(request) !== "" || (["/api/", "/manage", "/admin", "/outbox"].some((prefix) => request.url.startsWith(prefix)) && !request.url.startsWith("/admin/assets/")))
       reply.header("cache-control", "no-store");
   });
-  // One line per request: method, path without its signed token or any address, status, time.
+  // One line per request: method, path without its signed token or any address, status, time. No client
+  // address: the instance keeps none of its readers' (consent stores a hash), and the log should not either.
   app.addHook("onResponse", async (request, reply) => {
     const path = redactedUrl(request.url);
     const quiet = path === "/healthz" || path === "/metrics" || path.startsWith("/assets/");
@@ -88,7 +89,6 @@ export async function createApp(deps: WebDeps): Promise<FastifyInstance> {
       path,
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
-      ip: request.ip,
     });
   });
   const reportOutage = createOutageReporter(deps.log, "web");

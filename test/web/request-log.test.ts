@@ -38,6 +38,7 @@ describe("request log", () => {
     }
     const all = lines.join("");
     expect(all).not.toContain(token);
+    expect(all).not.toContain("127.0.0.1");
     expect(all).not.toContain("ada.lovelace");
   });
 
