@@ -116,6 +116,10 @@ describe("the operator's pages", () => {
 
   it("show the outbox while it is the mailer: each message's headers, HTML in a sandboxed frame, text part and size", async () => {
     expect((await get("/outbox")).status).toBe(404);
+    // Without a session, not even whether there is an outbox (or where mail goes).
+    const anonymous = await get("/outbox", "");
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain("smtp://");
     t.deps.outboxDir = outbox;
     const list = await (await get("/outbox")).text();
     expect(list).toContain("Showing 3 of 3 messages");

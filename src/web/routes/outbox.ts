@@ -22,13 +22,14 @@ type Listed = { file: string; folder: string; to: string; subject: string; writt
 
 export function registerOutboxRoutes(app: FastifyInstance, deps: WebDeps, gate: AdminGate): void {
   const outbox = () => {
-    if (!deps.outboxDir) throw new AppError("NOT_FOUND", `There is no outbox: mail goes to ${deps.mailer.description}.`);
+    if (!deps.outboxDir) throw new AppError("NOT_FOUND", `There is no outbox: mail goes to the SMTP server ${deps.mailer.description}.`);
     return deps.outboxDir;
   };
 
   app.get("/outbox", async (request, reply) => {
-    const dir = outbox();
+    // The login first: whether there is an outbox, and where mail goes otherwise, is the operator's to know.
     if (!(await gate.allow(request, reply))) return reply;
+    const dir = outbox();
     const query = request.query as { to?: string; day?: string };
     const to = (query.to ?? "").trim().toLowerCase();
     const day = /^\d{4}-\d\d-\d\d$/.test(query.day ?? "") ? query.day! : "";
@@ -54,8 +55,9 @@ export function registerOutboxRoutes(app: FastifyInstance, deps: WebDeps, gate: 
   });
 
   app.get("/outbox/message", async (request, reply) => {
-    const dir = outbox();
+    // The login first: whether there is an outbox, and where mail goes otherwise, is the operator's to know.
     if (!(await gate.allow(request, reply))) return reply;
+    const dir = outbox();
     const { file, raw, size } = await readMessage(dir, request);
     const parsed = await simpleParser(raw);
     // As written, unfolded; the address and subject headers decoded (RFC 2047), as a mail client shows them.
@@ -82,8 +84,9 @@ export function registerOutboxRoutes(app: FastifyInstance, deps: WebDeps, gate: 
   });
 
   app.get("/outbox/html", async (request, reply) => {
-    const dir = outbox();
+    // The login first: whether there is an outbox, and where mail goes otherwise, is the operator's to know.
     if (!(await gate.allow(request, reply))) return reply;
+    const dir = outbox();
     const parsed = await simpleParser((await readMessage(dir, request)).raw);
     return reply
       .header("content-security-policy", MAIL_CSP)
@@ -92,8 +95,9 @@ export function registerOutboxRoutes(app: FastifyInstance, deps: WebDeps, gate: 
   });
 
   app.get("/outbox/raw", async (request, reply) => {
-    const dir = outbox();
+    // The login first: whether there is an outbox, and where mail goes otherwise, is the operator's to know.
     if (!(await gate.allow(request, reply))) return reply;
+    const dir = outbox();
     const { file, raw } = await readMessage(dir, request);
     return reply
       .type("message/rfc822")
